@@ -1,0 +1,154 @@
+"""numba kernels of the device models: what one pulse does to one cell (private).
+
+A device array is described by plain arrays, so kernels stay free of Python objects:
+
+* ``model``: a :class:`~golden.encoding.DeviceModel` code;
+* ``P[k, i, j]``: per-device (d2d) values, rows ``P_*`` below;
+* ``G[k]``: model-wide scalars, entries ``G_*`` below (Lut tables appended at ``G_TABLES``);
+* ``hidden[i, j]``: the persistent device state (a weight, or a Lut state index);
+* ``visible[i, j]``: the weight the MVM sees (hidden + write noise, or a Lut level).
+
+The equations are documented on the params classes in :mod:`golden.params`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from golden.encoding import DeviceModel
+from golden.rng import STREAM_DEVICE, STREAM_WRITE_NOISE, next_normal, next_uniform, stream_key
+
+# rows of P
+P_STEP_UP, P_STEP_DOWN, P_B_MAX, P_B_MIN, P_SLOPE_UP, P_SLOPE_DOWN = range(6)
+N_P = 6
+# entries of G
+G_STD, G_MULT_NOISE, G_WRITE_NOISE = 0, 1, 2
+G_A_UP, G_A_DOWN, G_GAMMA_UP, G_GAMMA_DOWN, G_A, G_B, G_STD_ADD, G_STD_SLOPE = range(3, 11)
+G_N_STATES = 11
+G_TABLES = 12
+
+LINEAR = int(DeviceModel.LINEAR)
+EXP = int(DeviceModel.EXP)
+POW = int(DeviceModel.POW)
+LUT = int(DeviceModel.LUT)
+
+
+@njit(cache=True)
+def pulse_once(model, P, G, i, j, w, up, rng):
+    """Apply one up (``up=True``) or down pulse to cell (i, j) with state ``w``.
+
+    Returns (new state, new rng state). Continuous models clip to the device bounds; the Lut
+    model moves an integer state index.
+    """
+    std = G[G_STD]
+    xi = 0.0
+    if std > 0.0:
+        rng, xi = next_normal(rng)
+    b_max = P[P_B_MAX, i, j]
+    b_min = P[P_B_MIN, i, j]
+    if model == LUT:
+        n_states = G[G_N_STATES]
+        n = int(n_states)
+        s = int(w)
+        if up:
+            k = G[G_TABLES + s] * P[P_STEP_UP, i, j] * (1.0 + std * xi)
+        else:
+            k = G[G_TABLES + n + s] * P[P_STEP_DOWN, i, j] * (1.0 + std * xi)
+        k = max(k, 0.0)
+        moves = math.floor(k)
+        rng, u = next_uniform(rng)
+        if u < k - moves:
+            moves += 1.0
+        if up:
+            return min(w + moves, n_states - 1.0), rng
+        return max(w - moves, 0.0), rng
+    if up:
+        base = P[P_STEP_UP, i, j]
+    else:
+        base = P[P_STEP_DOWN, i, j]
+    if model == LINEAR:
+        slope = P[P_SLOPE_UP, i, j] if up else P[P_SLOPE_DOWN, i, j]
+        if G[G_MULT_NOISE] != 0.0:
+            dw = (base + slope * w) * (1.0 + std * xi)
+        else:
+            dw = base * (1.0 + std * xi) + slope * w
+        w = w + dw if up else w - dw
+    elif model == EXP:
+        z = 2.0 * G[G_A] * w / (b_max - b_min) + G[G_B]
+        if up:
+            y = max(1.0 - G[G_A_UP] * math.exp(G[G_GAMMA_UP] * z), 0.0)
+        else:
+            y = max(1.0 - G[G_A_DOWN] * math.exp(-G[G_GAMMA_DOWN] * z), 0.0)
+        dw = y * base
+        if G[G_STD_ADD] != 0.0 or G[G_STD_SLOPE] != 0.0:
+            noise = std * (dw + G[G_STD_ADD] + G[G_STD_SLOPE] * abs(w)) * xi
+            w = w + dw + noise if up else w - dw + noise
+        else:
+            dw = dw * (1.0 + std * xi)
+            w = w + dw if up else w - dw
+    else:  # POW
+        span = b_max - b_min
+        if span <= 0.0:
+            return w, rng
+        if up:
+            dw = base * max((b_max - w) / span, 0.0) ** P[P_SLOPE_UP, i, j]
+            w = w + dw * (1.0 + std * xi)
+        else:
+            dw = base * max((w - b_min) / span, 0.0) ** P[P_SLOPE_DOWN, i, j]
+            w = w - dw * (1.0 + std * xi)
+    return min(max(w, b_min), b_max), rng
+
+
+@njit(cache=True)
+def visible_of(model, P, G, i, j, w, rng):
+    """The weight the MVM sees for state ``w``: Lut level, plus write noise if enabled.
+
+    Returns (visible weight, new rng state)."""
+    if model == LUT:
+        b_max = P[P_B_MAX, i, j]
+        b_min = P[P_B_MIN, i, j]
+        w = b_min + w * (b_max - b_min) / (G[G_N_STATES] - 1.0)
+    if G[G_WRITE_NOISE] > 0.0:
+        rng, xi = next_normal(rng)
+        w += G[G_WRITE_NOISE] * xi
+    return w, rng
+
+
+@njit(cache=True, parallel=True)
+def apply_pulse_counts(model, P, G, hidden, visible, counts, seed, counter):
+    """Apply ``counts[i, j]`` pulses to every cell (> 0: up, < 0: down), one at a time.
+
+    The c2c noise of row i comes from stream (seed, STREAM_DEVICE, counter, i); the write noise
+    from (seed, STREAM_WRITE_NOISE, counter, i).
+    """
+    rows, cols = hidden.shape
+    for i in prange(rows):
+        rng = stream_key(seed, STREAM_DEVICE, counter, i)
+        wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
+        for j in range(cols):
+            n = counts[i, j]
+            if n == 0:
+                continue
+            w = hidden[i, j]
+            for _ in range(abs(n)):
+                w, rng = pulse_once(model, P, G, i, j, w, n > 0, rng)
+            hidden[i, j] = w
+            visible[i, j], wrng = visible_of(model, P, G, i, j, w, wrng)
+
+
+@njit(cache=True, parallel=True)
+def refresh_visible(model, P, G, hidden, visible, seed, counter):
+    """Recompute every visible weight from the hidden state (after a set or a clip)."""
+    rows, cols = hidden.shape
+    for i in prange(rows):
+        wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
+        for j in range(cols):
+            visible[i, j], wrng = visible_of(model, P, G, i, j, hidden[i, j], wrng)
+
+
+def empty_globals(n_tables: int = 0) -> np.ndarray:
+    """A zeroed ``G`` vector with room for Lut tables of ``n_tables`` states each."""
+    return np.zeros(G_TABLES + 2 * n_tables, dtype=np.float64)

@@ -1,0 +1,236 @@
+"""numba kernels of the stochastic pulsed update (private; see :mod:`golden.pulses`).
+
+Pulse trains are bit-packed: bit ``t`` of a lane's uint64 is slot ``t`` (BL <= 64). A cell gets
+``popcount(dbits[i] & xbits[j])`` coincidences, each one pulse of direction
+``down if sign(d_i) sign(x_j) sign(lr) > 0 else up`` (aihwkit's sign rule).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from golden.encoding import PulseType, RngMode
+from golden.fixedpoint import quantize_prob
+from golden.kernels_device import pulse_once, visible_of
+from golden.lfsr import lfsr_word
+from golden.rng import (
+    STREAM_BITS_D,
+    STREAM_BITS_X,
+    STREAM_DEVICE,
+    STREAM_WRITE_NOISE,
+    next_uniform,
+    stream_key,
+)
+
+MAX_BL = 64
+
+# entries of the update-parameter vector U (see golden.pulses.update_vector)
+U_DESIRED_BL, U_FIXED_BL, U_UM, U_UBLM, U_GRAD_SCALE = 0, 1, 2, 3, 4
+U_PULSE_TYPE, U_X_RES, U_D_RES, U_RNG_MODE, U_PROB_BITS = 5, 6, 7, 8, 9
+N_U = 10
+
+STOCHASTIC = int(PulseType.STOCHASTIC_COMPRESSED)
+IMPLICIT = int(PulseType.DETERMINISTIC_IMPLICIT)
+HW_EXACT = int(RngMode.HW_EXACT)
+
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
+
+
+@njit(cache=True)
+def popcount64(x: np.uint64) -> int:
+    """Number of set bits (SWAR; LLVM turns it into one popcnt instruction)."""
+    x = x - ((x >> np.uint64(1)) & _M1)
+    x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
+    x = (x + (x >> np.uint64(4))) & _M4
+    return int((x * _H01) >> np.uint64(56))
+
+
+@njit(cache=True)
+def update_scales(lr, granularity, x_max, d_max, U):
+    """Pulse-train length and probability scales for one update (aihwkit ``calculateBlAB`` and
+    ``performUpdateManagement``).
+
+    Returns ``(BL, A, B)``: d lanes fire with probability ``A |d_i|``, x lanes with
+    ``B |x_j|`` (both clipped to 1). ``BL = 0`` means nothing to do. With update management
+    both maxima fire with ``sqrt(k / BL)``, ``k = |lr| x_max d_max / granularity``; when
+    ``k > desired_bl`` the d side is the one clipped.
+    """
+    lr = abs(lr)
+    desired_bl = int(U[U_DESIRED_BL])
+    dm = d_max * U[U_GRAD_SCALE]
+    if lr == 0.0 or x_max == 0.0 or dm == 0.0:
+        return 0, 0.0, 0.0
+    if U[U_FIXED_BL] != 0.0 or U[U_UBLM] != 0.0 or granularity * desired_bl >= lr:
+        bl = desired_bl
+        a = b = math.sqrt(lr / (granularity * bl))
+    else:
+        bl = min(int(math.ceil(lr / granularity)), MAX_BL)
+        a = b = 1.0
+    k = lr * x_max * dm / granularity
+    if U[U_UBLM] != 0.0:
+        bl = max(1, min(int(math.ceil(k)), desired_bl))
+        a = b = math.sqrt(lr / (granularity * bl))
+    if U[U_UM] != 0.0 or U[U_UBLM] != 0.0:
+        if k > desired_bl:
+            dm = dm * desired_bl / k
+        a = a * math.sqrt(x_max / dm)
+        b = b * math.sqrt(dm / x_max)
+    return bl, a, b
+
+
+@njit(cache=True)
+def signs(v, neg):
+    """``neg[k] = v[k] < 0`` as uint8."""
+    for k in range(v.shape[0]):
+        neg[k] = 1 if v[k] < 0.0 else 0
+
+
+@njit(cache=True)
+def bitlines_fast(v, scale, bl, seed, stream, counter, bits):
+    """Fast-mode trains: slot t of lane k fires if ``u < min(scale |v_k|, 1)``, with u drawn
+    from stream (seed, stream, counter, k)."""
+    full = np.uint64((1 << bl) - 1) if bl < 64 else np.uint64(0xFFFFFFFFFFFFFFFF)
+    for k in range(v.shape[0]):
+        p = scale * abs(v[k])
+        if p <= 0.0:
+            bits[k] = np.uint64(0)
+            continue
+        if p >= 1.0:
+            bits[k] = full
+            continue
+        rng = stream_key(seed, stream, counter, k)
+        word = np.uint64(0)
+        for t in range(bl):
+            rng, u = next_uniform(rng)
+            if u < p:
+                word |= np.uint64(1) << np.uint64(t)
+        bits[k] = word
+
+
+@njit(cache=True)
+def prob_codes(v, scale, prob_bits, codes):
+    """Comparator codes ``quantize_prob(min(scale |v_k|, 1), prob_bits)`` (hw-exact mode)."""
+    for k in range(v.shape[0]):
+        codes[k] = quantize_prob(min(scale * abs(v[k]), 1.0), prob_bits)
+
+
+@njit(cache=True)
+def bitlines_lfsr(codes, states, mask, prob_bits, bl, bits):
+    """hw-exact trains: each slot, lane k draws a ``prob_bits`` word from its LFSR and fires
+    if ``word < codes[k]``. Every lane steps every slot, as the hardware does."""
+    for k in range(codes.shape[0]):
+        s = states[k]
+        word = np.uint64(0)
+        code = np.uint64(codes[k])
+        for t in range(bl):
+            s, r = lfsr_word(s, mask, prob_bits)
+            if r < code:
+                word |= np.uint64(1) << np.uint64(t)
+        states[k] = s
+        bits[k] = word
+
+
+@njit(cache=True, parallel=True)
+def apply_coincidences(model, P, G, hidden, visible, xbits, xneg, dbits, dneg, lr_neg,
+                       seed, counter):
+    """Apply ``popcount(dbits[i] & xbits[j])`` pulses to every cell; rows in parallel, each
+    row with its own noise streams keyed by (seed, counter, i)."""
+    rows, cols = hidden.shape
+    for i in prange(rows):
+        di = dbits[i]
+        if di == 0:
+            continue
+        rng = stream_key(seed, STREAM_DEVICE, counter, i)
+        wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
+        row_neg = dneg[i] ^ lr_neg
+        for j in range(cols):
+            n = popcount64(di & xbits[j])
+            if n == 0:
+                continue
+            up = (row_neg ^ xneg[j]) != 0
+            w = hidden[i, j]
+            for _ in range(n):
+                w, rng = pulse_once(model, P, G, i, j, w, up, rng)
+            hidden[i, j] = w
+            visible[i, j], wrng = visible_of(model, P, G, i, j, w, wrng)
+
+
+@njit(cache=True)
+def _implicit_q(v, scale, res):
+    q = scale * abs(v)
+    if res > 0.0:
+        q = np.rint(q / res) * res
+    return min(max(q, 0.0), 1.0)
+
+
+@njit(cache=True, parallel=True)
+def apply_implicit(model, P, G, hidden, visible, x, d, a, b, bl, x_res, d_res, lr_neg,
+                   seed, counter):
+    """DETERMINISTIC_IMPLICIT: cell (i, j) gets ``rint(BL q_d q_x)`` pulses."""
+    rows, cols = hidden.shape
+    for i in prange(rows):
+        qd = _implicit_q(d[i], a, d_res)
+        if qd == 0.0:
+            continue
+        rng = stream_key(seed, STREAM_DEVICE, counter, i)
+        wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
+        for j in range(cols):
+            n = int(np.rint(bl * qd * _implicit_q(x[j], b, x_res)))
+            if n == 0:
+                continue
+            up = ((d[i] < 0.0) ^ (x[j] < 0.0) ^ (lr_neg != 0)) != 0
+            w = hidden[i, j]
+            for _ in range(n):
+                w, rng = pulse_once(model, P, G, i, j, w, up, rng)
+            hidden[i, j] = w
+            visible[i, j], wrng = visible_of(model, P, G, i, j, w, wrng)
+
+
+@njit(cache=True)
+def abs_max(v):
+    m = 0.0
+    for k in range(v.shape[0]):
+        m = max(m, abs(v[k]))
+    return m
+
+
+@njit(cache=True)
+def pulsed_update(x, d, lr, granularity, U, model, P, G, hidden, visible, seed, counter,
+                  lfsr_x, lfsr_d, lfsr_mask, bits, neg, codes):
+    """One rank-1 pulsed update ``W += -lr d x^T`` (in expectation) of a device array.
+
+    Work arrays: ``bits`` (2, n) uint64, ``neg`` (2, n) uint8, ``codes`` (n,) int64 with
+    ``n >= max(rows, cols)``; row 0 is the x side, row 1 the d side. Returns the BL used
+    (0 if the update was empty).
+    """
+    bl, a, b = update_scales(lr, granularity, abs_max(x), abs_max(d), U)
+    if bl == 0:
+        return 0
+    lr_neg = np.uint8(1 if lr < 0.0 else 0)
+    if int(U[U_PULSE_TYPE]) == IMPLICIT:
+        apply_implicit(model, P, G, hidden, visible, x, d, a, b, bl, U[U_X_RES], U[U_D_RES],
+                       lr_neg, seed, counter)
+        return bl
+    cols, rows = x.shape[0], d.shape[0]
+    xbits, dbits = bits[0, :cols], bits[1, :rows]
+    xneg, dneg = neg[0, :cols], neg[1, :rows]
+    signs(x, xneg)
+    signs(d, dneg)
+    if int(U[U_RNG_MODE]) == HW_EXACT:
+        nbits = int(U[U_PROB_BITS])
+        prob_codes(x, b, nbits, codes[:cols])
+        bitlines_lfsr(codes[:cols], lfsr_x, lfsr_mask, nbits, bl, xbits)
+        prob_codes(d, a, nbits, codes[:rows])
+        bitlines_lfsr(codes[:rows], lfsr_d, lfsr_mask, nbits, bl, dbits)
+    else:
+        bitlines_fast(x, b, bl, seed, STREAM_BITS_X, counter, xbits)
+        bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)
+    apply_coincidences(model, P, G, hidden, visible, xbits, xneg, dbits, dneg, lr_neg,
+                       seed, counter)
+    return bl

@@ -1,0 +1,139 @@
+"""numba kernels of the analog MVM with IO non-idealities (private; see :mod:`golden.tile`).
+
+The IO parameters enter as the float vector ``IO`` (entries ``IO_*``), see
+:func:`golden.tile.io_vector`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from golden.encoding import BoundManagement, NoiseManagement
+from golden.rng import STREAM_IO, next_normal, stream_key
+
+IO_PERFECT, IO_INP_STEP, IO_INP_BOUND, IO_INP_NOISE = 0, 1, 2, 3
+IO_OUT_STEP, IO_OUT_BOUND, IO_OUT_NOISE, IO_OUT_SCALE = 4, 5, 6, 7
+IO_NM, IO_NM_THRES, IO_BM, IO_MAX_BM_FACTOR, IO_MAX_BM_RES, IO_BM_NEG = 8, 9, 10, 11, 12, 13
+N_IO = 14
+
+NM_NONE = int(NoiseManagement.NONE)
+NM_ABS_MAX = int(NoiseManagement.ABS_MAX)
+NM_MAX = int(NoiseManagement.MAX)
+NM_CONSTANT = int(NoiseManagement.CONSTANT)
+BM_ITERATIVE = int(BoundManagement.ITERATIVE)
+
+
+@njit(cache=True)
+def nm_scale(x, IO):
+    """Noise-management scale alpha of input ``x``."""
+    nm = int(IO[IO_NM])
+    if nm == NM_NONE:
+        return 1.0
+    if nm == NM_CONSTANT:
+        return IO[IO_NM_THRES] if IO[IO_NM_THRES] > 0.0 else 1.0
+    m = 0.0
+    if nm == NM_ABS_MAX:
+        for k in range(x.shape[0]):
+            m = max(m, abs(x[k]))
+        if IO[IO_NM_THRES] > 0.0:
+            m = min(m, IO[IO_NM_THRES])
+    else:
+        m = -np.inf
+        for k in range(x.shape[0]):
+            m = max(m, x[k])
+    return m
+
+
+@njit(cache=True)
+def quantize(v, step):
+    """``rint(v / step) step`` (round half to even, like aihwkit's rintf); step 0: identity."""
+    if step > 0.0:
+        return np.rint(v / step) * step
+    return v
+
+
+@njit(cache=True)
+def mvm(W, v, transposed, y):
+    """``y = W v`` or, transposed, ``y = W^T v`` (row-major traversal in both cases)."""
+    rows, cols = W.shape
+    if transposed:
+        y[:] = 0.0
+        for i in range(rows):
+            vi = v[i]
+            if vi != 0.0:
+                for j in range(cols):
+                    y[j] += W[i, j] * vi
+    else:
+        for i in range(rows):
+            acc = 0.0
+            for j in range(cols):
+                acc += W[i, j] * v[j]
+            y[i] = acc
+
+
+@njit(cache=True)
+def analog_mvm(W, x, transposed, IO, use_bm, seed, counter, v, y):
+    """One analog MVM with DAC, noise, ADC, noise and bound management (aihwkit
+    ``forwardVector``): ``y = out_scale alpha rho ADC(W DAC(x / (alpha rho)) + noise)``.
+
+    ``v`` is a work vector of x's length. Noise comes from stream (seed, STREAM_IO, counter,
+    pass). Returns the number of passes (bound management repeats while outputs saturate).
+    """
+    if IO[IO_PERFECT] != 0.0:
+        mvm(W, x, transposed, y)
+        y *= IO[IO_OUT_SCALE]
+        return 1
+    alpha = nm_scale(x, IO)
+    if alpha <= 0.0 and IO[IO_INP_NOISE] == 0.0:
+        y[:] = 0.0
+        return 1
+    if alpha <= 0.0:
+        alpha = 1.0
+    inp_step, inp_bound, inp_noise = IO[IO_INP_STEP], IO[IO_INP_BOUND], IO[IO_INP_NOISE]
+    out_step, out_bound, out_noise = IO[IO_OUT_STEP], IO[IO_OUT_BOUND], IO[IO_OUT_NOISE]
+    bm = use_bm and int(IO[IO_BM]) == BM_ITERATIVE
+    rho = 1.0
+    passes = 0
+    while True:
+        rng = stream_key(seed, STREAM_IO, counter, passes)
+        passes += 1
+        for k in range(x.shape[0]):
+            vk = min(max(quantize(x[k] / (alpha * rho), inp_step), -inp_bound), inp_bound)
+            if inp_noise > 0.0:
+                rng, xi = next_normal(rng)
+                vk += inp_noise * xi
+            v[k] = vk
+        mvm(W, v, transposed, y)
+        hit = False
+        for i in range(y.shape[0]):
+            yi = y[i]
+            if out_noise > 0.0:
+                rng, xi = next_normal(rng)
+                yi += out_noise * xi
+            yi = quantize(yi, out_step)
+            if yi >= out_bound:
+                yi = out_bound
+                hit = True
+            elif yi <= -out_bound:
+                yi = -out_bound
+                if IO[IO_BM_NEG] != 0.0:
+                    hit = True
+            y[i] = yi
+        if (not bm or not hit or rho > IO[IO_MAX_BM_FACTOR]
+                or (inp_step > 0.0 and rho > IO[IO_MAX_BM_RES] / inp_step)):
+            break
+        rho *= 2.0
+    scale = alpha * rho * IO[IO_OUT_SCALE]
+    for i in range(y.shape[0]):
+        y[i] *= scale
+    return passes
+
+
+@njit(cache=True, parallel=True)
+def analog_mvm_batch(W, X, transposed, IO, use_bm, seed, counter, Y):
+    """:func:`analog_mvm` for every row of ``X`` (samples in parallel; sample b uses counter
+    ``counter + b``)."""
+    for b in prange(X.shape[0]):
+        v = np.empty(X.shape[1], dtype=np.float64)
+        analog_mvm(W, X[b], transposed, IO, use_bm, seed, counter + b, v, Y[b])

@@ -1,0 +1,672 @@
+"""THE configuration of xbarkit: frozen, validated dataclasses.
+
+Every number that golden, the RTL or a testbench uses comes from one of these objects. Field
+names and defaults follow IBM aihwkit 1.2.0 wherever aihwkit has the concept, so a user ports an
+aihwkit config by copying its numbers; fields that aihwkit lacks are marked "(xbarkit)".
+
+Each field is declared with :func:`spec`, which records its documentation and its allowed range;
+validation runs on construction and raises :class:`~golden.errors.ConfigError` naming the field,
+the value and the allowed range. Configs round-trip through TOML and JSON and have a stable
+content digest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import re
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import tomli_w
+
+from golden.encoding import BoundManagement, NoiseManagement, PulseType, RngMode
+from golden.errors import ConfigError
+from golden.lfsr import LFSR_TAPS
+
+__all__ = [
+    "DEVICE_TYPES",
+    "DEVICE_PRESETS",
+    "ConfigError",
+    "ConstantStepParams",
+    "DeviceParams",
+    "ExpStepParams",
+    "IOParams",
+    "LinearStepParams",
+    "LutParams",
+    "Params",
+    "PowStepParams",
+    "SoftBoundsParams",
+    "TileParams",
+    "UpdateParams",
+    "apply_overrides",
+    "device_from_dict",
+    "device_preset",
+    "load_device_config",
+    "parse_override",
+    "spec",
+]
+
+
+def spec(
+    default: Any,
+    doc: str,
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """A dataclass field with its documentation and allowed range (inclusive ``ge``/``le``,
+    exclusive ``gt``/``lt``)."""
+    meta = {"doc": doc, "ge": ge, "gt": gt, "le": le, "lt": lt}
+    if isinstance(default, Params):
+        return field(default_factory=lambda: default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _range_text(meta: dict) -> str:
+    parts = []
+    if meta["ge"] is not None:
+        parts.append(f">= {meta['ge']}")
+    if meta["gt"] is not None:
+        parts.append(f"> {meta['gt']}")
+    if meta["le"] is not None:
+        parts.append(f"<= {meta['le']}")
+    if meta["lt"] is not None:
+        parts.append(f"< {meta['lt']}")
+    return " and ".join(parts)
+
+
+def _in_range(value: float, meta: dict) -> bool:
+    return not (
+        (meta["ge"] is not None and value < meta["ge"])
+        or (meta["gt"] is not None and value <= meta["gt"])
+        or (meta["le"] is not None and value > meta["le"])
+        or (meta["lt"] is not None and value >= meta["lt"])
+    )
+
+
+@dataclass(frozen=True)
+class Params:
+    """Base of every config dataclass: validation, dict/TOML/JSON round trip, digest."""
+
+    #: the TOML table name of this section, used in error messages
+    section: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        for f in dataclasses.fields(self):
+            value = _coerce(f.name, getattr(self, f.name), hints[f.name], f.metadata)
+            object.__setattr__(self, f.name, value)
+        self.check()
+
+    def check(self) -> None:
+        """Cross-field rules; subclasses extend it and raise :class:`ConfigError`."""
+
+    # ---- dict / TOML / JSON -------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Params:
+        """Build from a plain dict; unknown keys and bad values raise :class:`ConfigError`."""
+        if not isinstance(data, dict):
+            raise ConfigError(cls.section or cls.__name__, data, "expected a table of fields")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        hints = typing.get_type_hints(cls)
+        kwargs = {}
+        for key, value in data.items():
+            if key not in known:
+                raise ConfigError(key, value, f"unknown field; known fields: {', '.join(known)}")
+            kind = hints[key]
+            try:
+                if isinstance(kind, type) and issubclass(kind, DeviceParams):
+                    value = device_from_dict(value)
+                elif isinstance(kind, type) and issubclass(kind, Params):
+                    value = kind.from_dict(value)
+            except ConfigError as err:
+                raise err.within(key) from None
+            kwargs[key] = value
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of TOML/JSON-compatible values (enums by name, tuples as lists)."""
+        out: dict[str, Any] = {}
+        if isinstance(self, DeviceParams):
+            out["type"] = self.type_name
+        for f in dataclasses.fields(self):
+            out[f.name] = _plain(getattr(self, f.name))
+        return out
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def from_toml(cls, text: str) -> Params:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError("toml", text[:40], f"not valid TOML ({err})") from None
+        return cls.from_dict(data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Params:
+        return cls.from_dict(json.loads(text))
+
+    def digest(self) -> str:
+        """Stable content hash (16 hex digits) of the class name and every field value."""
+        canon = json.dumps([type(self).__name__, self.to_dict()], sort_keys=True)
+        return hashlib.sha256(canon.encode()).hexdigest()[:16]
+
+    def replace(self, **changes: Any) -> Params:
+        """A validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Params):
+        return value.to_dict()
+    if isinstance(value, IntEnum):
+        return value.name
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _coerce(name: str, value: Any, kind: Any, meta: Any) -> Any:
+    """Check ``value`` against the annotated type and range; return the normalised value."""
+    if isinstance(kind, type) and issubclass(kind, IntEnum):
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str) and value.upper() in kind.__members__:
+            return kind[value.upper()]
+        raise ConfigError(name, value, f"one of {', '.join(kind.__members__)}")
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(name, value, "expected true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(name, value, "expected an integer")
+    elif kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(name, value, "expected a number")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(name, value, "expected a finite number")
+    elif kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(name, value, "expected a string")
+        return value
+    elif typing.get_origin(kind) is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(name, value, "expected a list of numbers")
+        items = []
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ConfigError(name, value, "expected a list of finite numbers")
+            if not _in_range(float(v), meta):
+                raise ConfigError(name, value, f"every entry must be {_range_text(meta)}")
+            items.append(float(v))
+        return tuple(items)
+    elif isinstance(kind, type) and issubclass(kind, Params):
+        if not isinstance(value, kind):
+            raise ConfigError(name, value, f"expected {kind.__name__}")
+        return value
+    if meta and not _in_range(value, meta):
+        raise ConfigError(name, value, f"allowed range: {name} {_range_text(meta)}")
+    return value
+
+
+# ======================================================================================
+# Devices
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class DeviceParams(Params):
+    """Parameters common to every pulsed device (aihwkit ``PulsedDevice``).
+
+    Device-to-device (d2d) values are drawn once per device at construction; cycle-to-cycle
+    (c2c) noise is drawn per pulse. With xi ~ N(0, 1) per device:
+    ``b_max = w_max (1 + w_max_dtod xi)``, ``b_min = w_min (1 + w_min_dtod xi)``,
+    gain ``g = 1 + dw_min_dtod xi``, ``r = up_down_dtod xi`` and
+    ``step_up = dw_min (g + min(up_down, 0) + r)``,
+    ``step_down = dw_min (g - max(up_down, 0) - r)``.
+    """
+
+    section: ClassVar[str] = "device"
+    #: the name users write as ``type = ...`` in a ``[device]`` table
+    type_name: ClassVar[str] = ""
+
+    dw_min_dtod: float = spec(0.3, "relative d2d spread of the step size", ge=0)
+    dw_min_std: float = spec(0.3, "relative c2c noise of each step", ge=0)
+    up_down: float = spec(
+        0.0, "asymmetry: > 0 shrinks the down step by up_down*dw_min, < 0 the up step",
+        ge=-1.0, le=1.0,
+    )
+    up_down_dtod: float = spec(0.01, "d2d spread of the up/down imbalance", ge=0)
+    w_max: float = spec(0.6, "mean upper bound of the weight", gt=0)
+    w_max_dtod: float = spec(0.3, "relative d2d spread of w_max", ge=0)
+    w_min: float = spec(-0.6, "mean lower bound of the weight", lt=0)
+    w_min_dtod: float = spec(0.3, "relative d2d spread of w_min", ge=0)
+    enforce_consistency: bool = spec(
+        True, "take |step| and order the bounds so that b_min <= 0 <= b_max"
+    )
+    write_noise_std: float = spec(
+        0.0, "std of the noise on the visible weight, in units of dw_min, redrawn per write",
+        ge=0,
+    )
+    construction_seed: int = spec(
+        0, "seed of the d2d draws; 0 = derive it from the run's seed (xbarkit: always "
+        "reproducible, unlike aihwkit's clock seed)", ge=0, lt=2**63,
+    )
+
+    def check(self) -> None:
+        if self.w_min >= self.w_max:
+            raise ConfigError("w_min", self.w_min, f"must be < w_max = {self.w_max}")
+
+    @property
+    def granularity(self) -> float:
+        """The weight step epsilon used by update management (aihwkit
+        ``calcWeightGranularity``)."""
+        return self.dw_min
+
+
+@dataclass(frozen=True)
+class _StepDeviceParams(DeviceParams):
+    dw_min: float = spec(0.001, "mean step of one pulse at w = 0", gt=0)
+
+
+@dataclass(frozen=True)
+class ConstantStepParams(_StepDeviceParams):
+    """aihwkit ``ConstantStepDevice``: ``w <- w +/- step (1 + dw_min_std xi)``, then clip."""
+
+    type_name: ClassVar[str] = "ConstantStep"
+
+
+@dataclass(frozen=True)
+class LinearStepParams(_StepDeviceParams):
+    """aihwkit ``LinearStepDevice``: the step shrinks linearly with w.
+
+    ``up: w <- w + step_up (1 - gamma_up' w / ref_up)(1 + dw_min_std xi)`` and
+    ``down: w <- w - step_down (1 - gamma_down' w / ref_down)(1 + dw_min_std xi)`` with
+    per-device slopes ``gamma' = gamma + gamma_dtod xi`` (absolute value unless
+    ``allow_increasing``) and ``ref = (w_max, w_min)`` if ``mean_bound_reference`` else the
+    device's own bounds. With ``mult_noise = False`` the noise multiplies the constant part only.
+    """
+
+    type_name: ClassVar[str] = "LinearStep"
+
+    gamma_up: float = spec(0.0, "relative decrease of the up step toward w_max")
+    gamma_down: float = spec(0.0, "relative decrease of the down step toward w_min")
+    gamma_up_dtod: float = spec(0.05, "d2d spread of gamma_up", ge=0)
+    gamma_down_dtod: float = spec(0.05, "d2d spread of gamma_down", ge=0)
+    allow_increasing: bool = spec(False, "allow negative slopes (steps growing toward a bound)")
+    mean_bound_reference: bool = spec(True, "slopes refer to w_max/w_min, not per-device bounds")
+    mult_noise: bool = spec(True, "c2c noise multiplies the whole step (else the constant part)")
+
+
+@dataclass(frozen=True)
+class SoftBoundsParams(_StepDeviceParams):
+    """aihwkit ``SoftBoundsDevice``: steps reach zero at the device's own bounds.
+
+    ``up: w <- w + step_up (1 - w / b_max)(1 + dw_min_std xi)``,
+    ``down: w <- w - step_down (1 - w / b_min)(1 + dw_min_std xi)``.
+    """
+
+    type_name: ClassVar[str] = "SoftBounds"
+
+    mult_noise: bool = spec(True, "c2c noise multiplies the whole step (else the constant part)")
+
+
+@dataclass(frozen=True)
+class ExpStepParams(_StepDeviceParams):
+    """aihwkit ``ExpStepDevice``: exponential step-size saturation.
+
+    With ``z = 2 a w / (b_max - b_min) + b``:
+    ``up: w <- w + max(1 - A_up exp(gamma_up z), 0) step_up (1 + dw_min_std xi)``,
+    ``down: w <- w - max(1 - A_down exp(-gamma_down z), 0) step_down (1 + dw_min_std xi)``.
+    If ``dw_min_std_add`` or ``dw_min_std_slope`` is non-zero the noise is
+    ``dw_min_std (|dw| + dw_min_std_add + dw_min_std_slope |w|) xi`` instead.
+    """
+
+    type_name: ClassVar[str] = "ExpStep"
+
+    A_up: float = spec(0.00081, "up-step saturation amplitude")
+    A_down: float = spec(0.36833, "down-step saturation amplitude")
+    gamma_up: float = spec(12.44625, "up-step saturation rate")
+    gamma_down: float = spec(12.78785, "down-step saturation rate")
+    a: float = spec(0.244, "slope of z(w)")
+    b: float = spec(0.2425, "offset of z(w)")
+    dw_min_std_add: float = spec(0.0, "additive part of the complex c2c noise", ge=0)
+    dw_min_std_slope: float = spec(0.0, "|w|-proportional part of the complex c2c noise", ge=0)
+
+    @property
+    def granularity(self) -> float:
+        # aihwkit evaluates the steps at w = 0 (z = b); we average up and down (aihwkit averages
+        # the down step with itself, a known quirk noted in the reference).
+        up = max(1.0 - self.A_up * math.exp(self.gamma_up * self.b), 0.0)
+        down = max(1.0 - self.A_down * math.exp(-self.gamma_down * self.b), 0.0)
+        mean = 0.5 * (up + down)
+        return self.dw_min * mean if mean > 0 else self.dw_min
+
+
+@dataclass(frozen=True)
+class PowStepParams(_StepDeviceParams):
+    """aihwkit ``PowStepDevice``: power-law step size.
+
+    With ``R = b_max - b_min``: ``up: w <- w + step_up ((b_max - w)/R)^g_up (1 + std xi)``,
+    ``down: w <- w - step_down ((w - b_min)/R)^g_down (1 + std xi)``, per-device exponents
+    ``g_up = pow_gamma (gain + min(pow_up_down, 0) + r)``,
+    ``g_down = pow_gamma (gain - max(pow_up_down, 0) - r)`` with
+    ``gain = 1 + pow_gamma_dtod xi``, ``r = pow_up_down_dtod xi``.
+    """
+
+    type_name: ClassVar[str] = "PowStep"
+
+    pow_gamma: float = spec(1.0, "exponent of the step-size law", ge=0)
+    pow_gamma_dtod: float = spec(0.1, "relative d2d spread of the exponent", ge=0)
+    pow_up_down: float = spec(0.0, "up/down asymmetry of the exponent", ge=-1, le=1)
+    pow_up_down_dtod: float = spec(0.0, "d2d spread of the exponent asymmetry", ge=0)
+
+    @property
+    def granularity(self) -> float:
+        """The step at mid-range, ``dw_min * 0.5**pow_gamma`` (aihwkit)."""
+        return self.dw_min * 0.5**self.pow_gamma
+
+
+@dataclass(frozen=True)
+class LutParams(DeviceParams):
+    """Discrete-state look-up-table device (xbarkit): the form an FPGA crossbar emulator stores.
+
+    A device holds an integer state ``s`` in ``0 .. n_states-1`` and shows the weight
+    ``b_min + s (b_max - b_min) / (n_states - 1)``, so ``dw_min = (w_max - w_min)/(n_states-1)``.
+    An up pulse at state ``s`` moves by ``k = up_steps[s] * scale_up (1 + dw_min_std xi)``
+    states, stochastically rounded (``floor(k) + Bernoulli(k - floor(k))``) and clipped to the
+    state range; down pulses use ``down_steps``. ``scale_up``/``scale_down`` carry the d2d
+    gain and the ``up_down`` asymmetry exactly like a step device's ``step_up/dw_min``. Empty
+    tables mean 1.0 everywhere (an ideal ``n_states``-level device).
+    """
+
+    type_name: ClassVar[str] = "Lut"
+
+    n_states: int = spec(32, "number of discrete levels (states)", ge=2, le=65536)
+    up_steps: tuple[float, ...] = spec((), "mean up move in states, per state (n_states)", ge=0)
+    down_steps: tuple[float, ...] = spec(
+        (), "mean down move in states, per state (n_states)", ge=0
+    )
+
+    def check(self) -> None:
+        super().check()
+        for name in ("up_steps", "down_steps"):
+            table = getattr(self, name)
+            if table and len(table) != self.n_states:
+                raise ConfigError(
+                    name, f"<{len(table)} entries>",
+                    f"needs n_states = {self.n_states} entries (or none for all 1.0)",
+                )
+
+    @property
+    def dw_min(self) -> float:
+        return (self.w_max - self.w_min) / (self.n_states - 1)
+
+    def tables(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(up_steps, down_steps), empty tables expanded to 1.0 per state."""
+        ones = (1.0,) * self.n_states
+        return self.up_steps or ones, self.down_steps or ones
+
+
+#: ``type`` name in a ``[device]`` table -> params class (aihwkit's ``...Device`` names work too)
+DEVICE_TYPES: dict[str, type[DeviceParams]] = {
+    cls.type_name: cls
+    for cls in (
+        ConstantStepParams, LinearStepParams, SoftBoundsParams, ExpStepParams, PowStepParams,
+        LutParams,
+    )
+}
+
+
+def device_from_dict(data: dict[str, Any]) -> DeviceParams:
+    """Build a device from a ``[device]`` table whose ``type`` names the model."""
+    if isinstance(data, DeviceParams):
+        return data
+    if not isinstance(data, dict):
+        raise ConfigError("device", data, "expected a table with a 'type' field")
+    body = dict(data)
+    name = body.pop("type", None)
+    if isinstance(name, str) and name.endswith("Device"):
+        name = name[: -len("Device")]
+    if name not in DEVICE_TYPES:
+        raise ConfigError("type", name, f"one of {', '.join(DEVICE_TYPES)}")
+    return DEVICE_TYPES[name].from_dict(body)
+
+
+# ======================================================================================
+# Pulsed update, analog IO, tile
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class UpdateParams(Params):
+    """The stochastic pulsed update (aihwkit ``UpdateParameters``), plus the random-bit source.
+
+    Pulse probabilities are ``p_j = B |x_j|`` and ``q_i = A |d_i|`` (clipped to 1) with
+    ``A = B = sqrt(lr / (dw_min BL))`` before update management; the expected update is
+    ``-lr d x^T``.
+    """
+
+    section: ClassVar[str] = "update"
+
+    desired_bl: int = spec(31, "pulse-train length BL (the maximum BL with update_bl_management)",
+                           ge=1, le=64)
+    fixed_bl: bool = spec(True, "keep BL = desired_bl (overridden by update_bl_management)")
+    update_management: bool = spec(True, "balance the x and d probabilities (same max)")
+    update_bl_management: bool = spec(True, "BL = min(ceil(lr max|x| max|d| / dw_min), desired_bl)")
+    um_grad_scale: float = spec(1.0, "scale of the d side before update management", gt=0)
+    pulse_type: PulseType = spec(PulseType.STOCHASTIC_COMPRESSED, "how updates become pulses")
+    x_res_implicit: float = spec(0.0, "x bin width for DETERMINISTIC_IMPLICIT (0 = off)",
+                                 ge=0, le=1)
+    d_res_implicit: float = spec(0.0, "d bin width for DETERMINISTIC_IMPLICIT (0 = off)",
+                                 ge=0, le=1)
+    rng_mode: RngMode = spec(RngMode.FAST, "(xbarkit) pulse random bits: fast or hw_exact (LFSR)")
+    prob_bits: int = spec(12, "(xbarkit) fraction bits of a pulse probability in hw_exact mode",
+                          ge=1, le=24)
+    lfsr_width: int = spec(32, "(xbarkit) width of each per-lane LFSR in hw_exact mode",
+                           ge=8, le=64)
+
+    def check(self) -> None:
+        if self.lfsr_width not in LFSR_TAPS:
+            raise ConfigError("lfsr_width", self.lfsr_width, f"one of {sorted(LFSR_TAPS)}")
+
+
+@dataclass(frozen=True)
+class IOParams(Params):
+    """Analog matrix-vector multiply non-idealities (aihwkit ``IOParameters``).
+
+    Forward: ``alpha`` from noise management, ``v = clip(round(x / (alpha rho) / s_in) s_in,
+    -inp_bound, inp_bound)``, ``y = W v + out_noise xi``, ``y = clip(round(y / s_out) s_out,
+    -out_bound, out_bound)``, result ``y alpha rho``; the DAC step ``s_in = 2 inp_bound inp_res``,
+    the ADC step ``s_out = 2 out_bound out_res``. Iterative bound management repeats with
+    ``rho = 2, 4, ...`` while an output saturates.
+    """
+
+    section: ClassVar[str] = "io"
+
+    is_perfect: bool = spec(False, "exact MVM, no IO non-idealities")
+    inp_bound: float = spec(1.0, "DAC input range +-inp_bound", gt=0)
+    inp_res: float = spec(1 / 126, "DAC resolution as a fraction of the range (0 = none; "
+                          "> 1 means a number of steps)", ge=0)
+    inp_noise: float = spec(0.0, "std of Gaussian noise added to each DAC input", ge=0)
+    out_bound: float = spec(12.0, "ADC output range +-out_bound", gt=0)
+    out_res: float = spec(1 / 510, "ADC resolution as a fraction of the range (0 = none; "
+                          "> 1 means a number of steps)", ge=0)
+    out_noise: float = spec(0.06, "std of Gaussian noise added to each analog output", ge=0)
+    out_scale: float = spec(1.0, "digital output scale", gt=0)
+    noise_management: NoiseManagement = spec(NoiseManagement.ABS_MAX, "input scaling rule")
+    nm_thres: float = spec(0.0, "cap of alpha for ABS_MAX, or alpha for CONSTANT (0 = off)",
+                           ge=0)
+    bound_management: BoundManagement = spec(BoundManagement.ITERATIVE, "saturation handling")
+    max_bm_factor: int = spec(1000, "largest input reduction factor of bound management", ge=1)
+    max_bm_res: float = spec(0.25, "stop bound management when rho * s_in exceeds this", gt=0)
+    bm_test_negative_bound: bool = spec(True, "the negative bound also triggers bound management")
+
+    def check(self) -> None:
+        if self.noise_management != NoiseManagement.NONE and self.inp_bound != 1.0:
+            raise ConfigError(
+                "inp_bound", self.inp_bound, "must be 1.0 when noise_management is not NONE"
+            )
+
+    @staticmethod
+    def _step(res: float, bound: float) -> float:
+        if res <= 0:
+            return 0.0
+        if res > 1:
+            res = 1.0 / res
+        return 2.0 * bound * res
+
+    @property
+    def inp_step(self) -> float:
+        """DAC quantisation step in input units (0 = no quantisation)."""
+        return self._step(self.inp_res, self.inp_bound)
+
+    @property
+    def out_step(self) -> float:
+        """ADC quantisation step in output units (0 = no quantisation)."""
+        return self._step(self.out_res, self.out_bound)
+
+
+def _default_device() -> DeviceParams:
+    return ConstantStepParams()
+
+
+@dataclass(frozen=True)
+class TileParams(Params):
+    """One analog tile (aihwkit ``SingleRPUConfig``): device, forward/backward IO, update."""
+
+    section: ClassVar[str] = "tile"
+
+    device: DeviceParams = field(
+        default_factory=_default_device, metadata={"doc": "the device model of every cell"}
+    )
+    forward: IOParams = field(default_factory=IOParams, metadata={"doc": "forward-pass IO"})
+    backward: IOParams = field(default_factory=IOParams, metadata={"doc": "backward-pass IO"})
+    update: UpdateParams = field(default_factory=UpdateParams,
+                                 metadata={"doc": "pulsed update"})
+
+
+# ======================================================================================
+# Presets, files, overrides
+# ======================================================================================
+
+_SB20 = {"dw_min": 0.1, "w_max": 1.0, "w_min": -1.0, "dw_min_dtod": 0.3, "w_max_dtod": 0.3,
+         "w_min_dtod": 0.3, "up_down_dtod": 0.01, "dw_min_std": 0.3}
+
+#: named device presets (values of aihwkit's presets where one exists)
+DEVICE_PRESETS: dict[str, dict[str, Any]] = {
+    "constant-step": {"type": "ConstantStep"},
+    "linear-step": {"type": "LinearStep"},
+    "soft-bounds": {"type": "SoftBounds"},
+    "exp-step": {"type": "ExpStep"},
+    "pow-step": {"type": "PowStep"},
+    # the 20-state reference device of the Fashion-MNIST comparison with aihwkit
+    "softbounds-20": {"type": "SoftBounds", **_SB20},
+    # aihwkit GokmenVlasovPresetDevice
+    "gokmen-vlasov": {"type": "ConstantStep", "dw_min": 0.0016, "w_max": 1.0, "w_min": -1.0,
+                      "dw_min_dtod": 0.3, "dw_min_std": 0.3, "up_down_dtod": 0.01},
+    # aihwkit IdealizedPresetDevice
+    "idealized": {"type": "ConstantStep", "dw_min": 0.0002, "w_max": 1.0, "w_min": -1.0,
+                  "up_down_dtod": 0.0},
+    # aihwkit EcRamPresetDevice / EcRamMOPresetDevice / CapacitorPresetDevice (no lifetime)
+    "ecram": {"type": "LinearStep", "dw_min": 0.002, "w_max": 1.1724, "w_min": -0.8276,
+              "gamma_up": 0.1153, "gamma_down": 0.5085},
+    "ecram-mo": {"type": "LinearStep", "dw_min": 2.8214e-4, "w_max": 1.1714, "w_min": -0.8286,
+                 "gamma_up": 0.4152, "gamma_down": 0.7342, "dw_min_std": 2.0},
+    "capacitor": {"type": "LinearStep", "dw_min": 0.005, "w_max": 1.0, "w_min": -1.0,
+                  "gamma_up": 0.05, "gamma_down": 0.05},
+    # aihwkit ReRamESPresetDevice (ExpStep fit to Gong et al. 2018)
+    "reram-es": {"type": "ExpStep", "dw_min": 0.00135, "up_down": 0.259359, "w_max": 1.0,
+                 "w_min": -1.0, "a": -0.5, "b": -0.5, "gamma_up": 5.0, "gamma_down": 5.0,
+                 "A_up": -1.18445, "A_down": -0.081404, "dw_min_dtod": 0.2,
+                 "up_down_dtod": 0.05, "dw_min_std": 5.0, "write_noise_std": 75.0},
+    # a 21-level table device whose steps shrink toward the bounds like SoftBounds
+    "lut-softbounds-21": {
+        "type": "Lut", "n_states": 21, "w_max": 1.0, "w_min": -1.0,
+        "up_steps": [round(2.0 - s / 10, 6) for s in range(21)],
+        "down_steps": [round(s / 10, 6) for s in range(21)],
+    },
+}
+
+
+def device_preset(name: str) -> DeviceParams:
+    """The named device preset; unknown names list the known ones."""
+    if name not in DEVICE_PRESETS:
+        raise ConfigError("preset", name, f"one of {', '.join(DEVICE_PRESETS)}")
+    return device_from_dict(DEVICE_PRESETS[name])
+
+
+def _read_toml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("config", str(path), "file not found")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError("config", str(path), f"not valid TOML ({err})") from None
+
+
+def load_device_config(path: str | Path, overrides: list[str] = ()) -> DeviceParams:
+    """A device from a TOML file with a ``[device]`` table, with ``key=value`` overrides."""
+    data = _read_toml(path)
+    if "device" not in data:
+        raise ConfigError("device", None, f"{path} needs a [device] table")
+    data = apply_overrides(data, overrides, default_section="device")
+    try:
+        return device_from_dict(data["device"])
+    except ConfigError as err:
+        raise err.within("device") from None
+
+
+_BAREWORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``section.key=value`` into its key path and value (a TOML literal; a bare word
+    such as ``SoftBounds`` is read as a string)."""
+    if "=" not in text:
+        raise ConfigError("--set", text, "expected key=value, e.g. device.dw_min=0.01")
+    key, raw = text.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        if not _BAREWORD.match(raw) or raw in ("true", "false"):
+            raise ConfigError(f"--set {key}", raw, "value must be a TOML literal "
+                              '(numbers, true/false, "strings", [lists])') from None
+        value = raw
+    return key.split("."), value
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: list[str], default_section: str | None = None
+) -> dict[str, Any]:
+    """A copy of a config dict with ``--set`` overrides applied (before validation)."""
+    out = json.loads(json.dumps(data))
+    for text in overrides:
+        path, value = parse_override(text)
+        if len(path) == 1 and default_section is not None:
+            path = [default_section, *path]
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError("--set", text, f"{part} is not a table")
+        node[path[-1]] = value
+    return out

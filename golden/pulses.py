@@ -1,0 +1,113 @@
+"""The stochastic pulsed rank-1 update of a crossbar (Gokmen & Vlasov 2016; aihwkit).
+
+For an update ``W <- W - lr d x^T`` every column j gets a train of BL slots firing with
+probability ``p_j = min(B |x_j|, 1)`` and every row i one with ``q_i = min(A |d_i|, 1)``;
+cell (i, j) receives one pulse per slot where both fire (AND + popcount of the bit-packed
+trains), of direction ``down`` if ``sign(d_i) sign(x_j) sign(lr) > 0``. With
+``A B = lr / (BL dw_min)`` the expected change is ``-lr d_i x_j`` (times the device response).
+Update management (``update_management``, ``update_bl_management``) chooses BL, A and B per
+update exactly as aihwkit's ``PulsedUpdateMetaParameter``.
+
+Random bits come from one of two sources (``UpdateParams.rng_mode``):
+
+* ``FAST``: counter-based SplitMix64 streams, one per lane and update (training runs);
+* ``HW_EXACT``: one LFSR per lane (:mod:`golden.lfsr`), probabilities as ``prob_bits``-bit
+  comparator codes (:func:`golden.fixedpoint.quantize_prob`) — the bits the RTL draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from golden.devices import DeviceArray
+from golden.encoding import PulseType
+from golden.errors import ConfigError
+from golden.kernels_pulses import (
+    MAX_BL,
+    N_U,
+    U_D_RES,
+    U_DESIRED_BL,
+    U_FIXED_BL,
+    U_GRAD_SCALE,
+    U_PROB_BITS,
+    U_PULSE_TYPE,
+    U_RNG_MODE,
+    U_UBLM,
+    U_UM,
+    U_X_RES,
+    pulsed_update,
+    update_scales,
+)
+from golden.lfsr import col_lane, lane_seed, lfsr_mask, row_lane
+from golden.params import UpdateParams
+
+__all__ = ["MAX_BL", "PulsedUpdater", "check_vector", "update_scales", "update_vector"]
+
+
+def update_vector(params: UpdateParams) -> np.ndarray:
+    """The update parameters as the float vector ``U`` the kernels take."""
+    U = np.zeros(N_U, dtype=np.float64)
+    U[U_DESIRED_BL] = params.desired_bl
+    U[U_FIXED_BL] = params.fixed_bl
+    U[U_UM] = params.update_management
+    U[U_UBLM] = params.update_bl_management
+    U[U_GRAD_SCALE] = params.um_grad_scale
+    U[U_PULSE_TYPE] = int(params.pulse_type)
+    U[U_X_RES] = params.x_res_implicit
+    U[U_D_RES] = params.d_res_implicit
+    U[U_RNG_MODE] = int(params.rng_mode)
+    U[U_PROB_BITS] = params.prob_bits
+    return U
+
+
+def check_vector(name: str, v, size: int) -> np.ndarray:
+    """``v`` as a contiguous float64 vector of length ``size``; shape or NaN/inf errors name
+    the argument."""
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    if v.ndim != 1 or v.shape[0] != size:
+        raise ConfigError(name, f"<array of shape {v.shape}>", f"expected shape ({size},)")
+    if not np.all(np.isfinite(v)):
+        raise ConfigError(name, "<vector with NaN/inf>", "every entry must be finite")
+    return v
+
+
+class PulsedUpdater:
+    """Applies pulsed rank-1 updates to one :class:`DeviceArray`.
+
+    Holds the per-lane LFSR states (hw-exact mode) and the kernels' work arrays; the noise and
+    fast-mode streams are keyed by the device array's seed and update counter, so the same
+    seed gives the same bits, also with numba's parallel loops.
+    """
+
+    def __init__(self, params: UpdateParams, devices: DeviceArray, lfsr_seed: int = 0):
+        if params.pulse_type in (PulseType.NONE, PulseType.NONE_WITH_DEVICE):
+            raise ConfigError("update.pulse_type", params.pulse_type.name,
+                              "PulsedUpdater needs a pulsed type; the tile handles NONE types")
+        self.params = params
+        self.devices = devices
+        self.U = update_vector(params)
+        rows, cols = devices.shape
+        width = params.lfsr_width
+        self.lfsr_mask = np.uint64(lfsr_mask(width))
+        self.lfsr_x = np.array([lane_seed(lfsr_seed, col_lane(j), width) for j in range(cols)],
+                               dtype=np.uint64)
+        self.lfsr_d = np.array([lane_seed(lfsr_seed, row_lane(i), width) for i in range(rows)],
+                               dtype=np.uint64)
+        n = max(rows, cols)
+        self._bits = np.zeros((2, n), dtype=np.uint64)
+        self._neg = np.zeros((2, n), dtype=np.uint8)
+        self._codes = np.zeros(n, dtype=np.int64)
+
+    def update(self, x, d, lr: float) -> int:
+        """Pulsed ``W <- W - lr d x^T``; returns the pulse-train length BL used (0: no-op)."""
+        rows, cols = self.devices.shape
+        x = check_vector("x", x, cols)
+        d = check_vector("d", d, rows)
+        if not np.isfinite(lr):
+            raise ConfigError("lr", lr, "must be a finite number")
+        dev = self.devices
+        return pulsed_update(
+            x, d, float(lr), dev.params.granularity, self.U, dev.model, dev.P, dev.G,
+            dev.hidden, dev.visible, dev.seed, dev.next_counter(), self.lfsr_x, self.lfsr_d,
+            self.lfsr_mask, self._bits, self._neg, self._codes,
+        )
