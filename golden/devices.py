@@ -167,7 +167,9 @@ class DeviceArray:
         _slopes(params, self.P, rng, (rows, cols))
         self.G = _globals(params)
         self.hidden = np.zeros((rows, cols), dtype=np.float64)
-        self.visible = np.zeros((rows, cols), dtype=np.float64)
+        # visible weights are the hidden state itself unless Lut levels or write noise differ
+        separate = isinstance(params, LutParams) or params.write_noise_std > 0
+        self.visible = np.zeros((rows, cols)) if separate else self.hidden
         self.set_weights(np.zeros((rows, cols)))
 
     @property
@@ -190,6 +192,11 @@ class DeviceArray:
         """The counter value for the next noise-drawing call (then advanced)."""
         self.counter += 1
         return self.counter - 1
+
+    @property
+    def separate_visible(self) -> bool:
+        """Whether ``visible`` is an array of its own (Lut levels or write noise)."""
+        return self.visible is not self.hidden
 
     def weights(self) -> np.ndarray:
         """The visible weights (a copy)."""

@@ -1,7 +1,8 @@
 """numba kernels of the stochastic pulsed update (private; see :mod:`golden.pulses`).
 
 Pulse trains are bit-packed: bit ``t`` of a lane's uint64 is slot ``t`` (BL <= 64). A cell gets
-``popcount(dbits[i] & xbits[j])`` coincidences, each one pulse of direction
+``popcount(dbits[i] & xbits[j])`` coincidences (counted slot by slot, see
+:func:`apply_coincidences`), each one pulse of direction
 ``down if sign(d_i) sign(x_j) sign(lr) > 0 else up`` (aihwkit's sign rule).
 """
 
@@ -14,7 +15,7 @@ from numba import njit, prange
 
 from golden.encoding import PulseType, RngMode
 from golden.fixedpoint import quantize_prob
-from golden.kernels_device import pulse_once, visible_of
+from golden.kernels_device import has_visible_copy, pulse_once, visible_of
 from golden.lfsr import lfsr_word
 from golden.rng import (
     STREAM_BITS_D,
@@ -136,29 +137,50 @@ def bitlines_lfsr(codes, states, mask, prob_bits, bl, bits):
         bits[k] = word
 
 
+@njit(cache=True)
+def slot_columns(xbits, bl, slot_idx, slot_cnt):
+    """Per slot t, the columns that fire: ``slot_idx[t, :slot_cnt[t]]`` (ascending)."""
+    for t in range(bl):
+        slot_cnt[t] = 0
+    for j in range(xbits.shape[0]):
+        word = xbits[j]
+        if word == 0:
+            continue
+        for t in range(bl):
+            if (word >> np.uint64(t)) & np.uint64(1):
+                slot_idx[t, slot_cnt[t]] = j
+                slot_cnt[t] += 1
+
+
 @njit(cache=True, parallel=True)
-def apply_coincidences(model, P, G, hidden, visible, xbits, xneg, dbits, dneg, lr_neg,
-                       seed, counter):
-    """Apply ``popcount(dbits[i] & xbits[j])`` pulses to every cell; rows in parallel, each
-    row with its own noise streams keyed by (seed, counter, i)."""
-    rows, cols = hidden.shape
+def apply_coincidences(model, P, G, hidden, visible, bl, slot_idx, slot_cnt, xneg, dbits, dneg,
+                       lr_neg, seed, counter):
+    """Apply one pulse per coincidence: for every row i and slot t where row i fires, a pulse
+    to every column firing in slot t (aihwkit's sparse update, slot order). Work is
+    proportional to the number of coincidences, ``sum_ij popcount(dbits[i] & xbits[j])``.
+    Rows run in parallel, each with its own noise streams keyed by (seed, counter, i)."""
+    rows = hidden.shape[0]
+    copy = has_visible_copy(model, G)
     for i in prange(rows):
         di = dbits[i]
         if di == 0:
             continue
         rng = stream_key(seed, STREAM_DEVICE, counter, i)
-        wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
         row_neg = dneg[i] ^ lr_neg
-        for j in range(cols):
-            n = popcount64(di & xbits[j])
-            if n == 0:
+        for t in range(bl):
+            if not (di >> np.uint64(t)) & np.uint64(1):
                 continue
-            up = (row_neg ^ xneg[j]) != 0
-            w = hidden[i, j]
-            for _ in range(n):
-                w, rng = pulse_once(model, P, G, i, j, w, up, rng)
-            hidden[i, j] = w
-            visible[i, j], wrng = visible_of(model, P, G, i, j, w, wrng)
+            for m in range(slot_cnt[t]):
+                j = slot_idx[t, m]
+                hidden[i, j], rng = pulse_once(model, P, G, i, j, hidden[i, j],
+                                               (row_neg ^ xneg[j]) != 0, rng)
+        if copy:
+            wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
+            for t in range(bl):
+                if (di >> np.uint64(t)) & np.uint64(1):
+                    for m in range(slot_cnt[t]):
+                        j = slot_idx[t, m]
+                        visible[i, j], wrng = visible_of(model, P, G, i, j, hidden[i, j], wrng)
 
 
 @njit(cache=True)
@@ -174,6 +196,7 @@ def apply_implicit(model, P, G, hidden, visible, x, d, a, b, bl, x_res, d_res, l
                    seed, counter):
     """DETERMINISTIC_IMPLICIT: cell (i, j) gets ``rint(BL q_d q_x)`` pulses."""
     rows, cols = hidden.shape
+    copy = has_visible_copy(model, G)
     for i in prange(rows):
         qd = _implicit_q(d[i], a, d_res)
         if qd == 0.0:
@@ -189,7 +212,8 @@ def apply_implicit(model, P, G, hidden, visible, x, d, a, b, bl, x_res, d_res, l
             for _ in range(n):
                 w, rng = pulse_once(model, P, G, i, j, w, up, rng)
             hidden[i, j] = w
-            visible[i, j], wrng = visible_of(model, P, G, i, j, w, wrng)
+            if copy:
+                visible[i, j], wrng = visible_of(model, P, G, i, j, w, wrng)
 
 
 @njit(cache=True)
@@ -202,12 +226,12 @@ def abs_max(v):
 
 @njit(cache=True)
 def pulsed_update(x, d, lr, granularity, U, model, P, G, hidden, visible, seed, counter,
-                  lfsr_x, lfsr_d, lfsr_mask, bits, neg, codes):
+                  lfsr_x, lfsr_d, lfsr_mask, bits, neg, codes, slot_idx, slot_cnt):
     """One rank-1 pulsed update ``W += -lr d x^T`` (in expectation) of a device array.
 
-    Work arrays: ``bits`` (2, n) uint64, ``neg`` (2, n) uint8, ``codes`` (n,) int64 with
-    ``n >= max(rows, cols)``; row 0 is the x side, row 1 the d side. Returns the BL used
-    (0 if the update was empty).
+    Work arrays: ``bits`` (2, n) uint64, ``neg`` (2, n) uint8, ``codes`` (n,) int64,
+    ``slot_idx`` (MAX_BL, n) int64, ``slot_cnt`` (MAX_BL,) int64 with ``n >= max(rows, cols)``;
+    row 0 is the x side, row 1 the d side. Returns the BL used (0: the update was empty).
     """
     bl, a, b = update_scales(lr, granularity, abs_max(x), abs_max(d), U)
     if bl == 0:
@@ -231,6 +255,7 @@ def pulsed_update(x, d, lr, granularity, U, model, P, G, hidden, visible, seed, 
     else:
         bitlines_fast(x, b, bl, seed, STREAM_BITS_X, counter, xbits)
         bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)
-    apply_coincidences(model, P, G, hidden, visible, xbits, xneg, dbits, dneg, lr_neg,
-                       seed, counter)
+    slot_columns(xbits, bl, slot_idx, slot_cnt)
+    apply_coincidences(model, P, G, hidden, visible, bl, slot_idx, slot_cnt, xneg, dbits, dneg,
+                       lr_neg, seed, counter)
     return bl

@@ -97,6 +97,8 @@ class PulsedUpdater:
         self._bits = np.zeros((2, n), dtype=np.uint64)
         self._neg = np.zeros((2, n), dtype=np.uint8)
         self._codes = np.zeros(n, dtype=np.int64)
+        self._slot_idx = np.zeros((MAX_BL, cols), dtype=np.int64)
+        self._slot_cnt = np.zeros(MAX_BL, dtype=np.int64)
 
     def update(self, x, d, lr: float) -> int:
         """Pulsed ``W <- W - lr d x^T``; returns the pulse-train length BL used (0: no-op)."""
@@ -109,5 +111,5 @@ class PulsedUpdater:
         return pulsed_update(
             x, d, float(lr), dev.params.granularity, self.U, dev.model, dev.P, dev.G,
             dev.hidden, dev.visible, dev.seed, dev.next_counter(), self.lfsr_x, self.lfsr_d,
-            self.lfsr_mask, self._bits, self._neg, self._codes,
+            self.lfsr_mask, self._bits, self._neg, self._codes, self._slot_idx, self._slot_cnt,
         )
