@@ -20,17 +20,27 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub, name: str) -> None:
     p = sub.add_parser(
-        name, help="pulse response of a device model",
+        name,
+        help="pulse response of a device model",
         description="Apply single pulses to many independent devices and write the mean and "
         "std of the weight after every pulse (DIR/response.json, DIR/response.png).",
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("config", nargs="?", type=Path, help="TOML file with a [device] table")
     src.add_argument("--preset", choices=sorted(DEVICE_PRESETS), help="a named device preset")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a device field, e.g. --set dw_min=0.01 (TOML literal)")
-    p.add_argument("--pulses", default="+400,-400",
-                   help='pulse segments, e.g. "+400,-400" = 400 up then 400 down')
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a device field, e.g. --set dw_min=0.01 (TOML literal)",
+    )
+    p.add_argument(
+        "--pulses",
+        default="+400,-400",
+        help='pulse segments, e.g. "+400,-400" = 400 up then 400 down',
+    )
     p.add_argument("--devices", type=int, default=2000, help="number of device instances")
     p.add_argument("--w-init", type=float, default=0.0, help="initial weight of every device")
     p.add_argument("--seed", type=int, default=0, help="seed of d2d and c2c draws")
@@ -42,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if args.config is not None:
         params = load_device_config(args.config, args.overrides)
     else:
-        data = apply_overrides({"device": DEVICE_PRESETS[args.preset]}, args.overrides,
-                               default_section="device")
+        data = apply_overrides(
+            {"device": DEVICE_PRESETS[args.preset]}, args.overrides, default_section="device"
+        )
         try:
             params = device_from_dict(data["device"])
         except ConfigError as err:
@@ -58,12 +69,21 @@ def run(args: argparse.Namespace) -> int:
     from golden.plots import plot_pulse_response  # matplotlib only when writing
 
     args.out.mkdir(parents=True, exist_ok=True)
-    config = {"device": params.to_dict(), "pulses": segments, "devices": args.devices,
-              "w_init": args.w_init, "seed": args.seed}
+    config = {
+        "device": params.to_dict(),
+        "pulses": segments,
+        "devices": args.devices,
+        "w_init": args.w_init,
+        "seed": args.seed,
+    }
     (args.out / "response.json").write_text(json.dumps(resp.to_dict(config)))
-    title = (f"{params.type_name}: {args.devices} devices, pulses {args.pulses}, "
-             f"dw_min={params.dw_min:g}, seed {args.seed}")
+    title = (
+        f"{params.type_name}: {args.devices} devices, pulses {args.pulses}, "
+        f"dw_min={params.dw_min:g}, seed {args.seed}"
+    )
     plot_pulse_response(resp, title, args.out / "response.png")
-    print(f"wrote {args.out / 'response.json'} and {args.out / 'response.png'} "
-          f"({resp.mean.size} pulses; final mean {resp.mean[-1]:+.4f}, std {resp.std[-1]:.4f})")
+    print(
+        f"wrote {args.out / 'response.json'} and {args.out / 'response.png'} "
+        f"({resp.mean.size} pulses; final mean {resp.mean[-1]:+.4f}, std {resp.std[-1]:.4f})"
+    )
     return 0

@@ -22,8 +22,9 @@ def parse_pulses(text: str) -> list[int]:
     for part in text.split(","):
         m = _SEGMENT.match(part.strip())
         if not m or int(m.group(2)) == 0:
-            raise ConfigError("--pulses", text,
-                              'expected signed counts such as "+400,-400" (each non-zero)')
+            raise ConfigError(
+                "--pulses", text, 'expected signed counts such as "+400,-400" (each non-zero)'
+            )
         n = int(m.group(2))
         segments.append(n if m.group(1) == "+" else -n)
     if sum(abs(n) for n in segments) > 1_000_000:

@@ -162,8 +162,9 @@ class DeviceArray:
         rng = np.random.default_rng(construction_seed(params, seed))
         unit = 1.0 if isinstance(params, LutParams) else params.dw_min
         self.P = np.zeros((N_P, rows, cols), dtype=np.float64)
-        (self.P[P_STEP_UP], self.P[P_STEP_DOWN], self.P[P_B_MAX],
-         self.P[P_B_MIN]) = _draw_common(params, (rows, cols), rng, unit)
+        (self.P[P_STEP_UP], self.P[P_STEP_DOWN], self.P[P_B_MAX], self.P[P_B_MIN]) = _draw_common(
+            params, (rows, cols), rng, unit
+        )
         _slopes(params, self.P, rng, (rows, cols))
         self.G = _globals(params)
         self.hidden = np.zeros((rows, cols), dtype=np.float64)
@@ -217,21 +218,31 @@ class DeviceArray:
 
     def refresh(self) -> None:
         """Recompute the visible weights from the hidden state."""
-        refresh_visible(self.model, self.P, self.G, self.hidden, self.visible, self.seed,
-                        self.next_counter())
+        refresh_visible(
+            self.model, self.P, self.G, self.hidden, self.visible, self.seed, self.next_counter()
+        )
 
     def apply_pulses(self, counts: np.ndarray) -> None:
         """Apply ``counts[i, j]`` single pulses to each cell (> 0 up, < 0 down)."""
         counts = np.ascontiguousarray(counts, dtype=np.int64)
         if counts.shape != self.shape:
             raise ConfigError("counts", counts.shape, f"expected shape {self.shape}")
-        apply_pulse_counts(self.model, self.P, self.G, self.hidden, self.visible, counts,
-                           self.seed, self.next_counter())
+        apply_pulse_counts(
+            self.model,
+            self.P,
+            self.G,
+            self.hidden,
+            self.visible,
+            counts,
+            self.seed,
+            self.next_counter(),
+        )
 
 
 def _check_shape(shape) -> tuple[int, int]:
     if (
-        not isinstance(shape, tuple | list) or len(shape) != 2
+        not isinstance(shape, tuple | list)
+        or len(shape) != 2
         or not all(isinstance(n, int | np.integer) and n >= 1 for n in shape)
     ):
         raise ConfigError("shape", shape, "expected (rows, cols) with rows, cols >= 1")

@@ -153,8 +153,9 @@ def slot_columns(xbits, bl, slot_idx, slot_cnt):
 
 
 @njit(cache=True, parallel=True)
-def apply_coincidences(model, P, G, hidden, visible, bl, slot_idx, slot_cnt, xneg, dbits, dneg,
-                       lr_neg, seed, counter):
+def apply_coincidences(
+    model, P, G, hidden, visible, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter
+):
     """Apply one pulse per coincidence: for every row i and slot t where row i fires, a pulse
     to every column firing in slot t (aihwkit's sparse update, slot order). Work is
     proportional to the number of coincidences, ``sum_ij popcount(dbits[i] & xbits[j])``.
@@ -172,8 +173,9 @@ def apply_coincidences(model, P, G, hidden, visible, bl, slot_idx, slot_cnt, xne
                 continue
             for m in range(slot_cnt[t]):
                 j = slot_idx[t, m]
-                hidden[i, j], rng = pulse_once(model, P, G, i, j, hidden[i, j],
-                                               (row_neg ^ xneg[j]) != 0, rng)
+                hidden[i, j], rng = pulse_once(
+                    model, P, G, i, j, hidden[i, j], (row_neg ^ xneg[j]) != 0, rng
+                )
         if copy:
             wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
             for t in range(bl):
@@ -192,8 +194,9 @@ def _implicit_q(v, scale, res):
 
 
 @njit(cache=True, parallel=True)
-def apply_implicit(model, P, G, hidden, visible, x, d, a, b, bl, x_res, d_res, lr_neg,
-                   seed, counter):
+def apply_implicit(
+    model, P, G, hidden, visible, x, d, a, b, bl, x_res, d_res, lr_neg, seed, counter
+):
     """DETERMINISTIC_IMPLICIT: cell (i, j) gets ``rint(BL q_d q_x)`` pulses."""
     rows, cols = hidden.shape
     copy = has_visible_copy(model, G)
@@ -225,8 +228,28 @@ def abs_max(v):
 
 
 @njit(cache=True)
-def pulsed_update(x, d, lr, granularity, U, model, P, G, hidden, visible, seed, counter,
-                  lfsr_x, lfsr_d, lfsr_mask, bits, neg, codes, slot_idx, slot_cnt):
+def pulsed_update(
+    x,
+    d,
+    lr,
+    granularity,
+    U,
+    model,
+    P,
+    G,
+    hidden,
+    visible,
+    seed,
+    counter,
+    lfsr_x,
+    lfsr_d,
+    lfsr_mask,
+    bits,
+    neg,
+    codes,
+    slot_idx,
+    slot_cnt,
+):
     """One rank-1 pulsed update ``W += -lr d x^T`` (in expectation) of a device array.
 
     Work arrays: ``bits`` (2, n) uint64, ``neg`` (2, n) uint8, ``codes`` (n,) int64,
@@ -238,8 +261,23 @@ def pulsed_update(x, d, lr, granularity, U, model, P, G, hidden, visible, seed, 
         return 0
     lr_neg = np.uint8(1 if lr < 0.0 else 0)
     if int(U[U_PULSE_TYPE]) == IMPLICIT:
-        apply_implicit(model, P, G, hidden, visible, x, d, a, b, bl, U[U_X_RES], U[U_D_RES],
-                       lr_neg, seed, counter)
+        apply_implicit(
+            model,
+            P,
+            G,
+            hidden,
+            visible,
+            x,
+            d,
+            a,
+            b,
+            bl,
+            U[U_X_RES],
+            U[U_D_RES],
+            lr_neg,
+            seed,
+            counter,
+        )
         return bl
     cols, rows = x.shape[0], d.shape[0]
     xbits, dbits = bits[0, :cols], bits[1, :rows]
@@ -256,6 +294,20 @@ def pulsed_update(x, d, lr, granularity, U, model, P, G, hidden, visible, seed, 
         bitlines_fast(x, b, bl, seed, STREAM_BITS_X, counter, xbits)
         bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)
     slot_columns(xbits, bl, slot_idx, slot_cnt)
-    apply_coincidences(model, P, G, hidden, visible, bl, slot_idx, slot_cnt, xneg, dbits, dneg,
-                       lr_neg, seed, counter)
+    apply_coincidences(
+        model,
+        P,
+        G,
+        hidden,
+        visible,
+        bl,
+        slot_idx,
+        slot_cnt,
+        xneg,
+        dbits,
+        dneg,
+        lr_neg,
+        seed,
+        counter,
+    )
     return bl

@@ -120,8 +120,12 @@ def analog_mvm(W, x, transposed, IO, use_bm, seed, counter, v, y):
                 if IO[IO_BM_NEG] != 0.0:
                     hit = True
             y[i] = yi
-        if (not bm or not hit or rho > IO[IO_MAX_BM_FACTOR]
-                or (inp_step > 0.0 and rho > IO[IO_MAX_BM_RES] / inp_step)):
+        if (
+            not bm
+            or not hit
+            or rho > IO[IO_MAX_BM_FACTOR]
+            or (inp_step > 0.0 and rho > IO[IO_MAX_BM_RES] / inp_step)
+        ):
             break
         rho *= 2.0
     scale = alpha * rho * IO[IO_OUT_SCALE]

@@ -32,11 +32,32 @@ __all__ = [
 
 #: width -> taps (exponents) of a primitive feedback polynomial
 LFSR_TAPS: dict[int, tuple[int, ...]] = {
-    8: (8, 6, 5, 4), 9: (9, 5), 10: (10, 7), 11: (11, 9), 12: (12, 6, 4, 1),
-    13: (13, 4, 3, 1), 14: (14, 5, 3, 1), 15: (15, 14), 16: (16, 15, 13, 4), 17: (17, 14),
-    18: (18, 11), 19: (19, 6, 2, 1), 20: (20, 17), 21: (21, 19), 22: (22, 21), 23: (23, 18),
-    24: (24, 23, 22, 17), 25: (25, 22), 26: (26, 6, 2, 1), 27: (27, 5, 2, 1), 28: (28, 25),
-    29: (29, 27), 30: (30, 6, 4, 1), 31: (31, 28), 32: (32, 22, 2, 1), 48: (48, 47, 21, 20),
+    8: (8, 6, 5, 4),
+    9: (9, 5),
+    10: (10, 7),
+    11: (11, 9),
+    12: (12, 6, 4, 1),
+    13: (13, 4, 3, 1),
+    14: (14, 5, 3, 1),
+    15: (15, 14),
+    16: (16, 15, 13, 4),
+    17: (17, 14),
+    18: (18, 11),
+    19: (19, 6, 2, 1),
+    20: (20, 17),
+    21: (21, 19),
+    22: (22, 21),
+    23: (23, 18),
+    24: (24, 23, 22, 17),
+    25: (25, 22),
+    26: (26, 6, 2, 1),
+    27: (27, 5, 2, 1),
+    28: (28, 25),
+    29: (29, 27),
+    30: (30, 6, 4, 1),
+    31: (31, 28),
+    32: (32, 22, 2, 1),
+    48: (48, 47, 21, 20),
     64: (64, 63, 61, 60),
 }
 
@@ -66,6 +87,7 @@ def lane_seed(master: int, lane: int, width: int) -> int:
 @njit(cache=True)
 def lfsr_step(state: np.uint64, mask: np.uint64) -> tuple[np.uint64, np.uint64]:
     """One Galois step: (new state, output bit)."""
+    state, mask = np.uint64(state), np.uint64(mask)
     out = state & np.uint64(1)
     state = state >> np.uint64(1)
     if out:
@@ -76,6 +98,7 @@ def lfsr_step(state: np.uint64, mask: np.uint64) -> tuple[np.uint64, np.uint64]:
 @njit(cache=True)
 def lfsr_word(state: np.uint64, mask: np.uint64, nbits: int) -> tuple[np.uint64, np.uint64]:
     """The next ``nbits`` output bits as a word (first bit in bit 0): (new state, word)."""
+    state, mask = np.uint64(state), np.uint64(mask)
     word = np.uint64(0)
     for k in range(nbits):
         state, out = lfsr_step(state, mask)

@@ -249,24 +249,30 @@ class DeviceParams(Params):
     dw_min_dtod: float = spec(0.3, "relative d2d spread of the step size", ge=0)
     dw_min_std: float = spec(0.3, "relative c2c noise of each step", ge=0)
     up_down: float = spec(
-        0.0, "asymmetry: > 0 shrinks the down step by up_down*dw_min, < 0 the up step",
-        ge=-1.0, le=1.0,
+        0.0,
+        "asymmetry: > 0 shrinks the down step by up_down*dw_min, < 0 the up step",
+        ge=-1.0,
+        le=1.0,
     )
     up_down_dtod: float = spec(0.01, "d2d spread of the up/down imbalance", ge=0)
-    w_max: float = spec(0.6, "mean upper bound of the weight", gt=0)
+    w_max: float = spec(0.6, "mean upper bound of the weight")
     w_max_dtod: float = spec(0.3, "relative d2d spread of w_max", ge=0)
-    w_min: float = spec(-0.6, "mean lower bound of the weight", lt=0)
+    w_min: float = spec(-0.6, "mean lower bound of the weight (< w_max)")
     w_min_dtod: float = spec(0.3, "relative d2d spread of w_min", ge=0)
     enforce_consistency: bool = spec(
         True, "take |step| and order the bounds so that b_min <= 0 <= b_max"
     )
     write_noise_std: float = spec(
-        0.0, "std of the noise on the visible weight, in units of dw_min, redrawn per write",
+        0.0,
+        "std of the noise on the visible weight, in units of dw_min, redrawn per write",
         ge=0,
     )
     construction_seed: int = spec(
-        0, "seed of the d2d draws; 0 = derive it from the run's seed (xbarkit: always "
-        "reproducible, unlike aihwkit's clock seed)", ge=0, lt=2**63,
+        0,
+        "seed of the d2d draws; 0 = derive it from the run's seed (xbarkit: always "
+        "reproducible, unlike aihwkit's clock seed)",
+        ge=0,
+        lt=2**63,
     )
 
     def check(self) -> None:
@@ -400,9 +406,7 @@ class LutParams(DeviceParams):
 
     n_states: int = spec(32, "number of discrete levels (states)", ge=2, le=65536)
     up_steps: tuple[float, ...] = spec((), "mean up move in states, per state (n_states)", ge=0)
-    down_steps: tuple[float, ...] = spec(
-        (), "mean down move in states, per state (n_states)", ge=0
-    )
+    down_steps: tuple[float, ...] = spec((), "mean down move in states, per state (n_states)", ge=0)
 
     def check(self) -> None:
         super().check()
@@ -410,7 +414,8 @@ class LutParams(DeviceParams):
             table = getattr(self, name)
             if table and len(table) != self.n_states:
                 raise ConfigError(
-                    name, f"<{len(table)} entries>",
+                    name,
+                    f"<{len(table)} entries>",
                     f"needs n_states = {self.n_states} entries (or none for all 1.0)",
                 )
 
@@ -428,7 +433,11 @@ class LutParams(DeviceParams):
 DEVICE_TYPES: dict[str, type[DeviceParams]] = {
     cls.type_name: cls
     for cls in (
-        ConstantStepParams, LinearStepParams, SoftBoundsParams, ExpStepParams, PowStepParams,
+        ConstantStepParams,
+        LinearStepParams,
+        SoftBoundsParams,
+        ExpStepParams,
+        PowStepParams,
         LutParams,
     )
 }
@@ -465,22 +474,27 @@ class UpdateParams(Params):
 
     section: ClassVar[str] = "update"
 
-    desired_bl: int = spec(31, "pulse-train length BL (the maximum BL with update_bl_management)",
-                           ge=1, le=64)
+    desired_bl: int = spec(
+        31, "pulse-train length BL (the maximum BL with update_bl_management)", ge=1, le=64
+    )
     fixed_bl: bool = spec(True, "keep BL = desired_bl (overridden by update_bl_management)")
     update_management: bool = spec(True, "balance the x and d probabilities (same max)")
     update_bl_management: bool = spec(True, "BL = min(ceil(lr max|x| max|d| / dw_min), desired_bl)")
     um_grad_scale: float = spec(1.0, "scale of the d side before update management", gt=0)
     pulse_type: PulseType = spec(PulseType.STOCHASTIC_COMPRESSED, "how updates become pulses")
-    x_res_implicit: float = spec(0.0, "x bin width for DETERMINISTIC_IMPLICIT (0 = off)",
-                                 ge=0, le=1)
-    d_res_implicit: float = spec(0.0, "d bin width for DETERMINISTIC_IMPLICIT (0 = off)",
-                                 ge=0, le=1)
+    x_res_implicit: float = spec(
+        0.0, "x bin width for DETERMINISTIC_IMPLICIT (0 = off)", ge=0, le=1
+    )
+    d_res_implicit: float = spec(
+        0.0, "d bin width for DETERMINISTIC_IMPLICIT (0 = off)", ge=0, le=1
+    )
     rng_mode: RngMode = spec(RngMode.FAST, "(xbarkit) pulse random bits: fast or hw_exact (LFSR)")
-    prob_bits: int = spec(12, "(xbarkit) fraction bits of a pulse probability in hw_exact mode",
-                          ge=1, le=24)
-    lfsr_width: int = spec(32, "(xbarkit) width of each per-lane LFSR in hw_exact mode",
-                           ge=8, le=64)
+    prob_bits: int = spec(
+        12, "(xbarkit) fraction bits of a pulse probability in hw_exact mode", ge=1, le=24
+    )
+    lfsr_width: int = spec(
+        32, "(xbarkit) width of each per-lane LFSR in hw_exact mode", ge=8, le=64
+    )
 
     def check(self) -> None:
         if self.lfsr_width not in LFSR_TAPS:
@@ -502,17 +516,22 @@ class IOParams(Params):
 
     is_perfect: bool = spec(False, "exact MVM, no IO non-idealities")
     inp_bound: float = spec(1.0, "DAC input range +-inp_bound", gt=0)
-    inp_res: float = spec(1 / 126, "DAC resolution as a fraction of the range (0 = none; "
-                          "> 1 means a number of steps)", ge=0)
+    inp_res: float = spec(
+        1 / 126,
+        "DAC resolution as a fraction of the range (0 = none; > 1 means a number of steps)",
+        ge=0,
+    )
     inp_noise: float = spec(0.0, "std of Gaussian noise added to each DAC input", ge=0)
     out_bound: float = spec(12.0, "ADC output range +-out_bound", gt=0)
-    out_res: float = spec(1 / 510, "ADC resolution as a fraction of the range (0 = none; "
-                          "> 1 means a number of steps)", ge=0)
+    out_res: float = spec(
+        1 / 510,
+        "ADC resolution as a fraction of the range (0 = none; > 1 means a number of steps)",
+        ge=0,
+    )
     out_noise: float = spec(0.06, "std of Gaussian noise added to each analog output", ge=0)
     out_scale: float = spec(1.0, "digital output scale", gt=0)
     noise_management: NoiseManagement = spec(NoiseManagement.ABS_MAX, "input scaling rule")
-    nm_thres: float = spec(0.0, "cap of alpha for ABS_MAX, or alpha for CONSTANT (0 = off)",
-                           ge=0)
+    nm_thres: float = spec(0.0, "cap of alpha for ABS_MAX, or alpha for CONSTANT (0 = off)", ge=0)
     bound_management: BoundManagement = spec(BoundManagement.ITERATIVE, "saturation handling")
     max_bm_factor: int = spec(1000, "largest input reduction factor of bound management", ge=1)
     max_bm_res: float = spec(0.25, "stop bound management when rho * s_in exceeds this", gt=0)
@@ -558,16 +577,23 @@ class TileParams(Params):
     )
     forward: IOParams = field(default_factory=IOParams, metadata={"doc": "forward-pass IO"})
     backward: IOParams = field(default_factory=IOParams, metadata={"doc": "backward-pass IO"})
-    update: UpdateParams = field(default_factory=UpdateParams,
-                                 metadata={"doc": "pulsed update"})
+    update: UpdateParams = field(default_factory=UpdateParams, metadata={"doc": "pulsed update"})
 
 
 # ======================================================================================
 # Presets, files, overrides
 # ======================================================================================
 
-_SB20 = {"dw_min": 0.1, "w_max": 1.0, "w_min": -1.0, "dw_min_dtod": 0.3, "w_max_dtod": 0.3,
-         "w_min_dtod": 0.3, "up_down_dtod": 0.01, "dw_min_std": 0.3}
+_SB20 = {
+    "dw_min": 0.1,
+    "w_max": 1.0,
+    "w_min": -1.0,
+    "dw_min_dtod": 0.3,
+    "w_max_dtod": 0.3,
+    "w_min_dtod": 0.3,
+    "up_down_dtod": 0.01,
+    "dw_min_std": 0.3,
+}
 
 #: named device presets (values of aihwkit's presets where one exists)
 DEVICE_PRESETS: dict[str, dict[str, Any]] = {
@@ -579,26 +605,73 @@ DEVICE_PRESETS: dict[str, dict[str, Any]] = {
     # the 20-state reference device of the Fashion-MNIST comparison with aihwkit
     "softbounds-20": {"type": "SoftBounds", **_SB20},
     # aihwkit GokmenVlasovPresetDevice
-    "gokmen-vlasov": {"type": "ConstantStep", "dw_min": 0.0016, "w_max": 1.0, "w_min": -1.0,
-                      "dw_min_dtod": 0.3, "dw_min_std": 0.3, "up_down_dtod": 0.01},
+    "gokmen-vlasov": {
+        "type": "ConstantStep",
+        "dw_min": 0.0016,
+        "w_max": 1.0,
+        "w_min": -1.0,
+        "dw_min_dtod": 0.3,
+        "dw_min_std": 0.3,
+        "up_down_dtod": 0.01,
+    },
     # aihwkit IdealizedPresetDevice
-    "idealized": {"type": "ConstantStep", "dw_min": 0.0002, "w_max": 1.0, "w_min": -1.0,
-                  "up_down_dtod": 0.0},
+    "idealized": {
+        "type": "ConstantStep",
+        "dw_min": 0.0002,
+        "w_max": 1.0,
+        "w_min": -1.0,
+        "up_down_dtod": 0.0,
+    },
     # aihwkit EcRamPresetDevice / EcRamMOPresetDevice / CapacitorPresetDevice (no lifetime)
-    "ecram": {"type": "LinearStep", "dw_min": 0.002, "w_max": 1.1724, "w_min": -0.8276,
-              "gamma_up": 0.1153, "gamma_down": 0.5085},
-    "ecram-mo": {"type": "LinearStep", "dw_min": 2.8214e-4, "w_max": 1.1714, "w_min": -0.8286,
-                 "gamma_up": 0.4152, "gamma_down": 0.7342, "dw_min_std": 2.0},
-    "capacitor": {"type": "LinearStep", "dw_min": 0.005, "w_max": 1.0, "w_min": -1.0,
-                  "gamma_up": 0.05, "gamma_down": 0.05},
+    "ecram": {
+        "type": "LinearStep",
+        "dw_min": 0.002,
+        "w_max": 1.1724,
+        "w_min": -0.8276,
+        "gamma_up": 0.1153,
+        "gamma_down": 0.5085,
+    },
+    "ecram-mo": {
+        "type": "LinearStep",
+        "dw_min": 2.8214e-4,
+        "w_max": 1.1714,
+        "w_min": -0.8286,
+        "gamma_up": 0.4152,
+        "gamma_down": 0.7342,
+        "dw_min_std": 2.0,
+    },
+    "capacitor": {
+        "type": "LinearStep",
+        "dw_min": 0.005,
+        "w_max": 1.0,
+        "w_min": -1.0,
+        "gamma_up": 0.05,
+        "gamma_down": 0.05,
+    },
     # aihwkit ReRamESPresetDevice (ExpStep fit to Gong et al. 2018)
-    "reram-es": {"type": "ExpStep", "dw_min": 0.00135, "up_down": 0.259359, "w_max": 1.0,
-                 "w_min": -1.0, "a": -0.5, "b": -0.5, "gamma_up": 5.0, "gamma_down": 5.0,
-                 "A_up": -1.18445, "A_down": -0.081404, "dw_min_dtod": 0.2,
-                 "up_down_dtod": 0.05, "dw_min_std": 5.0, "write_noise_std": 75.0},
+    "reram-es": {
+        "type": "ExpStep",
+        "dw_min": 0.00135,
+        "up_down": 0.259359,
+        "w_max": 1.0,
+        "w_min": -1.0,
+        "a": -0.5,
+        "b": -0.5,
+        "gamma_up": 5.0,
+        "gamma_down": 5.0,
+        "A_up": -1.18445,
+        "A_down": -0.081404,
+        "dw_min_dtod": 0.2,
+        "up_down_dtod": 0.05,
+        "dw_min_std": 5.0,
+        "write_noise_std": 75.0,
+    },
     # a 21-level table device whose steps shrink toward the bounds like SoftBounds
     "lut-softbounds-21": {
-        "type": "Lut", "n_states": 21, "w_max": 1.0, "w_min": -1.0,
+        "type": "Lut",
+        "n_states": 21,
+        "w_max": 1.0,
+        "w_min": -1.0,
         "up_steps": [round(2.0 - s / 10, 6) for s in range(21)],
         "down_steps": [round(s / 10, 6) for s in range(21)],
     },
@@ -648,8 +721,11 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         if not _BAREWORD.match(raw) or raw in ("true", "false"):
-            raise ConfigError(f"--set {key}", raw, "value must be a TOML literal "
-                              '(numbers, true/false, "strings", [lists])') from None
+            raise ConfigError(
+                f"--set {key}",
+                raw,
+                'value must be a TOML literal (numbers, true/false, "strings", [lists])',
+            ) from None
         value = raw
     return key.split("."), value
 

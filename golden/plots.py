@@ -19,14 +19,20 @@ def plot_pulse_response(resp: PulseResponse, title: str, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
     n = resp.mean.size
     x = range(1, n + 1)
-    ax.fill_between(x, resp.mean - resp.std, resp.mean + resp.std, color="0.85",
-                    label="mean ± std over devices")
-    for direction, colour, label in ((1, "tab:red", "up pulses"), (-1, "tab:blue",
-                                                                   "down pulses")):
+    ax.fill_between(
+        x, resp.mean - resp.std, resp.mean + resp.std, color="0.85", label="mean ± std over devices"
+    )
+    for direction, colour, label in ((1, "tab:red", "up pulses"), (-1, "tab:blue", "down pulses")):
         sel = resp.directions == direction
         if sel.any():
-            ax.plot([k + 1 for k in range(n) if sel[k]], resp.mean[sel], ".", ms=2.5,
-                    color=colour, label=label)
+            ax.plot(
+                [k + 1 for k in range(n) if sel[k]],
+                resp.mean[sel],
+                ".",
+                ms=2.5,
+                color=colour,
+                label=label,
+            )
     ax.set_xlabel("pulse number")
     ax.set_ylabel("weight")
     ax.set_title(title, fontsize=10)

@@ -81,18 +81,23 @@ class PulsedUpdater:
 
     def __init__(self, params: UpdateParams, devices: DeviceArray, lfsr_seed: int = 0):
         if params.pulse_type in (PulseType.NONE, PulseType.NONE_WITH_DEVICE):
-            raise ConfigError("update.pulse_type", params.pulse_type.name,
-                              "PulsedUpdater needs a pulsed type; the tile handles NONE types")
+            raise ConfigError(
+                "update.pulse_type",
+                params.pulse_type.name,
+                "PulsedUpdater needs a pulsed type; the tile handles NONE types",
+            )
         self.params = params
         self.devices = devices
         self.U = update_vector(params)
         rows, cols = devices.shape
         width = params.lfsr_width
         self.lfsr_mask = np.uint64(lfsr_mask(width))
-        self.lfsr_x = np.array([lane_seed(lfsr_seed, col_lane(j), width) for j in range(cols)],
-                               dtype=np.uint64)
-        self.lfsr_d = np.array([lane_seed(lfsr_seed, row_lane(i), width) for i in range(rows)],
-                               dtype=np.uint64)
+        self.lfsr_x = np.array(
+            [lane_seed(lfsr_seed, col_lane(j), width) for j in range(cols)], dtype=np.uint64
+        )
+        self.lfsr_d = np.array(
+            [lane_seed(lfsr_seed, row_lane(i), width) for i in range(rows)], dtype=np.uint64
+        )
         n = max(rows, cols)
         self._bits = np.zeros((2, n), dtype=np.uint64)
         self._neg = np.zeros((2, n), dtype=np.uint8)
@@ -109,7 +114,24 @@ class PulsedUpdater:
             raise ConfigError("lr", lr, "must be a finite number")
         dev = self.devices
         return pulsed_update(
-            x, d, float(lr), dev.params.granularity, self.U, dev.model, dev.P, dev.G,
-            dev.hidden, dev.visible, dev.seed, dev.next_counter(), self.lfsr_x, self.lfsr_d,
-            self.lfsr_mask, self._bits, self._neg, self._codes, self._slot_idx, self._slot_cnt,
+            x,
+            d,
+            float(lr),
+            dev.params.granularity,
+            self.U,
+            dev.model,
+            dev.P,
+            dev.G,
+            dev.hidden,
+            dev.visible,
+            dev.seed,
+            dev.next_counter(),
+            self.lfsr_x,
+            self.lfsr_d,
+            self.lfsr_mask,
+            self._bits,
+            self._neg,
+            self._codes,
+            self._slot_idx,
+            self._slot_cnt,
         )

@@ -51,6 +51,7 @@ def mix64_py(z: int) -> int:
 @njit(cache=True, inline="always")
 def mix64(z: np.uint64) -> np.uint64:
     """SplitMix64's finaliser: a bijective 64-bit mix."""
+    z = np.uint64(z)
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
     return z ^ (z >> np.uint64(31))
@@ -67,7 +68,7 @@ def stream_key(seed: int, stream: int, counter: int, lane: int) -> np.uint64:
 @njit(cache=True, inline="always")
 def next_u64(state: np.uint64) -> tuple[np.uint64, np.uint64]:
     """(new state, 64 random bits)."""
-    state = state + GOLDEN
+    state = np.uint64(state) + GOLDEN
     return state, mix64(state)
 
 
@@ -78,8 +79,9 @@ def next_uniform(state: np.uint64) -> tuple[np.uint64, float]:
     return state, float(z >> np.uint64(11)) * _INV53
 
 
-def _ziggurat_tables(layers: int = 128, r: float = 3.442619855899,
-                     v: float = 9.91256303526217e-3) -> tuple[np.ndarray, np.ndarray]:
+def _ziggurat_tables(
+    layers: int = 128, r: float = 3.442619855899, v: float = 9.91256303526217e-3
+) -> tuple[np.ndarray, np.ndarray]:
     """Layer edges x[i] and ratios x[i+1]/x[i] of the 128-layer normal ziggurat (Marsaglia &
     Tsang 2000, Doornik's ZIGNOR form)."""
     x = np.zeros(layers + 1)

@@ -82,8 +82,9 @@ class AnalogTile:
         ptype = params.update.pulse_type
         if ptype in (PulseType.NONE, PulseType.NONE_WITH_DEVICE):
             if isinstance(params.device, LutParams):
-                raise ConfigError("update.pulse_type", ptype.name,
-                                  "a Lut device needs a pulsed update type")
+                raise ConfigError(
+                    "update.pulse_type", ptype.name, "a Lut device needs a pulsed update type"
+                )
             self.updater = None
         else:
             self.updater = PulsedUpdater(params.update, self.devices, lfsr_seed=seed)
@@ -113,13 +114,13 @@ class AnalogTile:
         if v.ndim == 1:
             v = check_vector(name, v, n_in)
             y = np.empty(n_out)
-            analog_mvm(W, v, transposed, IO, use_bm, self.seed, self._io_counter,
-                       np.empty(n_in), y)
+            analog_mvm(W, v, transposed, IO, use_bm, self.seed, self._io_counter, np.empty(n_in), y)
             self._io_counter += 1
             return y
         if v.ndim != 2 or v.shape[1] != n_in:
-            raise ConfigError(name, f"<array of shape {v.shape}>",
-                              f"expected shape ({n_in},) or (batch, {n_in})")
+            raise ConfigError(
+                name, f"<array of shape {v.shape}>", f"expected shape ({n_in},) or (batch, {n_in})"
+            )
         if not np.all(np.isfinite(v)):
             raise ConfigError(name, "<array with NaN/inf>", "every entry must be finite")
         v = np.ascontiguousarray(v)
@@ -145,8 +146,11 @@ class AnalogTile:
         if x.ndim == 1 and d.ndim == 1:
             x, d = x[None, :], d[None, :]
         if x.ndim != 2 or d.ndim != 2 or x.shape[0] != d.shape[0]:
-            raise ConfigError("x, d", f"<shapes {x.shape}, {d.shape}>",
-                              "expected two vectors or two batches of the same length")
+            raise ConfigError(
+                "x, d",
+                f"<shapes {x.shape}, {d.shape}>",
+                "expected two vectors or two batches of the same length",
+            )
         for b in range(x.shape[0]):
             check_vector("x", x[b], self.in_size)
             check_vector("d", d[b], self.out_size)
