@@ -201,3 +201,12 @@ def test_load_device_config(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_device_config(f)
     assert info.value.field == "device.dw_min"
+
+
+def test_shipped_device_configs_load():
+    from pathlib import Path
+
+    files = sorted((Path(__file__).parents[2] / "configs" / "devices").glob("*.toml"))
+    assert len(files) >= 6
+    for f in files:
+        assert load_device_config(f).to_dict() == device_preset(f.stem).to_dict()
