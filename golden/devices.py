@@ -47,7 +47,7 @@ from golden.params import (
 )
 from golden.rng import mix64_py
 
-__all__ = ["DeviceArray", "construction_seed", "device_model"]
+__all__ = ["DeviceArray", "check_matrix", "construction_seed", "device_model"]
 
 _MODELS = {
     ConstantStepParams: DeviceModel.LINEAR,
@@ -206,7 +206,7 @@ class DeviceArray:
     def set_weights(self, w: np.ndarray) -> None:
         """Program the weights: clipped to each device's bounds (Lut: nearest state); write
         noise, if any, is drawn afresh (aihwkit ``apply_write_noise_on_set``)."""
-        w = _check_matrix("weights", w, self.shape)
+        w = check_matrix("weights", w, self.shape)
         if self.is_lut:
             n = self.params.n_states
             spacing = (self.b_max - self.b_min) / (n - 1)
@@ -249,7 +249,7 @@ def _check_shape(shape) -> tuple[int, int]:
     return int(shape[0]), int(shape[1])
 
 
-def _check_matrix(name: str, w, shape) -> np.ndarray:
+def check_matrix(name: str, w, shape) -> np.ndarray:
     w = np.asarray(w, dtype=np.float64)
     if w.shape != tuple(shape):
         raise ConfigError(name, f"<array of shape {w.shape}>", f"expected shape {tuple(shape)}")

@@ -28,10 +28,13 @@ from golden.rng import (
 
 MAX_BL = 64
 
-# entries of the update-parameter vector U (see golden.pulses.update_vector)
-U_DESIRED_BL, U_FIXED_BL, U_UM, U_UBLM, U_GRAD_SCALE = 0, 1, 2, 3, 4
-U_PULSE_TYPE, U_X_RES, U_D_RES, U_RNG_MODE, U_PROB_BITS = 5, 6, 7, 8, 9
-N_U = 10
+#: the update-parameter vector U: entry k is this UpdateParams field (golden.pulses.update_vector)
+U_FIELDS = (
+    "desired_bl", "fixed_bl", "update_management", "update_bl_management", "um_grad_scale",
+    "pulse_type", "x_res_implicit", "d_res_implicit", "rng_mode", "prob_bits",
+)  # fmt: skip
+(U_DESIRED_BL, U_FIXED_BL, U_UM, U_UBLM, U_GRAD_SCALE,
+ U_PULSE_TYPE, U_X_RES, U_D_RES, U_RNG_MODE, U_PROB_BITS) = range(len(U_FIELDS))  # fmt: skip
 
 STOCHASTIC = int(PulseType.STOCHASTIC_COMPRESSED)
 IMPLICIT = int(PulseType.DETERMINISTIC_IMPLICIT)

@@ -12,10 +12,15 @@ from numba import njit, prange
 from golden.encoding import BoundManagement, NoiseManagement
 from golden.rng import STREAM_IO, next_normal, stream_key
 
-IO_PERFECT, IO_INP_STEP, IO_INP_BOUND, IO_INP_NOISE = 0, 1, 2, 3
-IO_OUT_STEP, IO_OUT_BOUND, IO_OUT_NOISE, IO_OUT_SCALE = 4, 5, 6, 7
-IO_NM, IO_NM_THRES, IO_BM, IO_MAX_BM_FACTOR, IO_MAX_BM_RES, IO_BM_NEG = 8, 9, 10, 11, 12, 13
-N_IO = 14
+#: the IO vector: entry k is this IOParams field or property (golden.tile.io_vector)
+IO_FIELDS = (
+    "is_perfect", "inp_step", "inp_bound", "inp_noise", "out_step", "out_bound", "out_noise",
+    "out_scale", "noise_management", "nm_thres", "bound_management", "max_bm_factor",
+    "max_bm_res", "bm_test_negative_bound",
+)  # fmt: skip
+(IO_PERFECT, IO_INP_STEP, IO_INP_BOUND, IO_INP_NOISE, IO_OUT_STEP, IO_OUT_BOUND, IO_OUT_NOISE,
+ IO_OUT_SCALE, IO_NM, IO_NM_THRES, IO_BM, IO_MAX_BM_FACTOR, IO_MAX_BM_RES,
+ IO_BM_NEG) = range(len(IO_FIELDS))  # fmt: skip
 
 NM_NONE = int(NoiseManagement.NONE)
 NM_ABS_MAX = int(NoiseManagement.ABS_MAX)

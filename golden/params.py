@@ -24,6 +24,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import tomli_w
 
 from golden.encoding import BoundManagement, NoiseManagement, PulseType, RngMode
@@ -164,6 +165,11 @@ class Params:
         """Stable content hash (16 hex digits) of the class name and every field value."""
         canon = json.dumps([type(self).__name__, self.to_dict()], sort_keys=True)
         return hashlib.sha256(canon.encode()).hexdigest()[:16]
+
+    def to_vector(self, fields: tuple[str, ...]) -> np.ndarray:
+        """The named fields (or properties) as a float64 vector, the form kernels take their
+        config in; enums become their integer codes, booleans 0/1."""
+        return np.array([float(getattr(self, name)) for name in fields], dtype=np.float64)
 
     def replace(self, **changes: Any) -> Params:
         """A validated copy with some fields changed."""

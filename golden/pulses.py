@@ -22,22 +22,7 @@ import numpy as np
 from golden.devices import DeviceArray
 from golden.encoding import PulseType
 from golden.errors import ConfigError
-from golden.kernels_pulses import (
-    MAX_BL,
-    N_U,
-    U_D_RES,
-    U_DESIRED_BL,
-    U_FIXED_BL,
-    U_GRAD_SCALE,
-    U_PROB_BITS,
-    U_PULSE_TYPE,
-    U_RNG_MODE,
-    U_UBLM,
-    U_UM,
-    U_X_RES,
-    pulsed_update,
-    update_scales,
-)
+from golden.kernels_pulses import MAX_BL, U_FIELDS, pulsed_update, update_scales
 from golden.lfsr import col_lane, lane_seed, lfsr_mask, row_lane
 from golden.params import UpdateParams
 
@@ -46,18 +31,7 @@ __all__ = ["MAX_BL", "PulsedUpdater", "check_vector", "update_scales", "update_v
 
 def update_vector(params: UpdateParams) -> np.ndarray:
     """The update parameters as the float vector ``U`` the kernels take."""
-    U = np.zeros(N_U, dtype=np.float64)
-    U[U_DESIRED_BL] = params.desired_bl
-    U[U_FIXED_BL] = params.fixed_bl
-    U[U_UM] = params.update_management
-    U[U_UBLM] = params.update_bl_management
-    U[U_GRAD_SCALE] = params.um_grad_scale
-    U[U_PULSE_TYPE] = int(params.pulse_type)
-    U[U_X_RES] = params.x_res_implicit
-    U[U_D_RES] = params.d_res_implicit
-    U[U_RNG_MODE] = int(params.rng_mode)
-    U[U_PROB_BITS] = params.prob_bits
-    return U
+    return params.to_vector(U_FIELDS)
 
 
 def check_vector(name: str, v, size: int) -> np.ndarray:

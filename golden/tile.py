@@ -10,28 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from golden.devices import DeviceArray, _check_matrix
+from golden.devices import DeviceArray, check_matrix
 from golden.encoding import PulseType
 from golden.errors import ConfigError
-from golden.kernels_tile import (
-    IO_BM,
-    IO_BM_NEG,
-    IO_INP_BOUND,
-    IO_INP_NOISE,
-    IO_INP_STEP,
-    IO_MAX_BM_FACTOR,
-    IO_MAX_BM_RES,
-    IO_NM,
-    IO_NM_THRES,
-    IO_OUT_BOUND,
-    IO_OUT_NOISE,
-    IO_OUT_SCALE,
-    IO_OUT_STEP,
-    IO_PERFECT,
-    N_IO,
-    analog_mvm,
-    analog_mvm_batch,
-)
+from golden.kernels_tile import IO_FIELDS, analog_mvm, analog_mvm_batch
 from golden.params import IOParams, LutParams, TileParams
 from golden.pulses import PulsedUpdater, check_vector
 
@@ -40,22 +22,7 @@ __all__ = ["AnalogTile", "io_vector"]
 
 def io_vector(params: IOParams) -> np.ndarray:
     """The IO parameters as the float vector ``IO`` the kernels take."""
-    IO = np.zeros(N_IO, dtype=np.float64)
-    IO[IO_PERFECT] = params.is_perfect
-    IO[IO_INP_STEP] = params.inp_step
-    IO[IO_INP_BOUND] = params.inp_bound
-    IO[IO_INP_NOISE] = params.inp_noise
-    IO[IO_OUT_STEP] = params.out_step
-    IO[IO_OUT_BOUND] = params.out_bound
-    IO[IO_OUT_NOISE] = params.out_noise
-    IO[IO_OUT_SCALE] = params.out_scale
-    IO[IO_NM] = int(params.noise_management)
-    IO[IO_NM_THRES] = params.nm_thres
-    IO[IO_BM] = int(params.bound_management)
-    IO[IO_MAX_BM_FACTOR] = params.max_bm_factor
-    IO[IO_MAX_BM_RES] = params.max_bm_res
-    IO[IO_BM_NEG] = params.bm_test_negative_bound
-    return IO
+    return params.to_vector(IO_FIELDS)
 
 
 class AnalogTile:
@@ -165,5 +132,5 @@ class AnalogTile:
         w = dev.hidden - lr * (d.T @ x)
         if self.params.update.pulse_type == PulseType.NONE_WITH_DEVICE:
             w = np.clip(w, dev.b_min, dev.b_max)
-        dev.hidden[:] = _check_matrix("weights", w, dev.shape)
+        dev.hidden[:] = check_matrix("weights", w, dev.shape)
         dev.refresh()
