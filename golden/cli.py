@@ -18,6 +18,7 @@ __all__ = ["main"]
 #: sub-command name -> module that implements it
 COMMANDS: dict[str, str] = {
     "device": "golden.cmd_device",
+    "train": "golden.cmd_train",
 }
 
 

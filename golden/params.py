@@ -33,9 +33,21 @@ from golden.lfsr import LFSR_TAPS
 
 __all__ = [
     "DEVICE_TYPES",
+    "ALGORITHM_PARAMS",
+    "ALGORITHMS",
     "DEVICE_PRESETS",
     "ConfigError",
+    "BufferedTransferParams",
+    "ChoppedTransferParams",
     "ConstantStepParams",
+    "DataParams",
+    "DynamicTransferParams",
+    "MixedPrecisionParams",
+    "NetworkParams",
+    "NoParams",
+    "TrainParams",
+    "TrainingParams",
+    "TransferParams",
     "DeviceParams",
     "ExpStepParams",
     "IOParams",
@@ -50,6 +62,7 @@ __all__ = [
     "device_from_dict",
     "device_preset",
     "load_device_config",
+    "load_train_config",
     "parse_override",
     "spec",
 ]
@@ -125,9 +138,15 @@ class Params:
                 raise ConfigError(key, value, f"unknown field; known fields: {', '.join(known)}")
             kind = hints[key]
             try:
-                if isinstance(kind, type) and issubclass(kind, DeviceParams):
+                if isinstance(value, Params):
+                    pass
+                elif isinstance(kind, type) and issubclass(kind, DeviceParams):
                     value = device_from_dict(value)
                 elif isinstance(kind, type) and issubclass(kind, Params):
+                    # a partial table keeps this field's own defaults for what it leaves out
+                    f = known[key]
+                    if f.default_factory is not dataclasses.MISSING and isinstance(value, dict):
+                        value = {**f.default_factory().to_dict(), **value}
                     value = kind.from_dict(value)
             except ConfigError as err:
                 raise err.within(key) from None
@@ -212,15 +231,18 @@ def _coerce(name: str, value: Any, kind: Any, meta: Any) -> Any:
             raise ConfigError(name, value, "expected a string")
         return value
     elif typing.get_origin(kind) is tuple:
+        item_type = typing.get_args(kind)[0]
+        noun = "integers" if item_type is int else "finite numbers"
         if not isinstance(value, list | tuple):
-            raise ConfigError(name, value, "expected a list of numbers")
+            raise ConfigError(name, value, f"expected a list of {noun}")
         items = []
         for v in value:
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise ConfigError(name, value, "expected a list of finite numbers")
+            ok = isinstance(v, int) if item_type is int else isinstance(v, int | float)
+            if isinstance(v, bool) or not ok or not math.isfinite(v):
+                raise ConfigError(name, value, f"expected a list of {noun}")
             if not _in_range(float(v), meta):
                 raise ConfigError(name, value, f"every entry must be {_range_text(meta)}")
-            items.append(float(v))
+            items.append(item_type(v))
         return tuple(items)
     elif isinstance(kind, type) and issubclass(kind, Params):
         if not isinstance(value, kind):
@@ -584,6 +606,269 @@ class TileParams(Params):
     forward: IOParams = field(default_factory=IOParams, metadata={"doc": "forward-pass IO"})
     backward: IOParams = field(default_factory=IOParams, metadata={"doc": "backward-pass IO"})
     update: UpdateParams = field(default_factory=UpdateParams, metadata={"doc": "pulsed update"})
+
+
+# ======================================================================================
+# Training runs: data, network, training loop, algorithms
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class DataParams(Params):
+    """The data set (xbarkit): ``digits`` (sklearn), ``fashion-mnist`` (Debian package
+    ``dataset-fashion-mnist``) or ``idx`` (IDX files in ``path``, e.g. MNIST)."""
+
+    section: ClassVar[str] = "data"
+
+    name: str = spec("fashion-mnist", "fashion-mnist | digits | idx")
+    n_train: int = spec(0, "first n training samples (0 = all)", ge=0)
+    n_test: int = spec(0, "first n test samples (0 = all)", ge=0)
+    path: str = spec("", "directory of the IDX files (idx; optional for fashion-mnist)")
+
+    def check(self) -> None:
+        if self.name not in ("fashion-mnist", "digits", "idx"):
+            raise ConfigError("name", self.name, "one of fashion-mnist, digits, idx")
+
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+@dataclass(frozen=True)
+class NetworkParams(Params):
+    """An MLP of analog tiles: ``sizes = [inputs, hidden..., classes]``; each layer has an
+    always-on bias input as an extra column of its array (aihwkit's analog bias)."""
+
+    section: ClassVar[str] = "network"
+
+    sizes: tuple[int, ...] = spec((784, 256, 128, 10), "layer widths, input first", ge=1)
+    activation: str = spec("sigmoid", "hidden activation: sigmoid | tanh | relu")
+
+    def check(self) -> None:
+        if len(self.sizes) < 2:
+            raise ConfigError("sizes", list(self.sizes), "at least [inputs, classes]")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError("activation", self.activation, f"one of {', '.join(ACTIVATIONS)}")
+
+
+ALGORITHMS = ("float", "sgd", "ttv1", "ttv2", "cttv2", "agad", "mp")
+
+
+@dataclass(frozen=True)
+class TrainingParams(Params):
+    """The training loop: algorithm, SGD learning rate, batch, epochs, seed."""
+
+    section: ClassVar[str] = "training"
+
+    algorithm: str = spec("ttv2", " | ".join(ALGORITHMS))
+    lr: float = spec(0.1, "SGD learning rate (aihwkit: not divided by the batch size; the mean "
+                     "loss gives each sample 1/batch)", gt=0)
+    batch_size: int = spec(1, "samples per mini-batch (1 = per-sample pulsed updates)", ge=1)
+    epochs: int = spec(1, "passes over the training set", ge=1)
+    seed: int = spec(0, "seeds everything: init, shuffling, d2d, noise, pulses", ge=0,
+                     lt=2**62)
+    checkpoint_every: int = spec(10000, "samples between checkpoints", ge=1)
+    average_last: float = spec(0.5, "model averaging over this last fraction of training "
+                               "(0 = off)", ge=0, le=1)
+    average_every: int = spec(100, "mini-batches between averaged weight iterates", ge=1)
+
+    def check(self) -> None:
+        if self.algorithm not in ALGORITHMS:
+            raise ConfigError("algorithm", self.algorithm, f"one of {', '.join(ALGORITHMS)}")
+
+
+@dataclass(frozen=True)
+class AlgorithmParams(Params):
+    """Base of the per-algorithm parameters (the ``[algorithm]`` table)."""
+
+    section: ClassVar[str] = "algorithm"
+
+
+@dataclass(frozen=True)
+class NoParams(AlgorithmParams):
+    """``float`` and ``sgd`` have no parameters of their own."""
+
+
+def _transfer_read() -> IOParams:
+    # aihwkit forces noise and bound management off for transfer reads
+    return IOParams(noise_management=NoiseManagement.NONE,
+                    bound_management=BoundManagement.NONE)
+
+
+def _one_pulse_update() -> UpdateParams:
+    return UpdateParams(desired_bl=1, update_bl_management=False, update_management=False)
+
+
+@dataclass(frozen=True)
+class TransferParams(AlgorithmParams):
+    """Tiki-Taka v1 (aihwkit ``TransferCompound``): A gets ``lr_A = fast_lr * lr`` pulsed
+    updates; every ``transfer_every`` updates ``n_reads_per_transfer`` columns j of A are read
+    (``v = A e_j`` through ``transfer_forward``) and written into C by a pulsed update
+    ``C[:, j] += transfer_lr * lr * v``. Visible weight ``W = gamma A + C``."""
+
+    gamma: float = spec(0.0, "weight of A in the visible weight", ge=0)
+    transfer_every: float = spec(1.0, "updates between transfers (0 = never)", ge=0)
+    units_in_mbatch: bool = spec(True, "transfer_every counts mini-batches, not samples")
+    n_reads_per_transfer: int = spec(1, "columns read per transfer", ge=1)
+    fast_lr: float = spec(1.0, "learning rate of A (times lr if scale_fast_lr)")
+    scale_fast_lr: bool = spec(True, "multiply fast_lr by the SGD lr")
+    transfer_lr: float = spec(1.0, "learning rate of the transfer into C", ge=0)
+    scale_transfer_lr: bool = spec(True, "multiply transfer_lr by the SGD lr")
+    transfer_forward: IOParams = field(default_factory=_transfer_read,
+                                       metadata={"doc": "IO of the column reads of A"})
+    transfer_update: UpdateParams = field(default_factory=UpdateParams,
+                                          metadata={"doc": "pulsed update that writes C"})
+
+
+@dataclass(frozen=True)
+class BufferedTransferParams(TransferParams):
+    """TTv2 (aihwkit ``BufferedTransferCompound``): a digital buffer H between A and C.
+
+    Per read of column j: ``h = H_ij + eta v_i`` with ``eta = transfer_lr lr``;
+    ``n = clamp(trunc(h / theta), +-transfer BL)``, ``theta = thres_scale eps_C``; where
+    ``n != 0``: ``H <- momentum h`` (``forget_buffer``) or ``h - (1 - momentum) n theta``;
+    C gets ``n`` pulses (LR ``step eps_C``, one pulse per element by default)."""
+
+    thres_scale: float = spec(1.0, "threshold in units of C's granularity", gt=0)
+    step: float = spec(1.0, "write step in units of C's granularity", gt=0)
+    momentum: float = spec(0.1, "fraction of H kept after a write", ge=0, le=1)
+    forget_buffer: bool = spec(True, "H <- momentum * H after a write (else subtract)")
+    transfer_update: UpdateParams = field(default_factory=_one_pulse_update,
+                                          metadata={"doc": "pulsed update that writes C"})
+
+
+@dataclass(frozen=True)
+class ChoppedTransferParams(AlgorithmParams):
+    """Chopped TTv2 / TTv3 (aihwkit ``ChoppedTransferCompound``, Rasch et al. 2024).
+
+    A is updated with ``x`` and ``d`` multiplied by the choppers ``c_in`` (per column) and
+    ``c_out`` (per row); reads undo them. ``h = H_ij + s c_in[j] c_out[i] v_i`` with
+    ``s = transfer_lr lr / (buffer_granularity eps_A)``; ``|h| >= 1`` writes
+    ``n = clamp(trunc(h), +-transfer BL)`` pulses into C. After reading column j,
+    ``c_in[j]`` flips with probability ``in_chop_prob`` (or every ``1/in_chop_prob`` sweeps
+    when not ``in_chop_random``). ``auto_scale``: ``lr_A = fast_lr BL eps_A / (m_x m_d)`` with
+    EMAs of max|x|, max|d|."""
+
+    in_chop_prob: float = spec(0.1, "probability of a column chopper flip per read", ge=0, le=1)
+    in_chop_random: bool = spec(True, "random flips (else regular, every 1/in_chop_prob sweeps)")
+    out_chop_prob: float = spec(0.0, "row chopper flip probability per sweep", ge=0, le=1)
+    buffer_granularity: float = spec(1.0, "H threshold in units of A's granularity", gt=0)
+    auto_granularity: float = spec(0.0, "period-dependent threshold scaling (0 = off)", ge=0)
+    step: float = spec(1.0, "write step in units of C's granularity", gt=0)
+    momentum: float = spec(0.0, "fraction of H kept after a write", ge=0, le=1)
+    forget_buffer: bool = spec(True, "H <- momentum * H after a write (else subtract)")
+    no_buffer: bool = spec(False, "memoryless threshold (TTv1-like)")
+    units_in_mbatch: bool = spec(False, "transfer_every counts mini-batches, not samples")
+    auto_scale: bool = spec(False, "scale A's lr by running max|x| and max|d|")
+    auto_momentum: float = spec(0.99, "EMA momentum of auto_scale", ge=0, lt=1)
+    fast_lr: float = spec(1.0, "learning rate of A (times lr if scale_fast_lr)")
+    scale_fast_lr: bool = spec(False, "multiply fast_lr by the SGD lr")
+    transfer_lr: float = spec(1.0, "learning rate of the transfer into C", ge=0)
+    scale_transfer_lr: bool = spec(True, "multiply transfer_lr by the SGD lr")
+    transfer_every: float = spec(1.0, "updates between column reads", gt=0)
+    transfer_forward: IOParams = field(default_factory=_transfer_read,
+                                       metadata={"doc": "IO of the column reads of A"})
+    transfer_update: UpdateParams = field(default_factory=_one_pulse_update,
+                                          metadata={"doc": "pulsed update that writes C"})
+
+
+@dataclass(frozen=True)
+class DynamicTransferParams(ChoppedTransferParams):
+    """AGAD (aihwkit ``DynamicTransferCompound``): chopped TTv2 whose reads subtract an
+    on-the-fly reference ``R``: ``h = H + s c (v - R)``; a running mean
+    ``M <- (1 - beta) M + beta v`` (``beta = min(tail_weightening / P, 1)``, P = chopper
+    period in sweeps) is copied into R when a column's chopper flips; C is written only after
+    the first period."""
+
+    in_chop_prob: float = spec(0.1, "1/P: the chopper period is P sweeps", gt=0, le=1)
+    in_chop_random: bool = spec(False, "additional random flips")
+    tail_weightening: float = spec(5.0, "weight of the period's tail in the running mean", gt=0)
+    buffer_cap: float = spec(0.0, "clip |H| to buffer_cap * transfer BL (0 = off)", ge=0)
+
+
+@dataclass(frozen=True)
+class MixedPrecisionParams(AlgorithmParams):
+    """Mixed precision (aihwkit ``MixedPrecisionCompound``, Nandakumar 2020): the gradient
+    accumulates digitally, ``chi += lr d x^T`` (x, d optionally quantised to n bins with
+    stochastic rounding); every ``transfer_every`` mini-batches each row gets
+    ``n = trunc(chi / eps)`` pulses (``eps = granularity`` or the device's) and keeps the
+    remainder."""
+
+    transfer_every: int = spec(1, "mini-batches between transfers", ge=1)
+    n_rows_per_transfer: int = spec(-1, "rows written per transfer (-1 = all)", ge=-1)
+    granularity: float = spec(0.0, "threshold eps (0 = the device's granularity)", ge=0)
+    transfer_lr: float = spec(1.0, "scale of the write", gt=0)
+    n_x_bins: int = spec(0, "quantisation bins of x (0 = none)", ge=0)
+    n_d_bins: int = spec(0, "quantisation bins of d (0 = none)", ge=0)
+    stoc_round_x: bool = spec(True, "stochastic rounding of x")
+    stoc_round_d: bool = spec(True, "stochastic rounding of d")
+
+    def check(self) -> None:
+        if self.n_rows_per_transfer == 0:
+            raise ConfigError("n_rows_per_transfer", 0, "-1 (all rows) or >= 1")
+
+
+#: training.algorithm -> the class of its [algorithm] table
+ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
+    "float": NoParams, "sgd": NoParams, "ttv1": TransferParams,
+    "ttv2": BufferedTransferParams, "cttv2": ChoppedTransferParams,
+    "agad": DynamicTransferParams, "mp": MixedPrecisionParams,
+}
+TWO_ARRAY_ALGORITHMS = ("ttv1", "ttv2", "cttv2", "agad")
+
+
+@dataclass(frozen=True)
+class TrainParams(Params):
+    """A whole training run: what ``xbar train`` reads from its TOML file.
+
+    ``[device]`` is every array's device; two-array algorithms may override it per array
+    with ``[device_a]`` (fast array A) and ``[device_c]`` (slow array C). ``[io]`` is the
+    forward and backward IO, ``[update]`` the pulsed update of the (fast) array."""
+
+    section: ClassVar[str] = "train"
+
+    data: DataParams = field(default_factory=DataParams, metadata={"doc": "data set"})
+    network: NetworkParams = field(default_factory=NetworkParams, metadata={"doc": "MLP"})
+    training: TrainingParams = field(default_factory=TrainingParams,
+                                     metadata={"doc": "training loop"})
+    device: DeviceParams = field(default_factory=_default_device,
+                                 metadata={"doc": "device of every array"})
+    device_a: DeviceParams = field(default_factory=_default_device,
+                                   metadata={"doc": "device of A (defaults to [device])"})
+    device_c: DeviceParams = field(default_factory=_default_device,
+                                   metadata={"doc": "device of C (defaults to [device])"})
+    io: IOParams = field(default_factory=IOParams, metadata={"doc": "forward/backward IO"})
+    update: UpdateParams = field(default_factory=UpdateParams,
+                                 metadata={"doc": "pulsed update of the (fast) array"})
+    algorithm: AlgorithmParams = field(default_factory=BufferedTransferParams,
+                                       metadata={"doc": "the algorithm's parameters"})
+
+    def check(self) -> None:
+        expected = ALGORITHM_PARAMS[self.training.algorithm]
+        if type(self.algorithm) is not expected:
+            raise ConfigError("algorithm", type(self.algorithm).__name__,
+                              f"training.algorithm = {self.training.algorithm!r} needs "
+                              f"{expected.__name__}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainParams:
+        data = dict(data)
+        name = data.get("training", {}).get("algorithm", TrainingParams().algorithm)
+        if name not in ALGORITHM_PARAMS:
+            raise ConfigError("training.algorithm", name, f"one of {', '.join(ALGORITHMS)}")
+        try:
+            algo = ALGORITHM_PARAMS[name].from_dict(data.pop("algorithm", {}))
+        except ConfigError as err:
+            raise err.within("algorithm") from None
+        for key in ("device_a", "device_c"):
+            data.setdefault(key, data.get("device", _default_device().to_dict()))
+        data["algorithm"] = algo
+        return super().from_dict(data)
+
+
+def load_train_config(path: str | Path, overrides: list[str] = ()) -> TrainParams:
+    """A training run from a TOML file, with ``section.key=value`` overrides."""
+    data = apply_overrides(_read_toml(path), overrides)
+    return TrainParams.from_dict(data)
 
 
 # ======================================================================================

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from golden.device_response import PulseResponse  # noqa: E402
 
-__all__ = ["plot_pulse_response"]
+__all__ = ["plot_curves", "plot_pulse_response", "plot_weights"]
 
 
 def plot_pulse_response(resp: PulseResponse, title: str, path: Path) -> None:
@@ -38,6 +38,46 @@ def plot_pulse_response(resp: PulseResponse, title: str, path: Path) -> None:
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_curves(epochs: list[dict], metrics: dict, path: Path) -> None:
+    """Training loss and train/test accuracy per epoch (plus the averaged model, if any)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=120)
+    x = [e["epoch"] for e in epochs]
+    ax1.plot(x, [e["train_loss"] for e in epochs], "o-", color="tab:red")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("train loss (cross-entropy)")
+    ax2.plot(x, [100 * e["train_accuracy"] for e in epochs], "o-", label="train")
+    ax2.plot(x, [100 * e["test_accuracy"] for e in epochs], "s-", label="test")
+    if "averaged_test_accuracy" in metrics:
+        ax2.axhline(100 * metrics["averaged_test_accuracy"], ls="--", color="tab:green",
+                    label="test, model average")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy (%)")
+    ax2.legend(fontsize=8)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.suptitle(f"{metrics['algorithm']} on {metrics['data']}: test accuracy "
+                 f"{100 * metrics['test_accuracy']:.1f}%", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_weights(layers: list, path: Path, title: str) -> None:
+    """Histogram of the visible weights of each layer."""
+    fig, axes = plt.subplots(1, len(layers), figsize=(3.2 * len(layers), 3.0), dpi=120,
+                             squeeze=False)
+    for k, (ax, w) in enumerate(zip(axes[0], layers, strict=True)):
+        ax.hist(w.ravel(), bins=60, color="tab:blue")
+        ax.set_title(f"layer {k}: {w.shape[0]} x {w.shape[1]}", fontsize=9)
+        ax.set_xlabel("weight")
+    axes[0][0].set_ylabel("count")
+    fig.suptitle(f"{title}: weights after training", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

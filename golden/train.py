@@ -1,0 +1,157 @@
+"""Training runs: data, network, epochs, progress, checkpoints, metrics and plots.
+
+Python only orchestrates chunks of ``checkpoint_every`` samples; inside a chunk the whole
+per-sample loop runs in :mod:`golden.kernels_train`. A checkpoint after every chunk holds all
+state (weights, buffers, counters, choppers), so a killed run resumed with ``resume=True``
+finishes bit-identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from golden.data import load_dataset
+from golden.errors import ConfigError
+from golden.network import Network
+from golden.params import TrainParams
+
+__all__ = ["run_training"]
+
+CHECKPOINT = "checkpoint.npz"
+
+
+def _order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The sample order of one epoch: a permutation keyed by (seed, epoch)."""
+    return np.random.default_rng([seed, epoch, 0x5EED]).permutation(n).astype(np.int64)
+
+
+def _progress(enabled: bool):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>7.0f} samples/s"), TextColumn("loss {task.fields[loss]:.3f}"),
+        TextColumn("train acc {task.fields[acc]:.1%}"), TextColumn("test acc {task.fields[test]}"),
+        TimeRemainingColumn(), disable=not enabled,
+    )
+
+
+def run_training(params: TrainParams, out: Path, resume: bool = False,
+                 progress: bool = True) -> dict:
+    """Train as ``params`` says; write ``out/metrics.json``, plots and checkpoints.
+
+    Everything is validated before any work starts: data present, network sizes matching
+    the data, no checkpoint in ``out`` unless resuming (so nothing written is ever lost).
+    """
+    d, t = params.data, params.training
+    data = load_dataset(d.name, d.n_train, d.n_test, d.path)
+    sizes = params.network.sizes
+    if sizes[0] != data.n_features or sizes[-1] != data.n_classes:
+        raise ConfigError("network.sizes", list(sizes),
+                          f"{d.name} needs {data.n_features} inputs and {data.n_classes} "
+                          f"outputs, e.g. [{data.n_features}, ..., {data.n_classes}]")
+    out = Path(out)
+    ckpt = out / CHECKPOINT
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", str(out), "must be a directory")
+    if ckpt.exists() and not resume:
+        raise ConfigError("--out", str(out), "holds a checkpoint of an earlier run: pass "
+                          "--resume to continue it, or choose another directory")
+    if resume and not ckpt.exists():
+        raise ConfigError("--resume", str(out), f"no {CHECKPOINT} there to resume from")
+
+    net = Network(params, data.n_features, data.n_classes)
+    n, B = len(data.x_train), t.batch_size
+    batches_per_epoch = math.ceil(n / B)
+    chunk = max(1, t.checkpoint_every // B) * B
+    avg_start = int((1.0 - t.average_last) * t.epochs * batches_per_epoch)
+    epoch, pos, epochs, train_seconds = 0, 0, [], 0.0
+    if resume:
+        extra = net.load(ckpt)
+        if str(extra["digest"]) != params.digest():
+            raise ConfigError("--resume", str(out), "the checkpoint was made with another "
+                              "config (digest differs)")
+        epoch, pos = int(extra["epoch"]), int(extra["pos"])
+        epochs = json.loads(str(extra["epochs"]))
+        train_seconds = float(extra["train_seconds"])
+    out.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
+        net.save(ckpt, {"digest": np.array(params.digest()), "epoch": np.array(epoch),
+                        "pos": np.array(pos), "epochs": np.array(json.dumps(epochs)),
+                        "train_seconds": np.array(train_seconds)})
+
+    with _progress(progress) as bar:
+        task = bar.add_task(f"{t.algorithm} on {d.name}", total=t.epochs * n,
+                            completed=epoch * n + pos, rate=0.0, loss=0.0, acc=0.0,
+                            test=epochs[-1]["test_accuracy"] if epochs else "-")
+        while epoch < t.epochs:
+            order = _order(t.seed, epoch, n)
+            while pos < n:
+                stop = min(pos + chunk, n)
+                t0 = time.perf_counter()
+                net.train(data.x_train, data.y_train, order, pos, stop, epoch *
+                          batches_per_epoch + pos // B, avg_start)
+                train_seconds += time.perf_counter() - t0
+                pos = stop
+                done = epoch * n + pos
+                bar.update(task, completed=done, rate=done / max(train_seconds, 1e-9),
+                           loss=net.stats[0] / pos, acc=net.stats[1] / pos)
+                if pos < n:
+                    save()
+            test_acc = net.accuracy(data.x_test, data.y_test, net.weights(), epoch)
+            epochs.append({"epoch": epoch + 1, "train_loss": float(net.stats[0] / n),
+                           "train_accuracy": float(net.stats[1] / n),
+                           "test_accuracy": float(test_acc), "seconds": train_seconds})
+            bar.update(task, test=f"{test_acc:.1%}")
+            net.stats[:2] = 0.0
+            epoch, pos = epoch + 1, 0
+            save()
+
+    metrics = _metrics(params, net, data, epochs, train_seconds)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    arrays = {f"layer{l}": w for l, w in enumerate(net.layer_weights())}
+    averaged = net.averaged_weights()
+    if averaged is not None:  # the model-averaged weights, exported next to the final ones
+        arrays.update({f"averaged_layer{l}": w
+                       for l, w in enumerate(net.layer_weights(averaged))})
+    np.savez(out / "weights.npz", **arrays)
+    from golden.plots import plot_curves, plot_weights  # matplotlib only when writing
+
+    plot_curves(epochs, metrics, out / "curves.png")
+    plot_weights(net.layer_weights(), out / "weights.png", t.algorithm)
+    return metrics
+
+
+def _metrics(params, net, data, epochs, train_seconds) -> dict:
+    t = params.training
+    n_samples = t.epochs * len(data.x_train)
+    metrics = {
+        "test_accuracy": epochs[-1]["test_accuracy"],
+        "samples_per_second": n_samples / max(train_seconds, 1e-9),
+        "train_seconds": train_seconds,
+        "epochs": epochs,
+        "algorithm": t.algorithm,
+        "data": data.name,
+        "n_train": len(data.x_train),
+        "n_test": len(data.x_test),
+        "config_digest": params.digest(),
+        "config": params.to_dict(),
+    }
+    averaged = net.averaged_weights()
+    if averaged is not None:
+        metrics["averaged_test_accuracy"] = net.accuracy(data.x_test, data.y_test, averaged,
+                                                         t.epochs + 1)
+        metrics["averaged_iterates"] = int(net.stats[2])
+    return metrics
