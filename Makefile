@@ -34,10 +34,13 @@ deb:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# The main job: TTv2 on Fashion-MNIST (reference setting), then the device it trains on.
 demo: setup
-	$(BIN)/xbar device --preset softbounds-20 --pulses "+60,-60" --devices 2000 \
-	  --seed 0 --out $(DEMO_OUT)
-	@echo "demo: wrote $(DEMO_OUT)/response.json and $(DEMO_OUT)/response.png"
+	rm -rf $(DEMO_OUT)
+	$(BIN)/xbar train configs/fmnist-ttv2.toml --out $(DEMO_OUT)
+	$(BIN)/xbar device configs/devices/softbounds-20.toml --pulses "+60,-60" --devices 2000 \
+	  --seed 0 --out $(DEMO_OUT)/device
+	@echo "demo: wrote $(DEMO_OUT)/metrics.json, curves.png, weights.png and device/response.*"
 
 test: setup
 	$(BIN)/ruff check golden rtl sim tests bench
@@ -45,6 +48,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/update.py
+	$(BIN)/python bench/train.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

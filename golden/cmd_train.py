@@ -12,14 +12,20 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub, name: str) -> None:
     p = sub.add_parser(
-        name, help="train an MLP of analog tiles",
+        name,
+        help="train an MLP of analog tiles",
         description="Train as CONFIG.toml says; writes DIR/metrics.json, DIR/curves.png, "
         "DIR/weights.png, DIR/weights.npz and DIR/checkpoint.npz.",
     )
     p.add_argument("config", type=Path, help="training config (TOML)")
-    p.add_argument("--set", dest="overrides", action="append", default=[],
-                   metavar="SECTION.KEY=VALUE",
-                   help="override a field, e.g. --set training.epochs=3 (TOML literal)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override a field, e.g. --set training.epochs=3 (TOML literal)",
+    )
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.npz")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -30,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from golden.train import run_training
 
     params = load_train_config(args.config, args.overrides)
-    metrics = run_training(params, args.out, resume=args.resume,
-                           progress=not args.no_progress)
-    line = (f"{metrics['algorithm']} on {metrics['data']}: test accuracy "
-            f"{metrics['test_accuracy']:.2%}")
+    metrics = run_training(params, args.out, resume=args.resume, progress=not args.no_progress)
+    line = (
+        f"{metrics['algorithm']} on {metrics['data']}: test accuracy {metrics['test_accuracy']:.2%}"
+    )
     if "averaged_test_accuracy" in metrics:
         line += f" (model average {metrics['averaged_test_accuracy']:.2%})"
     print(f"{line}; {metrics['samples_per_second']:.0f} samples/s; wrote {args.out}/")

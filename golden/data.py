@@ -53,7 +53,7 @@ def read_idx(path: Path) -> np.ndarray:
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise ConfigError("data", str(path), "not an IDX file (bad magic number)")
     ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * k: 8 + 4 * k], "big") for k in range(ndim)]
+    dims = [int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim)]
     data = np.frombuffer(raw, dtype=_IDX_TYPES[raw[2]], offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):
         raise ConfigError("data", str(path), f"IDX header says {dims}, file has {data.size}")
@@ -72,16 +72,23 @@ def _load_idx_dir(directory: Path, how_to_get: str):
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if images.shape[0] != labels.shape[0]:
-            raise ConfigError("data.path", str(directory),
-                              f"{split} images ({images.shape[0]}) and labels "
-                              f"({labels.shape[0]}) differ in number")
+            raise ConfigError(
+                "data.path",
+                str(directory),
+                f"{split} images ({images.shape[0]}) and labels "
+                f"({labels.shape[0]}) differ in number",
+            )
     scale = 255.0 if arrays["train_images"].dtype == np.uint8 else 1.0
 
     def flat(a):
         return a.reshape(a.shape[0], -1).astype(np.float64) / scale
 
-    return (flat(arrays["train_images"]), arrays["train_labels"].astype(np.int64),
-            flat(arrays["test_images"]), arrays["test_labels"].astype(np.int64))
+    return (
+        flat(arrays["train_images"]),
+        arrays["train_labels"].astype(np.int64),
+        flat(arrays["test_images"]),
+        arrays["test_labels"].astype(np.int64),
+    )
 
 
 def load_dataset(name: str, n_train: int = 0, n_test: int = 0, path: str = "") -> DataSet:
@@ -100,8 +107,11 @@ def load_dataset(name: str, n_train: int = 0, n_test: int = 0, path: str = "") -
         parts = (x[:split], y[:split], x[split:], y[split:])
     elif name == "fashion-mnist":
         directory = Path(path) if path else FASHION_MNIST_DIR
-        parts = _load_idx_dir(directory, "install it with `apt-get install dataset-fashion-mnist`"
-                              " (make demo / make test do this)")
+        parts = _load_idx_dir(
+            directory,
+            "install it with `apt-get install dataset-fashion-mnist`"
+            " (make demo / make test do this)",
+        )
     elif name == "idx":
         if not path:
             raise ConfigError("data.path", path, "name the directory holding the IDX files")
@@ -109,13 +119,16 @@ def load_dataset(name: str, n_train: int = 0, n_test: int = 0, path: str = "") -
     else:
         raise ConfigError("data.name", name, "one of fashion-mnist, digits, idx")
     x_train, y_train, x_test, y_test = parts
-    for field, n, total in (("data.n_train", n_train, len(x_train)),
-                            ("data.n_test", n_test, len(x_test))):
+    for field, n, total in (
+        ("data.n_train", n_train, len(x_train)),
+        ("data.n_test", n_test, len(x_test)),
+    ):
         if n > total:
             raise ConfigError(field, n, f"at most {total} for {name}")
     if n_train:
         x_train, y_train = x_train[:n_train], y_train[:n_train]
     if n_test:
         x_test, y_test = x_test[:n_test], y_test[:n_test]
-    return DataSet(name, np.ascontiguousarray(x_train), y_train, np.ascontiguousarray(x_test),
-                   y_test)
+    return DataSet(
+        name, np.ascontiguousarray(x_train), y_train, np.ascontiguousarray(x_test), y_test
+    )

@@ -75,31 +75,37 @@ def activate_grad(a, act):
 
 @njit(cache=True)
 def layer(arr, off, rows, cols):
-    return arr[off: off + rows * cols].reshape(rows, cols)
+    return arr[off : off + rows * cols].reshape(rows, cols)
 
 
 @njit(cache=True)
 def layer_p(arr, off, rows, cols):
-    return arr[6 * off: 6 * (off + rows * cols)].reshape(6, rows, cols)
+    return arr[6 * off : 6 * (off + rows * cols)].reshape(6, rows, cols)
 
 
 @njit(cache=True)
-def forward_sample(x, W, shapes, off, aoff, T, IO, seeds, counters, counter_stride, acts, vbuf):
-    """Forward pass of one sample into ``acts`` (layer inputs with their bias 1, then the
-    logits); returns nothing. Layer l's MVM uses noise counter ``counters[l]``, which is
-    advanced by ``counter_stride`` (0 for evaluation, where counters are per sample)."""
+def forward_sample(
+    x, W, bias, shapes, off, roff, aoff, T, IO, seeds, counters, counter_stride, acts, vbuf
+):
+    """Forward pass of one sample into ``acts`` (each layer's input followed by a bias input
+    1, then the logits). An analog bias is the array's last column (its input is the 1);
+    a digital bias (``bias`` not empty, aihwkit's ``digital_bias``) is added after the MVM.
+    Layer l's MVM uses noise counter ``counters[l]``, advanced by ``counter_stride`` (0 for
+    evaluation, where counters are per sample)."""
     n_layers = shapes.shape[0]
     act = int(T[T_ACT])
-    a0 = acts[aoff[0]: aoff[0] + shapes[0, 1]]
-    a0[: x.shape[0]] = x
-    a0[x.shape[0]] = 1.0
+    acts[aoff[0] : aoff[0] + x.shape[0]] = x
+    acts[aoff[0] + x.shape[0]] = 1.0
     for l in range(n_layers):
         rows, cols = shapes[l, 0], shapes[l, 1]
         Wl = layer(W, off[l], rows, cols)
-        a_in = acts[aoff[l]: aoff[l] + cols]
-        out = acts[aoff[l + 1]: aoff[l + 1] + rows]
+        a_in = acts[aoff[l] : aoff[l] + cols]
+        out = acts[aoff[l + 1] : aoff[l + 1] + rows]
         analog_mvm(Wl, a_in, False, IO, True, seeds[l], counters[l], vbuf[:cols], out)
         counters[l] += counter_stride
+        if bias.shape[0] > 0:
+            for i in range(rows):
+                out[i] += bias[roff[l] + i]
         if l < n_layers - 1:
             for i in range(rows):
                 out[i] = activate(out[i], act)
@@ -131,13 +137,14 @@ def backward_sample(W, shapes, off, aoff, doff, T, IO, seeds, S, acts, deltas, v
     for l in range(shapes.shape[0] - 1, 0, -1):
         rows, cols = shapes[l, 0], shapes[l, 1]
         Wl = layer(W, off[l], rows, cols)
-        d = deltas[doff[l]: doff[l] + rows]
+        d = deltas[doff[l] : doff[l] + rows]
         g = gbuf[:cols]
         analog_mvm(Wl, d, True, IO, False, seeds[l], S[l, S_CNT_IO], vbuf[:rows], g)
         S[l, S_CNT_IO] += 1
-        prev = deltas[doff[l - 1]: doff[l - 1] + cols - 1]
-        a = acts[aoff[l]: aoff[l] + cols - 1]
-        for k in range(cols - 1):
+        n_in = shapes[l - 1, 0]
+        prev = deltas[doff[l - 1] : doff[l - 1] + n_in]
+        a = acts[aoff[l] : aoff[l] + n_in]
+        for k in range(n_in):
             prev[k] = g[k] * activate_grad(a[k], act)
 
 
@@ -169,16 +176,54 @@ def array_update(arr, l, shapes, off, roff, coff, x, d, lr, gran, U, seed, count
     bits, neg, codes, slot_idx, slot_cnt = work
     rows, cols = shapes[l, 0], shapes[l, 1]
     return pulsed_update(
-        x, d, lr, gran, U, model, layer_p(P, off[l], rows, cols), G,
-        layer(hid, off[l], rows, cols), layer(vis, off[l], rows, cols), seed, counter,
-        lfsr_x[coff[l]: coff[l] + cols], lfsr_d[roff[l]: roff[l] + rows], mask,
-        bits, neg, codes, slot_idx, slot_cnt,
+        x,
+        d,
+        lr,
+        gran,
+        U,
+        model,
+        layer_p(P, off[l], rows, cols),
+        G,
+        layer(hid, off[l], rows, cols),
+        layer(vis, off[l], rows, cols),
+        seed,
+        counter,
+        lfsr_x[coff[l] : coff[l] + cols],
+        lfsr_d[roff[l] : roff[l] + rows],
+        mask,
+        bits,
+        neg,
+        codes,
+        slot_idx,
+        slot_cnt,
     )
 
 
 @njit(cache=True)
-def transfer_column(l, j, shapes, off, roff, coff, T, IO_T, U_T, arr_a, arr_c, H, M, R,
-                    chop_in, chop_out, flipped, seeds, S, lr, buf, work):
+def transfer_column(
+    l,
+    j,
+    shapes,
+    off,
+    roff,
+    coff,
+    T,
+    IO_T,
+    U_T,
+    arr_a,
+    arr_c,
+    H,
+    M,
+    R,
+    chop_in,
+    chop_out,
+    flipped,
+    seeds,
+    S,
+    lr,
+    buf,
+    work,
+):
     """Read column j of A (one-hot forward through ``IO_T``) and move it into C: directly
     (TTv1) or through the digital buffer H (TTv2, c-TTv2, AGAD; see the params classes)."""
     algo = int(T[T_ALGO])
@@ -251,8 +296,22 @@ def transfer_column(l, j, shapes, off, roff, coff, T, IO_T, U_T, arr_a, arr_c, H
                 chop_in[cj] = -chop_in[cj]
                 flipped[cj] = 1.0
     if any_write:
-        array_update(arr_c, l, shapes, off, roff, coff, onehot, n, write_lr, T[T_GRAN_C], U_T,
-                     seeds[l, 2], S[l, S_CNT_C], work)
+        array_update(
+            arr_c,
+            l,
+            shapes,
+            off,
+            roff,
+            coff,
+            onehot,
+            n,
+            write_lr,
+            T[T_GRAN_C],
+            U_T,
+            seeds[l, 2],
+            S[l, S_CNT_C],
+            work,
+        )
         S[l, S_CNT_C] += 1
 
 
@@ -296,12 +355,42 @@ def fast_lr_of(l, x, d, T, U_A, S, F, lr):
 
 
 @njit(cache=True)
-def update_layer(l, x, d, shapes, off, roff, coff, T, IO_T, U_A, U_T, arr_a, arr_c, W_float,
-                 H, M, R, CHI, chop_in, chop_out, flipped, seeds, S, F, buf, work):
+def update_layer(
+    l,
+    x,
+    d,
+    shapes,
+    off,
+    roff,
+    coff,
+    T,
+    IO_T,
+    U_A,
+    U_T,
+    arr_a,
+    arr_c,
+    W_float,
+    bias,
+    H,
+    M,
+    R,
+    CHI,
+    chop_in,
+    chop_out,
+    flipped,
+    seeds,
+    S,
+    F,
+    buf,
+    work,
+):
     """Every algorithm's per-sample update of layer l (x with its bias input, d the delta)."""
     algo = int(T[T_ALGO])
     rows, cols = shapes[l, 0], shapes[l, 1]
     lr = T[T_LR]
+    if bias.shape[0] > 0:  # a digital bias learns by plain SGD (aihwkit: the torch optimizer)
+        for i in range(rows):
+            bias[roff[l] + i] -= lr * d[i]
     if algo == A_FLOAT:
         Wl = layer(W_float, off[l], rows, cols)
         for i in range(rows):
@@ -315,8 +404,22 @@ def update_layer(l, x, d, shapes, off, roff, coff, T, IO_T, U_A, U_T, arr_a, arr
         return
     lr_a = fast_lr_of(l, x, d, T, U_A, S, F, lr)
     if algo == A_SGD:
-        array_update(arr_c, l, shapes, off, roff, coff, x, d, lr_a, T[T_GRAN_C], U_A,
-                     seeds[l, 2], S[l, S_CNT_C], work)
+        array_update(
+            arr_c,
+            l,
+            shapes,
+            off,
+            roff,
+            coff,
+            x,
+            d,
+            lr_a,
+            T[T_GRAN_C],
+            U_A,
+            seeds[l, 2],
+            S[l, S_CNT_C],
+            work,
+        )
         S[l, S_CNT_C] += 1
         S[l, S_UPDATES] += 1
         return
@@ -326,11 +429,39 @@ def update_layer(l, x, d, shapes, off, roff, coff, T, IO_T, U_A, U_T, arr_a, arr
             xc[j] = x[j] * chop_in[coff[l] + j]
         for i in range(rows):
             dc[i] = d[i] * chop_out[roff[l] + i]
-        array_update(arr_a, l, shapes, off, roff, coff, xc, dc, lr_a, T[T_GRAN_A], U_A,
-                     seeds[l, 1], S[l, S_CNT_A], work)
+        array_update(
+            arr_a,
+            l,
+            shapes,
+            off,
+            roff,
+            coff,
+            xc,
+            dc,
+            lr_a,
+            T[T_GRAN_A],
+            U_A,
+            seeds[l, 1],
+            S[l, S_CNT_A],
+            work,
+        )
     else:
-        array_update(arr_a, l, shapes, off, roff, coff, x, d, lr_a, T[T_GRAN_A], U_A,
-                     seeds[l, 1], S[l, S_CNT_A], work)
+        array_update(
+            arr_a,
+            l,
+            shapes,
+            off,
+            roff,
+            coff,
+            x,
+            d,
+            lr_a,
+            T[T_GRAN_A],
+            U_A,
+            seeds[l, 1],
+            S[l, S_CNT_A],
+            work,
+        )
     S[l, S_CNT_A] += 1
     S[l, S_UPDATES] += 1
     every = T[T_EVERY]
@@ -342,8 +473,30 @@ def update_layer(l, x, d, shapes, off, roff, coff, T, IO_T, U_A, U_T, arr_a, arr
         return
     for _ in range(int(T[T_NREADS])):
         j = S[l, S_COL]
-        transfer_column(l, j, shapes, off, roff, coff, T, IO_T, U_T, arr_a, arr_c, H, M, R,
-                        chop_in, chop_out, flipped, seeds, S, lr, buf, work)
+        transfer_column(
+            l,
+            j,
+            shapes,
+            off,
+            roff,
+            coff,
+            T,
+            IO_T,
+            U_T,
+            arr_a,
+            arr_c,
+            H,
+            M,
+            R,
+            chop_in,
+            chop_out,
+            flipped,
+            seeds,
+            S,
+            lr,
+            buf,
+            work,
+        )
         S[l, S_CNT_CHOP] += 1
         S[l, S_COL] = (j + 1) % cols
         if S[l, S_COL] == 0:
@@ -385,8 +538,22 @@ def mp_update(l, x, d, shapes, off, roff, coff, T, U_A, arr_c, CHI, seeds, S, bu
         if nz:
             onehot[:] = 0.0
             onehot[i] = 1.0
-            array_update(arr_c, l, shapes, off, roff, coff, n, onehot, eps * T[T_TLR],
-                         T[T_GRAN_C], U_A, seeds[l, 2], S[l, S_CNT_C], work)
+            array_update(
+                arr_c,
+                l,
+                shapes,
+                off,
+                roff,
+                coff,
+                n,
+                onehot,
+                eps * T[T_TLR],
+                T[T_GRAN_C],
+                U_A,
+                seeds[l, 2],
+                S[l, S_CNT_C],
+                work,
+            )
             S[l, S_CNT_C] += 1
 
 
@@ -406,10 +573,48 @@ def visible_weights(T, arr_a, arr_c, W_float, weff, n_total):
 
 
 @njit(cache=True)
-def train_batches(X, Y, order, start, stop, shapes, off, roff, coff, aoff, doff, T, IO_F,
-                  IO_B, IO_T, U_A, U_T, arr_a, arr_c, W_float, weff, H, M, R, CHI, chop_in,
-                  chop_out, flipped, W_avg, seeds, S, F, acts, deltas, buf, work, stats, step0,
-                  avg_start):
+def train_batches(
+    X,
+    Y,
+    order,
+    start,
+    stop,
+    shapes,
+    off,
+    roff,
+    coff,
+    aoff,
+    doff,
+    T,
+    IO_F,
+    IO_B,
+    IO_T,
+    U_A,
+    U_T,
+    arr_a,
+    arr_c,
+    W_float,
+    weff,
+    bias,
+    H,
+    M,
+    R,
+    CHI,
+    chop_in,
+    chop_out,
+    flipped,
+    W_avg,
+    seeds,
+    S,
+    F,
+    acts,
+    deltas,
+    buf,
+    work,
+    stats,
+    step0,
+    avg_start,
+):
     """Train on ``order[start:stop]`` (whole mini-batches). Each mini-batch: forward and
     backward of every sample with the weights of the batch start, then the per-sample
     updates in order with ``d / batch`` (mean loss; aihwkit's semantics). Adds
@@ -428,27 +633,80 @@ def train_batches(X, Y, order, start, stop, shapes, off, roff, coff, aoff, doff,
             s = order[b0 + b]
             for l in range(n_layers):
                 io_counters[l] = S[l, S_CNT_IO]
-            forward_sample(X[s], W, shapes, off, aoff, T, IO_F, seeds[:, 0], io_counters, 1,
-                           acts[b], buf[3])
+            forward_sample(
+                X[s],
+                W,
+                bias,
+                shapes,
+                off,
+                roff,
+                aoff,
+                T,
+                IO_F,
+                seeds[:, 0],
+                io_counters,
+                1,
+                acts[b],
+                buf[3],
+            )
             for l in range(n_layers):
                 S[l, S_CNT_IO] = io_counters[l]
             L = n_layers - 1
-            logits = acts[b, aoff[L + 1]: aoff[L + 1] + shapes[L, 0]]
-            loss, ok = softmax_xent(logits, Y[s], deltas[b, doff[L]: doff[L] + shapes[L, 0]])
+            logits = acts[b, aoff[L + 1] : aoff[L + 1] + shapes[L, 0]]
+            loss, ok = softmax_xent(logits, Y[s], deltas[b, doff[L] : doff[L] + shapes[L, 0]])
             stats[0] += loss
             stats[1] += 1.0 if ok else 0.0
-            backward_sample(W, shapes, off, aoff, doff, T, IO_B, seeds[:, 0], S, acts[b],
-                            deltas[b], buf[3], buf[2])
+            backward_sample(
+                W,
+                shapes,
+                off,
+                aoff,
+                doff,
+                T,
+                IO_B,
+                seeds[:, 0],
+                S,
+                acts[b],
+                deltas[b],
+                buf[3],
+                buf[2],
+            )
         for b in range(nb):
             for l in range(n_layers):
                 rows, cols = shapes[l, 0], shapes[l, 1]
-                x = acts[b, aoff[l]: aoff[l] + cols]
+                x = acts[b, aoff[l] : aoff[l] + cols]
                 d = buf[6, :rows]
                 for i in range(rows):
                     d[i] = deltas[b, doff[l] + i] / nb
-                update_layer(l, x, d, shapes, off, roff, coff, T, IO_T, U_A, U_T, arr_a, arr_c,
-                             W_float, H, M, R, CHI, chop_in, chop_out, flipped, seeds, S, F,
-                             buf, work)
+                update_layer(
+                    l,
+                    x,
+                    d,
+                    shapes,
+                    off,
+                    roff,
+                    coff,
+                    T,
+                    IO_T,
+                    U_A,
+                    U_T,
+                    arr_a,
+                    arr_c,
+                    W_float,
+                    bias,
+                    H,
+                    M,
+                    R,
+                    CHI,
+                    chop_in,
+                    chop_out,
+                    flipped,
+                    seeds,
+                    S,
+                    F,
+                    buf,
+                    work,
+                )
         step = step0 + (b0 - start) // B
         if W_avg.shape[0] > 0 and step >= avg_start and (step - avg_start) % avg_every == 0:
             Wn = visible_weights(T, arr_a, arr_c, W_float, weff, n_total)
@@ -458,7 +716,7 @@ def train_batches(X, Y, order, start, stop, shapes, off, roff, coff, aoff, doff,
 
 
 @njit(cache=True, parallel=True)
-def evaluate(X, Y, W, shapes, off, aoff, T, IO_F, seeds, counter_base, preds):
+def evaluate(X, Y, W, bias, shapes, off, roff, aoff, T, IO_F, seeds, counter_base, preds):
     """Test accuracy with the analog forward pass; samples in parallel, sample k's noise keyed
     by counter ``counter_base + k``. Writes predictions; returns the number correct."""
     n = X.shape[0]
@@ -469,10 +727,11 @@ def evaluate(X, Y, W, shapes, off, aoff, T, IO_F, seeds, counter_base, preds):
         acts = np.empty(width)
         vbuf = np.empty(acts.shape[0])
         counters = np.full(n_layers, counter_base + s, dtype=np.int64)
-        forward_sample(X[s], W, shapes, off, aoff, T, IO_F, seeds[:, 0], counters, 0, acts,
-                       vbuf)
+        forward_sample(
+            X[s], W, bias, shapes, off, roff, aoff, T, IO_F, seeds[:, 0], counters, 0, acts, vbuf
+        )
         L = n_layers - 1
-        logits = acts[aoff[L + 1]: aoff[L + 1] + shapes[L, 0]]
+        logits = acts[aoff[L + 1] : aoff[L + 1] + shapes[L, 0]]
         preds[s] = np.argmax(logits)
         if preds[s] == Y[s]:
             correct += 1

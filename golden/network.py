@@ -45,18 +45,21 @@ def train_vector(p: TrainParams, gran_a: float, gran_c: float) -> np.ndarray:
     """The algorithm/training parameters as the kernels' vector ``T``."""
     algo = p.algorithm
     values = {
-        "algo": ALGORITHMS.index(p.training.algorithm), "lr": p.training.lr,
+        "algo": ALGORITHMS.index(p.training.algorithm),
+        "lr": p.training.lr,
         "batch_size": p.training.batch_size,
         "activation": ACTIVATIONS.index(p.network.activation),
-        "gran_a": gran_a, "gran_c": gran_c, "average_every": p.training.average_every,
+        "gran_a": gran_a,
+        "gran_c": gran_c,
+        "average_every": p.training.average_every,
     }
     for name in T_FIELDS:
         if name in values:
             continue
         if name.startswith("mp_"):  # mixed precision's fields of the same name
             values[name] = getattr(algo, name[3:], 0.0) if p.training.algorithm == "mp" else 0
-        else:
-            values[name] = getattr(algo, name, 0.0)
+        else:  # fields an algorithm lacks take the value that switches them off
+            values[name] = getattr(algo, name, 1.0 if name == "n_reads_per_transfer" else 0.0)
     return np.array([float(values[name]) for name in T_FIELDS])
 
 
@@ -69,34 +72,51 @@ class Network:
         algo = params.training.algorithm
         self.algorithm = algo
         seed = params.training.seed
-        self.shapes = np.array([(sizes[k + 1], sizes[k] + 1) for k in range(len(sizes) - 1)],
-                               dtype=np.int64)
+        extra = 0 if params.network.digital_bias else 1  # analog bias: one more column
+        self.shapes = np.array(
+            [(sizes[k + 1], sizes[k] + extra) for k in range(len(sizes) - 1)], dtype=np.int64
+        )
         rows, cols = self.shapes[:, 0], self.shapes[:, 1]
         n_layers = len(self.shapes)
         self.off = np.concatenate([[0], np.cumsum(rows * cols)]).astype(np.int64)
         self.roff = np.concatenate([[0], np.cumsum(rows)]).astype(np.int64)
         self.coff = np.concatenate([[0], np.cumsum(cols)]).astype(np.int64)
-        self.aoff = np.concatenate([[0], np.cumsum(cols), [cols.sum() + rows[-1]]]).astype(
-            np.int64)
+        widths = np.array(sizes[:-1]) + 1  # each layer's input plus its bias input
+        self.aoff = np.concatenate([[0], np.cumsum(widths), [widths.sum() + rows[-1]]]).astype(
+            np.int64
+        )
         self.doff = self.roff.copy()
         n_total = int(self.off[-1])
         self.seeds = np.array(
-            [[mix64_py(seed * 0x1000193 + 97 * l + k) >> 2 for k in range(3)]
-             for l in range(n_layers)], dtype=np.int64)
+            [
+                [mix64_py(seed * 0x1000193 + 97 * l + k) >> 2 for k in range(3)]
+                for l in range(n_layers)
+            ],
+            dtype=np.int64,
+        )
 
         two = algo in TWO_ARRAY_ALGORITHMS
         self.device_c = params.device_c if two else params.device
         self.device_a = params.device_a if two else params.device
         self.arr_c, self.dev_c = self._device_arena(self.device_c, seed * 2 + 1)
-        self.arr_a, self.dev_a = (self._device_arena(self.device_a, seed * 2)
-                                  if two else (self.arr_c, self.dev_c))
+        self.arr_a, self.dev_a = (
+            self._device_arena(self.device_a, seed * 2) if two else (self.arr_c, self.dev_c)
+        )
         rng = np.random.default_rng([seed, 0xC0FFEE])
-        w0 = np.concatenate([
-            rng.uniform(-1, 1, (r, c)).ravel() / math.sqrt(c - 1) for r, c in self.shapes])
+        inits = [
+            rng.uniform(-1, 1, (sizes[k + 1], sizes[k] + 1)) / math.sqrt(sizes[k])
+            for k in range(n_layers)
+        ]  # torch Linear: weights and bias U(+-1/sqrt(in))
+        w0 = np.concatenate([w[:, :c].ravel() for w, c in zip(inits, cols, strict=True)])
+        self.bias = (
+            np.concatenate([w[:, -1] for w in inits])
+            if params.network.digital_bias
+            else np.zeros(0)
+        )
         self.W_float = w0.copy() if algo == "float" else np.zeros(0)
         if algo != "float":
             for l, dev in enumerate(self.dev_c):
-                dev.set_weights(w0[self.off[l]: self.off[l + 1]].reshape(self.shapes[l]))
+                dev.set_weights(w0[self.off[l] : self.off[l + 1]].reshape(self.shapes[l]))
             for l, dev in enumerate(self.dev_a if two else []):
                 dev.set_weights(np.zeros(self.shapes[l]))
         need = algo in ("ttv2", "cttv2", "agad")
@@ -134,9 +154,13 @@ class Network:
         self.acts = np.zeros((batch, width))
         self.deltas = np.zeros((batch, int(self.roff[-1])))
         self.buf = np.zeros((7, nmax))
-        self.work = (np.zeros((2, nmax), dtype=np.uint64), np.zeros((2, nmax), dtype=np.uint8),
-                     np.zeros(nmax, dtype=np.int64), np.zeros((MAX_BL, nmax), dtype=np.int64),
-                     np.zeros(MAX_BL, dtype=np.int64))
+        self.work = (
+            np.zeros((2, nmax), dtype=np.uint64),
+            np.zeros((2, nmax), dtype=np.uint8),
+            np.zeros(nmax, dtype=np.int64),
+            np.zeros((MAX_BL, nmax), dtype=np.int64),
+            np.zeros(MAX_BL, dtype=np.int64),
+        )
         if n_features != sizes[0] or n_classes != sizes[-1]:
             raise ValueError("network sizes must match the data (checked by the caller)")
 
@@ -154,17 +178,27 @@ class Network:
         for l, (r, c) in enumerate(self.shapes):
             dev = DeviceArray(device, (int(r), int(c)), seed=seed * 1000 + l)
             a, b = self.off[l], self.off[l + 1]
-            P[6 * a: 6 * b] = dev.P.ravel()
-            dev.P = P[6 * a: 6 * b].reshape(dev.P.shape)
+            P[6 * a : 6 * b] = dev.P.ravel()
+            dev.P = P[6 * a : 6 * b].reshape(dev.P.shape)
             dev.hidden = hidden[a:b].reshape(r, c)
             dev.visible = visible[a:b].reshape(r, c) if separate else dev.hidden
-            lfsr_x[self.coff[l]: self.coff[l + 1]] = [
-                lane_seed(seed + l, col_lane(j), width) for j in range(c)]
-            lfsr_d[self.roff[l]: self.roff[l + 1]] = [
-                lane_seed(seed + l, row_lane(i), width) for i in range(r)]
+            lfsr_x[self.coff[l] : self.coff[l + 1]] = [
+                lane_seed(seed + l, col_lane(j), width) for j in range(c)
+            ]
+            lfsr_d[self.roff[l] : self.roff[l + 1]] = [
+                lane_seed(seed + l, row_lane(i), width) for i in range(r)
+            ]
             devs.append(dev)
-        arr = (devs[0].model, P, devs[0].G, hidden, visible, lfsr_x, lfsr_d,
-               np.uint64(lfsr_mask(width)))
+        arr = (
+            devs[0].model,
+            P,
+            devs[0].G,
+            hidden,
+            visible,
+            lfsr_x,
+            lfsr_d,
+            np.uint64(lfsr_mask(width)),
+        )
         return arr, devs
 
     # ---- running --------------------------------------------------------------------------
@@ -172,11 +206,46 @@ class Network:
         """Train on ``order[start:stop]`` inside the kernels (whole mini-batches); ``step0``
         is the global mini-batch index of ``start``, ``avg_start`` where averaging begins."""
         train_batches(
-            X, Y, order, start, stop, self.shapes, self.off, self.roff, self.coff, self.aoff,
-            self.doff, self.T, self.IO_F, self.IO_B, self.IO_T, self.U_A, self.U_T, self.arr_a,
-            self.arr_c, self.W_float, self.weff, self.H, self.M, self.R, self.CHI,
-            self.chop_in, self.chop_out, self.flipped, self.W_avg, self.seeds, self.S, self.F,
-            self.acts, self.deltas, self.buf, self.work, self.stats, step0, avg_start,
+            X,
+            Y,
+            order,
+            start,
+            stop,
+            self.shapes,
+            self.off,
+            self.roff,
+            self.coff,
+            self.aoff,
+            self.doff,
+            self.T,
+            self.IO_F,
+            self.IO_B,
+            self.IO_T,
+            self.U_A,
+            self.U_T,
+            self.arr_a,
+            self.arr_c,
+            self.W_float,
+            self.weff,
+            self.bias,
+            self.H,
+            self.M,
+            self.R,
+            self.CHI,
+            self.chop_in,
+            self.chop_out,
+            self.flipped,
+            self.W_avg,
+            self.seeds,
+            self.S,
+            self.F,
+            self.acts,
+            self.deltas,
+            self.buf,
+            self.work,
+            self.stats,
+            step0,
+            avg_start,
         )
 
     def weights(self) -> np.ndarray:
@@ -190,8 +259,10 @@ class Network:
 
     def layer_weights(self, flat: np.ndarray | None = None) -> list[np.ndarray]:
         flat = self.weights() if flat is None else flat
-        return [flat[self.off[l]: self.off[l + 1]].reshape(self.shapes[l])
-                for l in range(len(self.shapes))]
+        return [
+            flat[self.off[l] : self.off[l + 1]].reshape(self.shapes[l])
+            for l in range(len(self.shapes))
+        ]
 
     def averaged_weights(self) -> np.ndarray | None:
         """Model average (Gokmen 2021): the mean of the weights over the averaging window."""
@@ -202,18 +273,40 @@ class Network:
     def accuracy(self, X, Y, weights: np.ndarray, eval_index: int) -> float:
         """Test accuracy through the analog forward pass (noise keyed by ``eval_index``)."""
         preds = np.zeros(len(X), dtype=np.int64)
-        correct = evaluate(X, Y, np.ascontiguousarray(weights), self.shapes, self.off,
-                           self.aoff, self.T, self.IO_F, self.seeds,
-                           STREAM_EVAL_BASE * (eval_index + 1), preds)
+        correct = evaluate(
+            X,
+            Y,
+            np.ascontiguousarray(weights),
+            self.bias,
+            self.shapes,
+            self.off,
+            self.roff,
+            self.aoff,
+            self.T,
+            self.IO_F,
+            self.seeds,
+            STREAM_EVAL_BASE * (eval_index + 1),
+            preds,
+        )
         return correct / len(X)
 
     # ---- checkpoints ----------------------------------------------------------------------
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Every array that changes during training (for checkpoints)."""
         out = {
-            "W_float": self.W_float, "H": self.H, "M": self.M, "R": self.R, "CHI": self.CHI,
-            "chop_in": self.chop_in, "chop_out": self.chop_out, "flipped": self.flipped,
-            "W_avg": self.W_avg, "S": self.S, "F": self.F, "stats": self.stats,
+            "W_float": self.W_float,
+            "bias": self.bias,
+            "H": self.H,
+            "M": self.M,
+            "R": self.R,
+            "CHI": self.CHI,
+            "chop_in": self.chop_in,
+            "chop_out": self.chop_out,
+            "flipped": self.flipped,
+            "W_avg": self.W_avg,
+            "S": self.S,
+            "F": self.F,
+            "stats": self.stats,
         }
         for name, arr in (("a", self.arr_a), ("c", self.arr_c)):
             out[f"{name}_hidden"], out[f"{name}_visible"] = arr[3], arr[4]

@@ -635,13 +635,19 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 @dataclass(frozen=True)
 class NetworkParams(Params):
-    """An MLP of analog tiles: ``sizes = [inputs, hidden..., classes]``; each layer has an
-    always-on bias input as an extra column of its array (aihwkit's analog bias)."""
+    """An MLP of analog tiles: ``sizes = [inputs, hidden..., classes]``. Each layer's bias is
+    an extra, always-on input column of its array (aihwkit's analog bias), or, with
+    ``digital_bias``, a digital vector trained by plain SGD (aihwkit's
+    ``MappingParameter.digital_bias``, True by default there)."""
 
     section: ClassVar[str] = "network"
 
     sizes: tuple[int, ...] = spec((784, 256, 128, 10), "layer widths, input first", ge=1)
     activation: str = spec("sigmoid", "hidden activation: sigmoid | tanh | relu")
+    digital_bias: bool = spec(
+        True,
+        "bias in digital (True, aihwkit's default) or as an analog column of the array (False)",
+    )
 
     def check(self) -> None:
         if len(self.sizes) < 2:
@@ -660,16 +666,20 @@ class TrainingParams(Params):
     section: ClassVar[str] = "training"
 
     algorithm: str = spec("ttv2", " | ".join(ALGORITHMS))
-    lr: float = spec(0.1, "SGD learning rate (aihwkit: not divided by the batch size; the mean "
-                     "loss gives each sample 1/batch)", gt=0)
+    lr: float = spec(
+        0.1,
+        "SGD learning rate (aihwkit: not divided by the batch size; the mean "
+        "loss gives each sample 1/batch)",
+        gt=0,
+    )
     batch_size: int = spec(1, "samples per mini-batch (1 = per-sample pulsed updates)", ge=1)
     epochs: int = spec(1, "passes over the training set", ge=1)
-    seed: int = spec(0, "seeds everything: init, shuffling, d2d, noise, pulses", ge=0,
-                     lt=2**62)
+    seed: int = spec(0, "seeds everything: init, shuffling, d2d, noise, pulses", ge=0, lt=2**62)
     checkpoint_every: int = spec(10000, "samples between checkpoints", ge=1)
-    average_last: float = spec(0.5, "model averaging over this last fraction of training "
-                               "(0 = off)", ge=0, le=1)
-    average_every: int = spec(100, "mini-batches between averaged weight iterates", ge=1)
+    average_last: float = spec(
+        0.05, "model averaging over this last fraction of training (0 = off)", ge=0, le=1
+    )
+    average_every: int = spec(20, "mini-batches between averaged weight iterates", ge=1)
 
     def check(self) -> None:
         if self.algorithm not in ALGORITHMS:
@@ -690,8 +700,7 @@ class NoParams(AlgorithmParams):
 
 def _transfer_read() -> IOParams:
     # aihwkit forces noise and bound management off for transfer reads
-    return IOParams(noise_management=NoiseManagement.NONE,
-                    bound_management=BoundManagement.NONE)
+    return IOParams(noise_management=NoiseManagement.NONE, bound_management=BoundManagement.NONE)
 
 
 def _one_pulse_update() -> UpdateParams:
@@ -713,10 +722,12 @@ class TransferParams(AlgorithmParams):
     scale_fast_lr: bool = spec(True, "multiply fast_lr by the SGD lr")
     transfer_lr: float = spec(1.0, "learning rate of the transfer into C", ge=0)
     scale_transfer_lr: bool = spec(True, "multiply transfer_lr by the SGD lr")
-    transfer_forward: IOParams = field(default_factory=_transfer_read,
-                                       metadata={"doc": "IO of the column reads of A"})
-    transfer_update: UpdateParams = field(default_factory=UpdateParams,
-                                          metadata={"doc": "pulsed update that writes C"})
+    transfer_forward: IOParams = field(
+        default_factory=_transfer_read, metadata={"doc": "IO of the column reads of A"}
+    )
+    transfer_update: UpdateParams = field(
+        default_factory=UpdateParams, metadata={"doc": "pulsed update that writes C"}
+    )
 
 
 @dataclass(frozen=True)
@@ -732,8 +743,9 @@ class BufferedTransferParams(TransferParams):
     step: float = spec(1.0, "write step in units of C's granularity", gt=0)
     momentum: float = spec(0.1, "fraction of H kept after a write", ge=0, le=1)
     forget_buffer: bool = spec(True, "H <- momentum * H after a write (else subtract)")
-    transfer_update: UpdateParams = field(default_factory=_one_pulse_update,
-                                          metadata={"doc": "pulsed update that writes C"})
+    transfer_update: UpdateParams = field(
+        default_factory=_one_pulse_update, metadata={"doc": "pulsed update that writes C"}
+    )
 
 
 @dataclass(frozen=True)
@@ -765,10 +777,12 @@ class ChoppedTransferParams(AlgorithmParams):
     transfer_lr: float = spec(1.0, "learning rate of the transfer into C", ge=0)
     scale_transfer_lr: bool = spec(True, "multiply transfer_lr by the SGD lr")
     transfer_every: float = spec(1.0, "updates between column reads", gt=0)
-    transfer_forward: IOParams = field(default_factory=_transfer_read,
-                                       metadata={"doc": "IO of the column reads of A"})
-    transfer_update: UpdateParams = field(default_factory=_one_pulse_update,
-                                          metadata={"doc": "pulsed update that writes C"})
+    transfer_forward: IOParams = field(
+        default_factory=_transfer_read, metadata={"doc": "IO of the column reads of A"}
+    )
+    transfer_update: UpdateParams = field(
+        default_factory=_one_pulse_update, metadata={"doc": "pulsed update that writes C"}
+    )
 
 
 @dataclass(frozen=True)
@@ -809,9 +823,13 @@ class MixedPrecisionParams(AlgorithmParams):
 
 #: training.algorithm -> the class of its [algorithm] table
 ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
-    "float": NoParams, "sgd": NoParams, "ttv1": TransferParams,
-    "ttv2": BufferedTransferParams, "cttv2": ChoppedTransferParams,
-    "agad": DynamicTransferParams, "mp": MixedPrecisionParams,
+    "float": NoParams,
+    "sgd": NoParams,
+    "ttv1": TransferParams,
+    "ttv2": BufferedTransferParams,
+    "cttv2": ChoppedTransferParams,
+    "agad": DynamicTransferParams,
+    "mp": MixedPrecisionParams,
 }
 TWO_ARRAY_ALGORITHMS = ("ttv1", "ttv2", "cttv2", "agad")
 
@@ -828,26 +846,34 @@ class TrainParams(Params):
 
     data: DataParams = field(default_factory=DataParams, metadata={"doc": "data set"})
     network: NetworkParams = field(default_factory=NetworkParams, metadata={"doc": "MLP"})
-    training: TrainingParams = field(default_factory=TrainingParams,
-                                     metadata={"doc": "training loop"})
-    device: DeviceParams = field(default_factory=_default_device,
-                                 metadata={"doc": "device of every array"})
-    device_a: DeviceParams = field(default_factory=_default_device,
-                                   metadata={"doc": "device of A (defaults to [device])"})
-    device_c: DeviceParams = field(default_factory=_default_device,
-                                   metadata={"doc": "device of C (defaults to [device])"})
+    training: TrainingParams = field(
+        default_factory=TrainingParams, metadata={"doc": "training loop"}
+    )
+    device: DeviceParams = field(
+        default_factory=_default_device, metadata={"doc": "device of every array"}
+    )
+    device_a: DeviceParams = field(
+        default_factory=_default_device, metadata={"doc": "device of A (defaults to [device])"}
+    )
+    device_c: DeviceParams = field(
+        default_factory=_default_device, metadata={"doc": "device of C (defaults to [device])"}
+    )
     io: IOParams = field(default_factory=IOParams, metadata={"doc": "forward/backward IO"})
-    update: UpdateParams = field(default_factory=UpdateParams,
-                                 metadata={"doc": "pulsed update of the (fast) array"})
-    algorithm: AlgorithmParams = field(default_factory=BufferedTransferParams,
-                                       metadata={"doc": "the algorithm's parameters"})
+    update: UpdateParams = field(
+        default_factory=UpdateParams, metadata={"doc": "pulsed update of the (fast) array"}
+    )
+    algorithm: AlgorithmParams = field(
+        default_factory=BufferedTransferParams, metadata={"doc": "the algorithm's parameters"}
+    )
 
     def check(self) -> None:
         expected = ALGORITHM_PARAMS[self.training.algorithm]
         if type(self.algorithm) is not expected:
-            raise ConfigError("algorithm", type(self.algorithm).__name__,
-                              f"training.algorithm = {self.training.algorithm!r} needs "
-                              f"{expected.__name__}")
+            raise ConfigError(
+                "algorithm",
+                type(self.algorithm).__name__,
+                f"training.algorithm = {self.training.algorithm!r} needs {expected.__name__}",
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainParams:

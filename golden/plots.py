@@ -53,16 +53,23 @@ def plot_curves(epochs: list[dict], metrics: dict, path: Path) -> None:
     ax2.plot(x, [100 * e["train_accuracy"] for e in epochs], "o-", label="train")
     ax2.plot(x, [100 * e["test_accuracy"] for e in epochs], "s-", label="test")
     if "averaged_test_accuracy" in metrics:
-        ax2.axhline(100 * metrics["averaged_test_accuracy"], ls="--", color="tab:green",
-                    label="test, model average")
+        ax2.axhline(
+            100 * metrics["averaged_test_accuracy"],
+            ls="--",
+            color="tab:green",
+            label="test, model average",
+        )
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("accuracy (%)")
     ax2.legend(fontsize=8)
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.suptitle(f"{metrics['algorithm']} on {metrics['data']}: test accuracy "
-                 f"{100 * metrics['test_accuracy']:.1f}%", fontsize=10)
+    fig.suptitle(
+        f"{metrics['algorithm']} on {metrics['data']}: test accuracy "
+        f"{100 * metrics['test_accuracy']:.1f}%",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -70,8 +77,9 @@ def plot_curves(epochs: list[dict], metrics: dict, path: Path) -> None:
 
 def plot_weights(layers: list, path: Path, title: str) -> None:
     """Histogram of the visible weights of each layer."""
-    fig, axes = plt.subplots(1, len(layers), figsize=(3.2 * len(layers), 3.0), dpi=120,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(layers), figsize=(3.2 * len(layers), 3.0), dpi=120, squeeze=False
+    )
     for k, (ax, w) in enumerate(zip(axes[0], layers, strict=True)):
         ax.hist(w.ravel(), bins=60, color="tab:blue")
         ax.set_title(f"layer {k}: {w.shape[0]} x {w.shape[1]}", fontsize=9)

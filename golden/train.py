@@ -40,15 +40,21 @@ def _progress(enabled: bool):
     )
 
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:>7.0f} samples/s"), TextColumn("loss {task.fields[loss]:.3f}"),
-        TextColumn("train acc {task.fields[acc]:.1%}"), TextColumn("test acc {task.fields[test]}"),
-        TimeRemainingColumn(), disable=not enabled,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>7.0f} samples/s"),
+        TextColumn("loss {task.fields[loss]:.3f}"),
+        TextColumn("train acc {task.fields[acc]:.1%}"),
+        TextColumn("test acc {task.fields[test]}"),
+        TimeRemainingColumn(),
+        disable=not enabled,
     )
 
 
-def run_training(params: TrainParams, out: Path, resume: bool = False,
-                 progress: bool = True) -> dict:
+def run_training(
+    params: TrainParams, out: Path, resume: bool = False, progress: bool = True
+) -> dict:
     """Train as ``params`` says; write ``out/metrics.json``, plots and checkpoints.
 
     Everything is validated before any work starts: data present, network sizes matching
@@ -58,16 +64,23 @@ def run_training(params: TrainParams, out: Path, resume: bool = False,
     data = load_dataset(d.name, d.n_train, d.n_test, d.path)
     sizes = params.network.sizes
     if sizes[0] != data.n_features or sizes[-1] != data.n_classes:
-        raise ConfigError("network.sizes", list(sizes),
-                          f"{d.name} needs {data.n_features} inputs and {data.n_classes} "
-                          f"outputs, e.g. [{data.n_features}, ..., {data.n_classes}]")
+        raise ConfigError(
+            "network.sizes",
+            list(sizes),
+            f"{d.name} needs {data.n_features} inputs and {data.n_classes} "
+            f"outputs, e.g. [{data.n_features}, ..., {data.n_classes}]",
+        )
     out = Path(out)
     ckpt = out / CHECKPOINT
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "must be a directory")
     if ckpt.exists() and not resume:
-        raise ConfigError("--out", str(out), "holds a checkpoint of an earlier run: pass "
-                          "--resume to continue it, or choose another directory")
+        raise ConfigError(
+            "--out",
+            str(out),
+            "holds a checkpoint of an earlier run: pass "
+            "--resume to continue it, or choose another directory",
+        )
     if resume and not ckpt.exists():
         raise ConfigError("--resume", str(out), f"no {CHECKPOINT} there to resume from")
 
@@ -80,40 +93,74 @@ def run_training(params: TrainParams, out: Path, resume: bool = False,
     if resume:
         extra = net.load(ckpt)
         if str(extra["digest"]) != params.digest():
-            raise ConfigError("--resume", str(out), "the checkpoint was made with another "
-                              "config (digest differs)")
+            raise ConfigError(
+                "--resume", str(out), "the checkpoint was made with another config (digest differs)"
+            )
         epoch, pos = int(extra["epoch"]), int(extra["pos"])
         epochs = json.loads(str(extra["epochs"]))
         train_seconds = float(extra["train_seconds"])
     out.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
-        net.save(ckpt, {"digest": np.array(params.digest()), "epoch": np.array(epoch),
-                        "pos": np.array(pos), "epochs": np.array(json.dumps(epochs)),
-                        "train_seconds": np.array(train_seconds)})
+        net.save(
+            ckpt,
+            {
+                "digest": np.array(params.digest()),
+                "epoch": np.array(epoch),
+                "pos": np.array(pos),
+                "epochs": np.array(json.dumps(epochs)),
+                "train_seconds": np.array(train_seconds),
+            },
+        )
 
+    # compile (or load from numba's cache) before the clock starts: samples/s is training speed
+    net.train(data.x_train, data.y_train, _order(t.seed, 0, n), 0, 0, 0, avg_start)
     with _progress(progress) as bar:
-        task = bar.add_task(f"{t.algorithm} on {d.name}", total=t.epochs * n,
-                            completed=epoch * n + pos, rate=0.0, loss=0.0, acc=0.0,
-                            test=epochs[-1]["test_accuracy"] if epochs else "-")
+        task = bar.add_task(
+            f"{t.algorithm} on {d.name}",
+            total=t.epochs * n,
+            completed=epoch * n + pos,
+            rate=0.0,
+            loss=0.0,
+            acc=0.0,
+            test=epochs[-1]["test_accuracy"] if epochs else "-",
+        )
         while epoch < t.epochs:
             order = _order(t.seed, epoch, n)
             while pos < n:
                 stop = min(pos + chunk, n)
                 t0 = time.perf_counter()
-                net.train(data.x_train, data.y_train, order, pos, stop, epoch *
-                          batches_per_epoch + pos // B, avg_start)
+                net.train(
+                    data.x_train,
+                    data.y_train,
+                    order,
+                    pos,
+                    stop,
+                    epoch * batches_per_epoch + pos // B,
+                    avg_start,
+                )
                 train_seconds += time.perf_counter() - t0
                 pos = stop
                 done = epoch * n + pos
-                bar.update(task, completed=done, rate=done / max(train_seconds, 1e-9),
-                           loss=net.stats[0] / pos, acc=net.stats[1] / pos)
+                bar.update(
+                    task,
+                    completed=done,
+                    rate=done / max(train_seconds, 1e-9),
+                    loss=net.stats[0] / pos,
+                    acc=net.stats[1] / pos,
+                )
                 if pos < n:
                     save()
             test_acc = net.accuracy(data.x_test, data.y_test, net.weights(), epoch)
-            epochs.append({"epoch": epoch + 1, "train_loss": float(net.stats[0] / n),
-                           "train_accuracy": float(net.stats[1] / n),
-                           "test_accuracy": float(test_acc), "seconds": train_seconds})
+            epochs.append(
+                {
+                    "epoch": epoch + 1,
+                    "train_loss": float(net.stats[0] / n),
+                    "train_accuracy": float(net.stats[1] / n),
+                    "test_accuracy": float(test_acc),
+                    "seconds": train_seconds,
+                }
+            )
             bar.update(task, test=f"{test_acc:.1%}")
             net.stats[:2] = 0.0
             epoch, pos = epoch + 1, 0
@@ -124,8 +171,7 @@ def run_training(params: TrainParams, out: Path, resume: bool = False,
     arrays = {f"layer{l}": w for l, w in enumerate(net.layer_weights())}
     averaged = net.averaged_weights()
     if averaged is not None:  # the model-averaged weights, exported next to the final ones
-        arrays.update({f"averaged_layer{l}": w
-                       for l, w in enumerate(net.layer_weights(averaged))})
+        arrays.update({f"averaged_layer{l}": w for l, w in enumerate(net.layer_weights(averaged))})
     np.savez(out / "weights.npz", **arrays)
     from golden.plots import plot_curves, plot_weights  # matplotlib only when writing
 
@@ -151,7 +197,8 @@ def _metrics(params, net, data, epochs, train_seconds) -> dict:
     }
     averaged = net.averaged_weights()
     if averaged is not None:
-        metrics["averaged_test_accuracy"] = net.accuracy(data.x_test, data.y_test, averaged,
-                                                         t.epochs + 1)
+        metrics["averaged_test_accuracy"] = net.accuracy(
+            data.x_test, data.y_test, averaged, t.epochs + 1
+        )
         metrics["averaged_iterates"] = int(net.stats[2])
     return metrics

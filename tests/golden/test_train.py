@@ -1,0 +1,359 @@
+"""Training: data loading, each algorithm's mechanics, end-to-end runs, kill/resume."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from golden.data import FASHION_MNIST_DIR, load_dataset, read_idx
+from golden.errors import ConfigError
+from golden.kernels_train import S_COL, S_SWEEP, T_FIELDS, transfer_column
+from golden.network import Network
+from golden.params import ALGORITHMS, TrainParams, load_train_config
+from golden.train import run_training
+
+ROOT = Path(__file__).resolve().parents[2]
+IDEAL = {
+    "type": "ConstantStep",
+    "dw_min": 0.01,
+    "dw_min_dtod": 0.0,
+    "dw_min_std": 0.0,
+    "up_down_dtod": 0.0,
+    "w_max": 5.0,
+    "w_min": -5.0,
+    "w_max_dtod": 0.0,
+    "w_min_dtod": 0.0,
+}
+PERFECT = {"is_perfect": True}
+
+
+def small(name: str, **sections) -> TrainParams:
+    """A 6-4-3 network on synthetic shapes (the mechanics tests drive the kernels directly)."""
+    data = {
+        "data": {"name": "digits"},
+        "network": {"sizes": [6, 4, 3], "digital_bias": False},
+        "training": {"algorithm": name, "lr": 0.1, "seed": 3},
+        "device": IDEAL,
+        "io": PERFECT,
+    }
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value}
+    return TrainParams.from_dict(data)
+
+
+# ---- data ------------------------------------------------------------------------------------
+def _write_idx(path: Path, array: np.ndarray, zipped: bool) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    raw = header + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(raw) if zipped else raw)
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_idx_directory_round_trip(tmp_path, zipped):
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, (7, 3, 2))
+    labels = rng.integers(0, 4, 7)
+    suffix = ".gz" if zipped else ""
+    for split in ("train", "t10k"):
+        _write_idx(tmp_path / f"{split}-images-idx3-ubyte{suffix}", imgs, zipped)
+        _write_idx(tmp_path / f"{split}-labels-idx1-ubyte{suffix}", labels, zipped)
+    ds = load_dataset("idx", path=str(tmp_path), n_train=5)
+    assert ds.x_train.shape == (5, 6) and ds.x_test.shape == (7, 6)
+    np.testing.assert_allclose(ds.x_train, imgs[:5].reshape(5, 6) / 255.0)
+    np.testing.assert_array_equal(ds.y_test, labels)
+    np.testing.assert_array_equal(read_idx(tmp_path / f"train-images-idx3-ubyte{suffix}"), imgs)
+
+
+def test_data_errors(tmp_path):
+    with pytest.raises(
+        ConfigError, match="train-labels-idx1-ubyte.* not found there; put the four IDX files"
+    ):
+        _write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((1, 1)), False)
+        load_dataset("idx", path=str(tmp_path))
+    with pytest.raises(ConfigError, match="apt-get install dataset-fashion-mnist"):
+        load_dataset("fashion-mnist", path=str(tmp_path / "nowhere"))
+    (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
+    with pytest.raises(ConfigError, match="bad magic"):
+        read_idx(tmp_path / "bad")
+    with pytest.raises(ConfigError, match="at most 1348"):
+        load_dataset("digits", n_train=5000)
+
+
+def test_digits_and_fashion_mnist():
+    d = load_dataset("digits")
+    assert d.x_train.shape == (1348, 64) and d.n_classes == 10 and d.x_train.max() <= 1.0
+    if not FASHION_MNIST_DIR.is_dir():
+        pytest.fail("dataset-fashion-mnist is not installed (make test installs it)")
+    f = load_dataset("fashion-mnist", n_train=50, n_test=20)
+    assert f.x_train.shape == (50, 784) and f.x_test.shape == (20, 784)
+    assert 0.0 <= f.x_train.min() and f.x_train.max() <= 1.0
+
+
+# ---- mechanics -------------------------------------------------------------------------------
+def _step(net: Network, x: np.ndarray, y: int) -> None:
+    X = np.ascontiguousarray(x[None, :])
+    net.train(X, np.array([y]), np.array([0]), 0, 1, 0, 10**9)
+
+
+@pytest.mark.parametrize("digital_bias", [False, True])
+def test_float_matches_numpy_sgd(digital_bias):
+    params = small("float", network={"activation": "tanh", "digital_bias": digital_bias})
+    net = Network(params, 6, 3)
+    Ws = [w.copy() for w in net.layer_weights()]
+    if digital_bias:  # the bias lives in net.bias; model it as the arrays' missing column
+        Ws = [
+            np.column_stack([w, net.bias[net.roff[k] : net.roff[k + 1]]]) for k, w in enumerate(Ws)
+        ]
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        x, y = rng.uniform(0, 1, 6), int(rng.integers(3))
+        a0 = np.append(x, 1.0)
+        h = np.tanh(Ws[0] @ a0)
+        a1 = np.append(h, 1.0)
+        z = Ws[1] @ a1
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        d1 = p - np.eye(3)[y]
+        d0 = (Ws[1][:, :-1].T @ d1) * (1 - h * h)
+        Ws[1] -= 0.1 * np.outer(d1, a1)
+        Ws[0] -= 0.1 * np.outer(d0, a0)
+        _step(net, x, y)
+        got = net.layer_weights()
+        if digital_bias:
+            got = [
+                np.column_stack([w, net.bias[net.roff[k] : net.roff[k + 1]]])
+                for k, w in enumerate(got)
+            ]
+        for g, want in zip(got, Ws, strict=True):
+            np.testing.assert_allclose(g, want, rtol=0, atol=1e-12)
+
+
+def test_ttv1_transfers_every_n_updates_on_the_next_column():
+    params = small("ttv1", algorithm={"transfer_every": 3.0})
+    net = Network(params, 6, 3)
+    rng = np.random.default_rng(0)
+    C0 = [w.copy() for w in net.layer_weights()]
+    for k in range(1, 10):
+        _step(net, rng.uniform(0.2, 1, 6), int(rng.integers(3)))
+        assert list(net.S[:, S_COL]) == [k // 3 % 7, k // 3 % 5]
+        changed = [
+            np.flatnonzero(np.any(w != c, axis=0))
+            for w, c in zip(net.layer_weights(), C0, strict=True)
+        ]
+        assert all(set(cols) <= set(range(k // 3)) for cols in changed)  # only read columns
+    assert np.any(net.layer_weights()[0][:, 0] != C0[0][:, 0])
+
+
+def _transfer(net: Network, l: int, j: int) -> None:
+    transfer_column(
+        l,
+        j,
+        net.shapes,
+        net.off,
+        net.roff,
+        net.coff,
+        net.T,
+        net.IO_T,
+        net.U_T,
+        net.arr_a,
+        net.arr_c,
+        net.H,
+        net.M,
+        net.R,
+        net.chop_in,
+        net.chop_out,
+        net.flipped,
+        net.seeds,
+        net.S,
+        net.T[T_FIELDS.index("lr")],
+        net.buf,
+        net.work,
+    )
+
+
+@pytest.mark.parametrize("forget", [True, False])
+def test_ttv2_threshold_writes_exactly_one_pulse(forget):
+    """h = H + eta v / theta; where |h| >= 1 C gets one pulse of sign(h) (transfer BL 1) and H
+    keeps momentum * h (forget_buffer) or h - (1 - momentum) n."""
+    params = small(
+        "ttv2",
+        algorithm={
+            "transfer_forward": PERFECT,
+            "momentum": 0.25,
+            "forget_buffer": forget,
+            "thres_scale": 2.0,
+        },
+    )
+    net = Network(params, 6, 3)
+    A = net.dev_a[0]
+    a_col = np.array([0.5, -0.1, 0.3, -0.45])
+    A.hidden[:, 2] = a_col
+    h0 = np.array([0.2, 0.0, -0.5, 0.1])
+    net.H[net.off[0] : net.off[1]].reshape(4, 7)[:, 2] = h0
+    C_before = net.layer_weights()[0].copy()
+    _transfer(net, 0, 2)
+    # eta = transfer_lr * lr = 0.1, theta = thres_scale * dw_min = 0.02: h = h0 + 5 v
+    h = h0 + 5.0 * a_col
+    n = np.where(np.abs(h) >= 1, np.trunc(np.clip(h, -1, 1)), 0)
+    np.testing.assert_allclose(h, [2.7, -0.5, 1.0, -2.15])
+    dC = net.layer_weights()[0] - C_before
+    np.testing.assert_allclose(dC[:, 2], n * 0.01, atol=1e-12)
+    assert np.all(dC[:, [0, 1, 3, 4, 5, 6]] == 0)
+    H = net.H[net.off[0] : net.off[1]].reshape(4, 7)[:, 2]
+    want = np.where(n != 0, 0.25 * h if forget else h - 0.75 * n, h)
+    np.testing.assert_allclose(H, want, atol=1e-12)
+
+
+def test_chopped_reads_undo_the_chopper_and_flip():
+    params = small("cttv2", algorithm={"transfer_forward": PERFECT, "in_chop_prob": 1.0})
+    net = Network(params, 6, 3)
+    net.dev_a[0].hidden[:, 1] = 0.004  # s = lr / dw_min_A = 10: h = 10 * c * v = 0.04 c
+    net.chop_in[1] = -1.0
+    _transfer(net, 0, 1)
+    np.testing.assert_allclose(net.H[:28].reshape(4, 7)[:, 1], -0.04, atol=1e-12)
+    assert net.chop_in[1] == 1.0  # in_chop_prob = 1 flips after every read
+    _transfer(net, 0, 1)
+    np.testing.assert_allclose(net.H[:28].reshape(4, 7)[:, 1], 0.0, atol=1e-12)
+    assert net.chop_in[1] == -1.0
+
+
+def test_agad_reference_and_warmup():
+    params = small(
+        "agad",
+        algorithm={"transfer_forward": PERFECT, "in_chop_prob": 0.5, "tail_weightening": 1.0},
+    )
+    net = Network(params, 6, 3)
+    net.dev_a[0].hidden[:, 0] = 0.05
+    C0 = net.layer_weights()[0].copy()
+    _transfer(net, 0, 0)  # sweep 0 of a 2-sweep period: M <- 0.5 v, no write yet
+    M = net.M[:28].reshape(4, 7)[:, 0]
+    np.testing.assert_allclose(M, 0.025, atol=1e-12)
+    np.testing.assert_array_equal(net.layer_weights()[0], C0)
+    net.S[0, S_SWEEP] = 1  # last sweep of the period: the chopper flips after this read
+    _transfer(net, 0, 0)
+    assert net.chop_in[0] == -1.0 and net.flipped[0] == 1.0
+    net.S[0, S_SWEEP] = 3  # past the warm-up: R <- M at the first read after the flip
+    _transfer(net, 0, 0)
+    R = net.R[:28].reshape(4, 7)[:, 0]
+    np.testing.assert_allclose(R, 0.0375, atol=1e-12)
+
+
+def test_mixed_precision_accumulates_and_transfers_integer_pulses():
+    params = small("mp")
+    net = Network(params, 6, 3)
+    C0 = net.layer_weights()[1].copy()
+    x, y = np.linspace(0.1, 1, 6), 1
+    _step(net, x, y)
+    chi = net.CHI[net.off[1] : net.off[2]].reshape(3, 5)
+    dC = net.layer_weights()[1] - C0
+    # every element: C moved by -n eps with n = trunc(chi_total / eps), chi keeps the rest
+    total = chi - dC  # dC = -n eps and chi = chi_total - n eps
+    n = np.trunc(total / 0.01)
+    np.testing.assert_allclose(dC, -n * 0.01, atol=1e-12)
+    assert np.all(np.abs(chi) < 0.01 + 1e-12)
+
+
+# ---- end to end ------------------------------------------------------------------------------
+def _digits_config(tmp_path: Path, algorithm: str, **extra) -> Path:
+    cfg = load_train_config(
+        ROOT / "configs" / f"fmnist-{algorithm}.toml",
+        [
+            'data.name="digits"',
+            "network.sizes=[64,32,10]",
+            "training.epochs=2",
+            *[f"{k}={v}" for k, v in extra.items()],
+        ],
+    )
+    path = tmp_path / f"{algorithm}.toml"
+    path.write_text(cfg.to_toml())
+    return path
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_every_algorithm_learns_digits(tmp_path, algorithm):
+    params = load_train_config(_digits_config(tmp_path, algorithm))
+    metrics = run_training(params, tmp_path / "out", progress=False)
+    floor = {"sgd": 0.3, "agad": 0.3}.get(algorithm, 0.6)
+    assert metrics["test_accuracy"] > floor, metrics["epochs"]
+    assert set(metrics) >= {
+        "test_accuracy",
+        "samples_per_second",
+        "train_seconds",
+        "epochs",
+        "config",
+    }
+    assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
+    for name in ("metrics.json", "curves.png", "weights.png", "weights.npz"):
+        assert (tmp_path / "out" / name).is_file()
+
+
+def test_same_seed_same_run_other_seed_other_run(tmp_path):
+    cfg = _digits_config(tmp_path, "ttv2", **{"training.epochs": 1})
+    runs = []
+    for k, seed in enumerate((5, 5, 6)):
+        params = load_train_config(cfg, [f"training.seed={seed}"])
+        m = run_training(params, tmp_path / f"r{k}", progress=False)
+        runs.append((m["test_accuracy"], m["epochs"][0]["train_loss"]))
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+
+
+def test_bad_config_fails_before_any_work(tmp_path):
+    params = load_train_config(_digits_config(tmp_path, "sgd"), ["network.sizes=[60, 10]"])
+    with pytest.raises(ConfigError, match=r"network.sizes.*needs 64 inputs and 10 outputs"):
+        run_training(params, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ConfigError, match="training.algorithm"):
+        load_train_config(_digits_config(tmp_path, "sgd"), ['training.algorithm="adam"'])
+    with pytest.raises(ConfigError, match="algorithm.momentum"):
+        load_train_config(_digits_config(tmp_path, "ttv2"), ["algorithm.momentum=2.0"])
+
+
+def test_existing_checkpoint_needs_resume(tmp_path):
+    params = load_train_config(_digits_config(tmp_path, "sgd", **{"training.epochs": 1}))
+    run_training(params, tmp_path / "out", progress=False)
+    with pytest.raises(ConfigError, match="--resume"):
+        run_training(params, tmp_path / "out", progress=False)
+
+
+@pytest.mark.slow
+def test_sigkill_and_resume_is_bit_identical(tmp_path):
+    cfg = _digits_config(
+        tmp_path, "cttv2", **{"training.epochs": 3, "training.checkpoint_every": 100}
+    )
+    xbar = [sys.executable, "-m", "golden.cli", "train", str(cfg), "--no-progress"]
+    subprocess.run([*xbar, "--out", str(tmp_path / "full")], check=True, cwd=ROOT)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([*xbar, "--out", str(killed)], cwd=ROOT)
+    ckpt = killed / "checkpoint.npz"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (ckpt.exists() and ckpt.stat().st_size > 0):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "metrics.json").exists(), "the run finished before it was killed"
+    subprocess.run([*xbar, "--out", str(killed), "--resume"], check=True, cwd=ROOT)
+
+    def strip(m):
+        for e in m["epochs"]:
+            e.pop("seconds")
+        return {k: v for k, v in m.items() if k not in ("samples_per_second", "train_seconds")}
+
+    a = json.loads((tmp_path / "full" / "metrics.json").read_text())
+    b = json.loads((killed / "metrics.json").read_text())
+    assert strip(a) == strip(b)
+    with np.load(tmp_path / "full" / "weights.npz") as wa, np.load(killed / "weights.npz") as wb:
+        assert wa.files == wb.files
+        for name in wa.files:
+            np.testing.assert_array_equal(wa[name], wb[name])
