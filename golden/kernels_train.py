@@ -4,10 +4,11 @@ The per-sample loop — analog forward, softmax cross-entropy, analog backward a
 algorithm's update and transfer — runs here, with no Python per sample.
 
 Layers live in flat "arena" arrays: layer l is a ``rows x cols`` array (``cols`` includes the
-bias input) stored at ``off[l] : off[l] + rows*cols``; per-device parameters at six times that
-offset; per-row and per-column vectors at ``roff[l]`` and ``coff[l]``; activations at
-``aoff[l]``. Algorithm parameters arrive in the vector ``T`` (entries ``T_*``), integer state in
-``S[l, S_*]`` and float state in ``F[l, F_*]``; all of it is saved by checkpoints.
+bias input when the bias is analog) stored at ``off[l] : off[l] + rows*cols``; per-device
+parameters at six times that offset; per-row and per-column vectors at ``roff[l]`` and
+``coff[l]``; activations at ``aoff[l]``. Algorithm parameters arrive in the vector ``T``
+(entries ``T_*``), integer state in ``S[l, S_*]`` and float state in ``F[l, F_*]``; all of
+it is saved by checkpoints.
 """
 
 from __future__ import annotations

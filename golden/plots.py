@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from golden.device_response import PulseResponse  # noqa: E402
 
@@ -44,32 +45,27 @@ def plot_pulse_response(resp: PulseResponse, title: str, path: Path) -> None:
 
 
 def plot_curves(epochs: list[dict], metrics: dict, path: Path) -> None:
-    """Training loss and train/test accuracy per epoch (plus the averaged model, if any)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=120)
-    x = [e["epoch"] for e in epochs]
-    ax1.plot(x, [e["train_loss"] for e in epochs], "o-", color="tab:red")
-    ax1.set_xlabel("epoch")
-    ax1.set_ylabel("train loss (cross-entropy)")
-    ax2.plot(x, [100 * e["train_accuracy"] for e in epochs], "o-", label="train")
-    ax2.plot(x, [100 * e["test_accuracy"] for e in epochs], "s-", label="test")
+    """Training loss and accuracy per chunk of samples, test accuracy after every epoch (and of
+    the model average), all against the number of training samples seen."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 3.8), dpi=120)
+    prog = metrics.get("progress", [])
+    xs = [p["samples"] for p in prog]
+    ax1.plot(xs, [p["train_loss"] for p in prog], "-", color="tab:red", lw=1.2)
+    ax1.set_ylabel("train loss (cross-entropy, per chunk)")
+    ax2.plot(xs, [100 * p["train_accuracy"] for p in prog], "-", lw=1.2, label="train (chunk)")
+    ax2.plot([e["samples"] for e in epochs], [100 * e["test_accuracy"] for e in epochs], "s",
+             ms=7, label="test (end of epoch)")  # fmt: skip
     if "averaged_test_accuracy" in metrics:
-        ax2.axhline(
-            100 * metrics["averaged_test_accuracy"],
-            ls="--",
-            color="tab:green",
-            label="test, model average",
-        )
-    ax2.set_xlabel("epoch")
+        ax2.axhline(100 * metrics["averaged_test_accuracy"], ls="--", color="tab:green",
+                    label="test, model average")  # fmt: skip
     ax2.set_ylabel("accuracy (%)")
-    ax2.legend(fontsize=8)
+    ax2.legend(fontsize=8, loc="lower right")
     for ax in (ax1, ax2):
+        ax.set_xlabel("training samples seen")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
         ax.grid(alpha=0.3)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.suptitle(
-        f"{metrics['algorithm']} on {metrics['data']}: test accuracy "
-        f"{100 * metrics['test_accuracy']:.1f}%",
-        fontsize=10,
-    )
+    fig.suptitle(f"{metrics['algorithm']} on {metrics['data']}: test accuracy "
+                 f"{100 * metrics['test_accuracy']:.1f}%", fontsize=10)  # fmt: skip
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

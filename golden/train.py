@@ -87,9 +87,11 @@ def run_training(
     net = Network(params, data.n_features, data.n_classes)
     n, B = len(data.x_train), t.batch_size
     batches_per_epoch = math.ceil(n / B)
-    chunk = max(1, t.checkpoint_every // B) * B
+    # chunks: a progress point every ~2 % of an epoch; a checkpoint every checkpoint_every
+    chunk = max(1, min(t.checkpoint_every, max(n // 50, 1)) // B) * B
+    save_every = max(1, t.checkpoint_every // chunk)
     avg_start = int((1.0 - t.average_last) * t.epochs * batches_per_epoch)
-    epoch, pos, epochs, train_seconds = 0, 0, [], 0.0
+    epoch, pos, epochs, progress_log, train_seconds = 0, 0, [], [], 0.0
     if resume:
         extra = net.load(ckpt)
         if str(extra["digest"]) != params.digest():
@@ -98,75 +100,52 @@ def run_training(
             )
         epoch, pos = int(extra["epoch"]), int(extra["pos"])
         epochs = json.loads(str(extra["epochs"]))
+        progress_log = json.loads(str(extra["progress"]))
         train_seconds = float(extra["train_seconds"])
     out.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
-        net.save(
-            ckpt,
-            {
-                "digest": np.array(params.digest()),
-                "epoch": np.array(epoch),
-                "pos": np.array(pos),
-                "epochs": np.array(json.dumps(epochs)),
-                "train_seconds": np.array(train_seconds),
-            },
-        )
+        extra = {"digest": params.digest(), "epoch": epoch, "pos": pos,
+                 "epochs": json.dumps(epochs), "progress": json.dumps(progress_log),
+                 "train_seconds": train_seconds}  # fmt: skip
+        net.save(ckpt, {k: np.array(v) for k, v in extra.items()})
 
     # compile (or load from numba's cache) before the clock starts: samples/s is training speed
     net.train(data.x_train, data.y_train, _order(t.seed, 0, n), 0, 0, 0, avg_start)
     with _progress(progress) as bar:
-        task = bar.add_task(
-            f"{t.algorithm} on {d.name}",
-            total=t.epochs * n,
-            completed=epoch * n + pos,
-            rate=0.0,
-            loss=0.0,
-            acc=0.0,
-            test=epochs[-1]["test_accuracy"] if epochs else "-",
-        )
+        task = bar.add_task(f"{t.algorithm} on {d.name}", total=t.epochs * n,
+                            completed=epoch * n + pos, rate=0.0, loss=0.0, acc=0.0,
+                            test=epochs[-1]["test_accuracy"] if epochs else "-")  # fmt: skip
         while epoch < t.epochs:
             order = _order(t.seed, epoch, n)
             while pos < n:
                 stop = min(pos + chunk, n)
+                before = net.stats[:2].copy()
                 t0 = time.perf_counter()
-                net.train(
-                    data.x_train,
-                    data.y_train,
-                    order,
-                    pos,
-                    stop,
-                    epoch * batches_per_epoch + pos // B,
-                    avg_start,
-                )
+                net.train(data.x_train, data.y_train, order, pos, stop,
+                          epoch * batches_per_epoch + pos // B, avg_start)  # fmt: skip
                 train_seconds += time.perf_counter() - t0
+                loss, correct = (net.stats[:2] - before) / (stop - pos)
+                progress_log.append({"samples": epoch * n + stop, "train_loss": float(loss),
+                                     "train_accuracy": float(correct)})  # fmt: skip
                 pos = stop
                 done = epoch * n + pos
-                bar.update(
-                    task,
-                    completed=done,
-                    rate=done / max(train_seconds, 1e-9),
-                    loss=net.stats[0] / pos,
-                    acc=net.stats[1] / pos,
-                )
-                if pos < n:
+                bar.update(task, completed=done, rate=done / max(train_seconds, 1e-9),
+                           loss=net.stats[0] / pos, acc=net.stats[1] / pos)  # fmt: skip
+                if pos < n and len(progress_log) % save_every == 0:
                     save()
             test_acc = net.accuracy(data.x_test, data.y_test, net.weights(), epoch)
-            epochs.append(
-                {
-                    "epoch": epoch + 1,
-                    "train_loss": float(net.stats[0] / n),
-                    "train_accuracy": float(net.stats[1] / n),
-                    "test_accuracy": float(test_acc),
-                    "seconds": train_seconds,
-                }
-            )
+            epochs.append({"epoch": epoch + 1, "samples": (epoch + 1) * n,
+                           "train_loss": float(net.stats[0] / n),
+                           "train_accuracy": float(net.stats[1] / n),
+                           "test_accuracy": float(test_acc), "seconds": train_seconds})  # fmt: skip
             bar.update(task, test=f"{test_acc:.1%}")
             net.stats[:2] = 0.0
             epoch, pos = epoch + 1, 0
             save()
 
     metrics = _metrics(params, net, data, epochs, train_seconds)
+    metrics["progress"] = progress_log
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     arrays = {f"layer{l}": w for l, w in enumerate(net.layer_weights())}
     averaged = net.averaged_weights()

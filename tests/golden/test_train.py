@@ -328,8 +328,9 @@ def test_existing_checkpoint_needs_resume(tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_and_resume_is_bit_identical(tmp_path):
+    # long enough (seconds) that the kill lands mid-run; a checkpoint every 500 samples
     cfg = _digits_config(
-        tmp_path, "cttv2", **{"training.epochs": 3, "training.checkpoint_every": 100}
+        tmp_path, "cttv2", **{"training.epochs": 60, "training.checkpoint_every": 500}
     )
     xbar = [sys.executable, "-m", "golden.cli", "train", str(cfg), "--no-progress"]
     subprocess.run([*xbar, "--out", str(tmp_path / "full")], check=True, cwd=ROOT)
@@ -338,8 +339,7 @@ def test_sigkill_and_resume_is_bit_identical(tmp_path):
     ckpt = killed / "checkpoint.npz"
     deadline = time.time() + 120
     while time.time() < deadline and not (ckpt.exists() and ckpt.stat().st_size > 0):
-        time.sleep(0.05)
-    time.sleep(0.3)
+        time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (killed / "metrics.json").exists(), "the run finished before it was killed"
