@@ -58,15 +58,50 @@ def quantize(v, step):
     return v
 
 
+#: forward MVMs with at least this many multiply-adds are split over the cores
+PARALLEL_MACS = 40_000
+
+
+@njit(cache=True)
+def _rows_dot(W, v, nz, m, i0, i1, y):
+    """``y[i] = sum_k W[i, nz[k]] v[nz[k]]`` for rows i0..i1-1, four rows at a time (four
+    independent sums, each in ascending k)."""
+    i = i0
+    while i + 4 <= i1:
+        a0 = a1 = a2 = a3 = 0.0
+        for k in range(m):
+            j = nz[k]
+            vj = v[j]
+            a0 += W[i, j] * vj
+            a1 += W[i + 1, j] * vj
+            a2 += W[i + 2, j] * vj
+            a3 += W[i + 3, j] * vj
+        y[i], y[i + 1], y[i + 2], y[i + 3] = a0, a1, a2, a3
+        i += 4
+    for r in range(i, i1):
+        acc = 0.0
+        for k in range(m):
+            acc += W[r, nz[k]] * v[nz[k]]
+        y[r] = acc
+
+
+@njit(cache=True, parallel=True)
+def _rows_dot_parallel(W, v, nz, m, y):
+    rows = W.shape[0]
+    blocks = (rows + 31) // 32
+    for b in prange(blocks):
+        _rows_dot(W, v, nz, m, 32 * b, min(32 * b + 32, rows), y)
+
+
 @njit(cache=True)
 def mvm(W, v, transposed, y):
     """``y = W v`` or, transposed, ``y = W^T v``.
 
     Both skip zero inputs and add the products of each output in ascending input order, so
     every output is bit-identical to the plain sequential sum (adding an exact zero changes
-    no partial sum). The forward pass runs four rows at a time (four independent sums) and
-    the transposed pass accumulates whole rows, which keeps both fast without reordering any
-    sum (no fastmath in golden).
+    no partial sum), whatever the number of threads. The forward pass sums four rows at a
+    time and splits large products over the cores; the transposed pass accumulates whole
+    rows. No sum is reordered (no fastmath in golden).
     """
     rows, cols = W.shape
     if transposed:
@@ -83,23 +118,10 @@ def mvm(W, v, transposed, y):
         if v[j] != 0.0:
             nz[m] = j
             m += 1
-    i = 0
-    while i + 4 <= rows:
-        a0 = a1 = a2 = a3 = 0.0
-        for k in range(m):
-            j = nz[k]
-            vj = v[j]
-            a0 += W[i, j] * vj
-            a1 += W[i + 1, j] * vj
-            a2 += W[i + 2, j] * vj
-            a3 += W[i + 3, j] * vj
-        y[i], y[i + 1], y[i + 2], y[i + 3] = a0, a1, a2, a3
-        i += 4
-    for r in range(i, rows):
-        acc = 0.0
-        for k in range(m):
-            acc += W[r, nz[k]] * v[nz[k]]
-        y[r] = acc
+    if rows * m >= PARALLEL_MACS:
+        _rows_dot_parallel(W, v, nz, m, y)
+    else:
+        _rows_dot(W, v, nz, m, 0, rows, y)
 
 
 @njit(cache=True)
