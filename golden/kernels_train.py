@@ -18,12 +18,13 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from golden.kernels_device import apply_pulse_counts
 from golden.kernels_pulses import U_DESIRED_BL, pulsed_update
 from golden.kernels_tile import analog_mvm
 from golden.rng import next_uniform, stream_key
 
 # algorithm codes (golden.params.ALGORITHMS order)
-A_FLOAT, A_SGD, A_TTV1, A_TTV2, A_CTTV2, A_AGAD, A_MP = range(7)
+A_FLOAT, A_SGD, A_TTV1, A_TTV2, A_CTTV2, A_AGAD, A_MP, A_PCA = range(8)
 # activation codes (golden.params.ACTIVATIONS order)
 ACT_SIGMOID, ACT_TANH, ACT_RELU = range(3)
 
@@ -35,13 +36,14 @@ T_FIELDS = (
     "out_chop_prob", "buffer_granularity", "auto_granularity", "no_buffer", "auto_scale",
     "auto_momentum", "tail_weightening", "buffer_cap", "mp_transfer_every",
     "n_rows_per_transfer", "mp_granularity", "n_x_bins", "n_d_bins", "stoc_round_x",
-    "stoc_round_d", "gran_a", "gran_c", "average_every",
+    "stoc_round_d", "gran_a", "gran_c", "average_every", "rank", "rank_sum", "stoc_round",
 )  # fmt: skip
 (T_ALGO, T_LR, T_BATCH, T_ACT, T_GAMMA, T_EVERY, T_MBATCH, T_NREADS, T_FAST_LR, T_SCALE_FAST,
  T_TLR, T_SCALE_TLR, T_THRES, T_STEP, T_MOMENTUM, T_FORGET, T_CHOP_P, T_CHOP_RANDOM,
  T_OUT_CHOP_P, T_BUF_GRAN, T_AUTO_GRAN, T_NO_BUFFER, T_AUTO_SCALE, T_AUTO_MOM, T_TAIL,
  T_BUF_CAP, T_MP_EVERY, T_MP_ROWS, T_MP_GRAN, T_NX_BINS, T_ND_BINS, T_STO_X, T_STO_D,
- T_GRAN_A, T_GRAN_C, T_AVG_EVERY) = range(len(T_FIELDS))  # fmt: skip
+ T_GRAN_A, T_GRAN_C, T_AVG_EVERY, T_RANK, T_RANK_SUM,
+ T_STO_ROUND) = range(len(T_FIELDS))  # fmt: skip
 
 # integer state per layer
 S_CNT_A, S_CNT_C, S_CNT_IO, S_UPDATES, S_COL, S_SWEEP, S_CNT_CHOP, S_ROW, S_CNT_MP = range(9)
@@ -52,6 +54,7 @@ N_F = 2
 
 STREAM_CHOP = 7
 STREAM_MP = 8
+STREAM_SR = 9
 STREAM_EVAL_BASE = 1 << 40  # eval counters live far from training counters
 
 
@@ -376,6 +379,7 @@ def update_layer(
     M,
     R,
     CHI,
+    DEC,
     chop_in,
     chop_out,
     flipped,
@@ -399,6 +403,9 @@ def update_layer(
             if g != 0.0:
                 for j in range(cols):
                     Wl[i, j] -= g * x[j]
+        return
+    if algo == A_PCA:
+        pca_accumulate(l, x, d, shapes, off, roff, coff, T, DEC, CHI)
         return
     if algo == A_MP:
         mp_update(l, x, d, shapes, off, roff, coff, T, U_A, arr_c, CHI, seeds, S, buf, work)
@@ -559,6 +566,136 @@ def mp_update(l, x, d, shapes, off, roff, coff, T, U_A, arr_c, CHI, seeds, S, bu
 
 
 @njit(cache=True)
+def dec_views(DEC, l, k, shapes, roff, coff):
+    """Layer l's gradient factors in ``DEC``: P = G Q (rows x k), the left basis U
+    (rows x k), the right basis Q (cols x k) and the accumulator A = G^T U (cols x k)."""
+    rows, cols = shapes[l, 0], shapes[l, 1]
+    n_rows, n_cols = roff[roff.shape[0] - 1], coff[coff.shape[0] - 1]
+    p0, u0 = k * roff[l], k * (n_rows + roff[l])
+    q0, a0 = k * (2 * n_rows + coff[l]), k * (2 * n_rows + n_cols + coff[l])
+    return (DEC[p0: p0 + rows * k].reshape(rows, k), DEC[u0: u0 + rows * k].reshape(rows, k),
+            DEC[q0: q0 + cols * k].reshape(cols, k), DEC[a0: a0 + cols * k].reshape(cols, k))
+
+
+@njit(cache=True)
+def orthonormalize(V):
+    """Modified Gram-Schmidt on the columns of V, in place; a column that vanishes keeps a
+    unit vector orthogonal to the others (so the basis always has full rank)."""
+    n, k = V.shape
+    for r in range(k):
+        for q in range(r):
+            dot = 0.0
+            for i in range(n):
+                dot += V[i, q] * V[i, r]
+            for i in range(n):
+                V[i, r] -= dot * V[i, q]
+        norm = 0.0
+        for i in range(n):
+            norm += V[i, r] * V[i, r]
+        if norm < 1e-24:  # degenerate: start again from a unit vector e_r
+            V[:, r] = 0.0
+            V[r % n, r] = 1.0
+            for q in range(r):
+                dot = V[r % n, q]
+                for i in range(n):
+                    V[i, r] -= dot * V[i, q]
+            norm = 0.0
+            for i in range(n):
+                norm += V[i, r] * V[i, r]
+        inv = 1.0 / np.sqrt(norm)
+        for i in range(n):
+            V[i, r] *= inv
+
+
+@njit(cache=True)
+def pca_accumulate(l, x, d, shapes, off, roff, coff, T, DEC, CHI):
+    """First pass over a mini-batch, one sample: P += d (Q^T x), i.e. P = G Q with the right
+    basis Q of the previous batch; with rank 0 the full batch gradient G += d x^T."""
+    rows, cols = shapes[l, 0], shapes[l, 1]
+    k = int(T[T_RANK])
+    if k == 0:
+        G = layer(CHI, off[l], rows, cols)
+        for i in range(rows):
+            if d[i] != 0.0:
+                for j in range(cols):
+                    G[i, j] += d[i] * x[j]
+        return
+    P, U, Q, A = dec_views(DEC, l, k, shapes, roff, coff)
+    for r in range(k):
+        qx = 0.0
+        for j in range(cols):
+            qx += Q[j, r] * x[j]
+        for i in range(rows):
+            P[i, r] += d[i] * qx
+
+
+@njit(cache=True)
+def pca_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI, seeds, S,
+              acts, deltas, buf, work):
+    """End of a mini-batch: one power iteration, ``U = orth(P)``, then a second pass over the
+    batch ``A = G^T U``, so that ``G ~ U A^T`` (the projection of G on span U); write
+    ``-lr U A^T`` into the array and keep ``Q = orth(A)`` for the next batch."""
+    rows, cols = shapes[l, 0], shapes[l, 1]
+    k = int(T[T_RANK])
+    lr = T[T_LR]
+    if k > 0:
+        P, U, Q, A = dec_views(DEC, l, k, shapes, roff, coff)
+        U[:, :] = P
+        orthonormalize(U)
+        A[:, :] = 0.0
+        for b in range(nb):
+            x = acts[b, aoff[l]: aoff[l] + cols]
+            d = deltas[b, doff[l]: doff[l] + rows]
+            for r in range(k):
+                ud = 0.0
+                for i in range(rows):
+                    ud += U[i, r] * d[i]
+                ud /= nb
+                for j in range(cols):
+                    A[j, r] += x[j] * ud
+    if k > 0 and T[T_RANK_SUM] == 0.0:  # rank-seq: k rank-1 pulsed updates in the array
+        x, d = buf[4, :cols], buf[5, :rows]
+        for r in range(k):
+            x[:] = A[:, r]
+            d[:] = U[:, r]
+            array_update(arr_c, l, shapes, off, roff, coff, x, d, lr, T[T_GRAN_C], U_A,
+                         seeds[l, 2], S[l, S_CNT_C], work)  # fmt: skip
+            S[l, S_CNT_C] += 1
+    else:  # rank-sum: rebuild dW outside the array, write each cell's stochastic-rounded count
+        G = layer(CHI, off[l], rows, cols)
+        if k > 0:
+            for i in range(rows):
+                for j in range(cols):
+                    acc = 0.0
+                    for r in range(k):
+                        acc += U[i, r] * A[j, r]
+                    G[i, j] = acc
+        counts = np.empty((rows, cols), dtype=np.int64)
+        rng = stream_key(seeds[l, 0], STREAM_SR, S[l, S_CNT_C], 0)
+        for i in range(rows):
+            for j in range(cols):
+                v = -lr * G[i, j] / T[T_GRAN_C]
+                n = math.floor(v)
+                if T[T_STO_ROUND] != 0.0:
+                    rng, u = next_uniform(rng)
+                    if u < v - n:
+                        n += 1
+                else:
+                    n = np.rint(v)
+                counts[i, j] = int(n)
+                G[i, j] = 0.0
+        model, Pdev, Gdev, hid, vis, _, _, _ = arr_c
+        apply_pulse_counts(model, layer_p(Pdev, off[l], rows, cols), Gdev,
+                           layer(hid, off[l], rows, cols), layer(vis, off[l], rows, cols),
+                           counts, seeds[l, 2], S[l, S_CNT_C])  # fmt: skip
+        S[l, S_CNT_C] += 1
+    if k > 0:
+        Q[:, :] = A
+        orthonormalize(Q)
+        P[:, :] = 0.0
+
+
+@njit(cache=True)
 def visible_weights(T, arr_a, arr_c, W_float, weff, n_total):
     """The weights the forward/backward passes use: float W, C, or gamma A + C."""
     algo = int(T[T_ALGO])
@@ -601,6 +738,7 @@ def train_batches(
     M,
     R,
     CHI,
+    DEC,
     chop_in,
     chop_out,
     flipped,
@@ -699,6 +837,7 @@ def train_batches(
                     M,
                     R,
                     CHI,
+                    DEC,
                     chop_in,
                     chop_out,
                     flipped,
@@ -708,6 +847,10 @@ def train_batches(
                     buf,
                     work,
                 )
+        if int(T[T_ALGO]) == A_PCA:  # the mini-batch's decomposed gradient goes to the array
+            for l in range(n_layers):
+                pca_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI,
+                          seeds, S, acts, deltas, buf, work)  # fmt: skip
         step = step0 + (b0 - start) // B
         if W_avg.shape[0] > 0 and step >= avg_start and (step - avg_start) % avg_every == 0:
             Wn = visible_weights(T, arr_a, arr_c, W_float, weff, n_total)

@@ -20,6 +20,7 @@ from golden.kernels_train import (
     N_S,
     STREAM_EVAL_BASE,
     T_FIELDS,
+    dec_views,
     evaluate,
     train_batches,
 )
@@ -123,7 +124,15 @@ class Network:
         self.H = np.zeros(n_total if need else 0)
         self.M = np.zeros(n_total if algo == "agad" else 0)
         self.R = np.zeros(n_total if algo == "agad" else 0)
-        self.CHI = np.zeros(n_total if algo == "mp" else 0)
+        self.CHI = np.zeros(n_total if algo in ("mp", "pca") else 0)
+        k = getattr(params.algorithm, "rank", 0) if algo == "pca" else 0
+        self.DEC = np.zeros(k * 2 * int(self.roff[-1] + self.coff[-1]))
+        if k:  # random orthonormal starting bases U (rows x k) and Q (cols x k)
+            init = np.random.default_rng([seed, 0xDEC])
+            for l, (r, c) in enumerate(self.shapes):
+                _, U, Q, _ = dec_views(self.DEC, l, k, self.shapes, self.roff, self.coff)
+                U[:] = np.linalg.qr(init.standard_normal((r, k)))[0]
+                Q[:] = np.linalg.qr(init.standard_normal((c, k)))[0]
         gamma = getattr(params.algorithm, "gamma", 0.0)
         self.weff = np.zeros(n_total if gamma > 0 else 0)
         self.chop_in = np.ones(int(self.coff[-1]))
@@ -232,6 +241,7 @@ class Network:
             self.M,
             self.R,
             self.CHI,
+            self.DEC,
             self.chop_in,
             self.chop_out,
             self.flipped,
@@ -300,6 +310,7 @@ class Network:
             "M": self.M,
             "R": self.R,
             "CHI": self.CHI,
+            "DEC": self.DEC,
             "chop_in": self.chop_in,
             "chop_out": self.chop_out,
             "flipped": self.flipped,

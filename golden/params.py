@@ -41,6 +41,7 @@ __all__ = [
     "ChoppedTransferParams",
     "ConstantStepParams",
     "DataParams",
+    "DecompositionParams",
     "DynamicTransferParams",
     "MixedPrecisionParams",
     "NetworkParams",
@@ -656,7 +657,7 @@ class NetworkParams(Params):
             raise ConfigError("activation", self.activation, f"one of {', '.join(ACTIVATIONS)}")
 
 
-ALGORITHMS = ("float", "sgd", "ttv1", "ttv2", "cttv2", "agad", "mp")
+ALGORITHMS = ("float", "sgd", "ttv1", "ttv2", "cttv2", "agad", "mp", "pca")
 
 
 @dataclass(frozen=True)
@@ -821,6 +822,33 @@ class MixedPrecisionParams(AlgorithmParams):
             raise ConfigError("n_rows_per_transfer", 0, "-1 (all rows) or >= 1")
 
 
+@dataclass(frozen=True)
+class DecompositionParams(AlgorithmParams):
+    """Gradient decomposition (Zhao et al. 2021) by streaming-batch PCA (Huang et al.):
+    mini-batch gradient descent whose batch gradient ``G = sum_b d_b x_b^T / B`` is never
+    stored; one stochastic power iteration per batch gives rank-k factors instead: a first
+    pass streams ``P = G Q`` (Q: the orthonormal right basis of the previous batch), then
+    ``U = orth(P)`` and a second pass streams ``A = G^T U``, so ``G ~ U A^T`` needs
+    ``k (rows + cols)`` numbers instead of ``rows x cols``; ``Q <- orth(A)`` for the next
+    batch. ``rank = 0`` keeps the full G (plain MBGD). The update ``-lr G`` reaches the array
+    as k rank-1 pulsed updates (``transfer = "seq"``, inside the array) or as ``-lr U A^T``
+    rebuilt outside and written cell by cell with stochastic rounding
+    ``n = floor(v) + Bernoulli(v - floor(v))``, ``v = -lr dW / dw_min`` (``"sum"``)."""
+
+    rank: int = spec(3, "rank k of the gradient factors (0 = full gradient, MBGD)", ge=0,
+                     le=64)
+    transfer: str = spec("seq", "seq: k rank-1 pulsed updates | sum: rebuilt, then written")
+    stoc_round: bool = spec(True, "stochastic rounding of pulse counts (sum; else nearest)")
+
+    def check(self) -> None:
+        if self.transfer not in ("seq", "sum"):
+            raise ConfigError("transfer", self.transfer, "one of seq, sum")
+
+    @property
+    def rank_sum(self) -> bool:
+        return self.transfer == "sum" or self.rank == 0
+
+
 #: training.algorithm -> the class of its [algorithm] table
 ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
     "float": NoParams,
@@ -830,6 +858,7 @@ ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
     "cttv2": ChoppedTransferParams,
     "agad": DynamicTransferParams,
     "mp": MixedPrecisionParams,
+    "pca": DecompositionParams,
 }
 TWO_ARRAY_ALGORITHMS = ("ttv1", "ttv2", "cttv2", "agad")
 
@@ -867,6 +896,12 @@ class TrainParams(Params):
     )
 
     def check(self) -> None:
+        rank = getattr(self.algorithm, "rank", 0)
+        sizes = self.network.sizes
+        smallest = min(min(sizes[k], sizes[k + 1]) for k in range(len(sizes) - 1))
+        if rank > smallest:
+            raise ConfigError("algorithm.rank", rank, f"at most {smallest}, the smallest "
+                              "layer dimension of network.sizes")
         expected = ALGORITHM_PARAMS[self.training.algorithm]
         if type(self.algorithm) is not expected:
             raise ConfigError(

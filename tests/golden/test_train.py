@@ -16,7 +16,15 @@ import pytest
 
 from golden.data import FASHION_MNIST_DIR, load_dataset, read_idx
 from golden.errors import ConfigError
-from golden.kernels_train import S_COL, S_SWEEP, T_FIELDS, transfer_column
+from golden.kernels_train import (
+    S_COL,
+    S_SWEEP,
+    T_FIELDS,
+    dec_views,
+    pca_accumulate,
+    pca_write,
+    transfer_column,
+)
 from golden.network import Network
 from golden.params import ALGORITHMS, TrainParams, load_train_config
 from golden.train import run_training
@@ -284,7 +292,7 @@ def _digits_config(tmp_path: Path, algorithm: str, **extra) -> Path:
 def test_every_algorithm_learns_digits(tmp_path, algorithm):
     params = load_train_config(_digits_config(tmp_path, algorithm))
     metrics = run_training(params, tmp_path / "out", progress=False)
-    floor = {"sgd": 0.3, "agad": 0.3}.get(algorithm, 0.6)
+    floor = {"sgd": 0.3, "agad": 0.3, "pca": 0.3}.get(algorithm, 0.6)
     assert metrics["test_accuracy"] > floor, metrics["epochs"]
     assert set(metrics) >= {
         "test_accuracy",
@@ -357,3 +365,83 @@ def test_sigkill_and_resume_is_bit_identical(tmp_path):
         assert wa.files == wb.files
         for name in wa.files:
             np.testing.assert_array_equal(wa[name], wb[name])
+
+
+@pytest.mark.parametrize("transfer", ["sum", "seq"])
+def test_streaming_pca_recovers_a_low_rank_gradient(transfer):
+    """A batch whose gradient is rank 2: one power iteration (P = G Q, U = orth(P),
+    A = G^T U) reproduces G exactly (U A^T = U U^T G = G), so the array receives -lr G:
+    rebuilt and rounded (sum), or as two pulsed rank-1 updates, in expectation (seq)."""
+    dw_min = 1e-5 if transfer == "sum" else 1e-2  # seq: no update-management clipping
+    params = small("pca", network={"digital_bias": True},
+                   algorithm={"rank": 2, "transfer": transfer, "stoc_round": False},
+                   device={"dw_min": dw_min}, training={"batch_size": 4})  # fmt: skip
+    net = Network(params, 6, 3)
+    rng = np.random.default_rng(4)
+    u1, u2, v1, v2 = (rng.normal(size=n) for n in (4, 4, 6, 6))
+    xs = np.array([v1, v2, v1 + v2, v1 - 0.5 * v2])
+    ds = np.array([u1, u2, 0.5 * u1, -u2])
+    G = sum(np.outer(d, x) for d, x in zip(ds, xs, strict=True)) / 4
+    assert np.linalg.matrix_rank(G) == 2
+    net.acts[:4, :6], net.deltas[:4, :4] = xs, ds
+    W0 = net.layer_weights()[0].copy()
+    repeats = 1 if transfer == "sum" else 400
+    total = np.zeros_like(W0)
+    for _ in range(repeats):
+        net.arr_c[3][: W0.size] = W0.ravel()
+        for b in range(4):
+            pca_accumulate(0, xs[b], ds[b] / 4, net.shapes, net.off, net.roff, net.coff,
+                           net.T, net.DEC, net.CHI)  # fmt: skip
+        pca_write(0, 4, net.shapes, net.off, net.roff, net.coff, net.aoff, net.doff, net.T,
+                  net.U_A, net.arr_c, net.DEC, net.CHI, net.seeds, net.S, net.acts,
+                  net.deltas, net.buf, net.work)  # fmt: skip
+        _, U, Q, A = dec_views(net.DEC, 0, 2, net.shapes, net.roff, net.coff)
+        np.testing.assert_allclose(U @ A.T, G, atol=1e-12)  # the factors are exact
+        np.testing.assert_allclose(Q.T @ Q, np.eye(2), atol=1e-12)  # next batch's basis
+        total += net.layer_weights()[0] - W0
+    dW = total / repeats
+    if transfer == "sum":  # nearest-count rounding: within half a step of -lr G
+        assert np.max(np.abs(dW + 0.1 * G)) <= 0.5 * dw_min + 1e-12
+    else:  # pulsed updates: unbiased; 5 standard errors of the pulse-count noise
+        assert np.max(np.abs(dW + 0.1 * G)) < 5 * np.sqrt(np.abs(0.1 * G).max() * dw_min / 400)
+
+
+def test_mbgd_rank_zero_writes_the_full_batch_gradient():
+    params = small(
+        "pca",
+        network={"digital_bias": True},
+        algorithm={"rank": 0, "stoc_round": False},
+        device={"dw_min": 1e-5},
+    )
+    net = Network(params, 6, 3)
+    x, d = np.linspace(0, 1, 6), np.array([0.3, -0.2, 0.1, 0.05])
+    W0 = net.layer_weights()[0].copy()
+    pca_accumulate(0, x, d, net.shapes, net.off, net.roff, net.coff, net.T, net.DEC, net.CHI)
+    pca_write(
+        0,
+        1,
+        net.shapes,
+        net.off,
+        net.roff,
+        net.coff,
+        net.aoff,
+        net.doff,
+        net.T,
+        net.U_A,
+        net.arr_c,
+        net.DEC,
+        net.CHI,
+        net.seeds,
+        net.S,
+        net.acts,
+        net.deltas,
+        net.buf,
+        net.work,
+    )
+    assert np.max(np.abs(net.layer_weights()[0] - W0 + 0.1 * np.outer(d, x))) <= 0.5e-5 + 1e-12
+    assert not net.CHI.any()  # the accumulator is cleared for the next batch
+
+
+def test_rank_is_validated_against_the_network():
+    with pytest.raises(ConfigError, match="algorithm.rank = 5 is invalid: at most 3"):
+        small("pca", algorithm={"rank": 5})
