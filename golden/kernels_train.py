@@ -24,7 +24,7 @@ from golden.kernels_tile import analog_mvm
 from golden.rng import next_uniform, stream_key
 
 # algorithm codes (golden.params.ALGORITHMS order)
-A_FLOAT, A_SGD, A_TTV1, A_TTV2, A_CTTV2, A_AGAD, A_MP, A_PCA = range(8)
+A_FLOAT, A_SGD, A_TTV1, A_TTV2, A_CTTV2, A_AGAD, A_MP, A_PCA, A_NMF = range(9)
 # activation codes (golden.params.ACTIVATIONS order)
 ACT_SIGMOID, ACT_TANH, ACT_RELU = range(3)
 
@@ -37,13 +37,14 @@ T_FIELDS = (
     "auto_momentum", "tail_weightening", "buffer_cap", "mp_transfer_every",
     "n_rows_per_transfer", "mp_granularity", "n_x_bins", "n_d_bins", "stoc_round_x",
     "stoc_round_d", "gran_a", "gran_c", "average_every", "rank", "rank_sum", "stoc_round",
+    "iterations",
 )  # fmt: skip
 (T_ALGO, T_LR, T_BATCH, T_ACT, T_GAMMA, T_EVERY, T_MBATCH, T_NREADS, T_FAST_LR, T_SCALE_FAST,
  T_TLR, T_SCALE_TLR, T_THRES, T_STEP, T_MOMENTUM, T_FORGET, T_CHOP_P, T_CHOP_RANDOM,
  T_OUT_CHOP_P, T_BUF_GRAN, T_AUTO_GRAN, T_NO_BUFFER, T_AUTO_SCALE, T_AUTO_MOM, T_TAIL,
  T_BUF_CAP, T_MP_EVERY, T_MP_ROWS, T_MP_GRAN, T_NX_BINS, T_ND_BINS, T_STO_X, T_STO_D,
  T_GRAN_A, T_GRAN_C, T_AVG_EVERY, T_RANK, T_RANK_SUM,
- T_STO_ROUND) = range(len(T_FIELDS))  # fmt: skip
+ T_STO_ROUND, T_ITERATIONS) = range(len(T_FIELDS))  # fmt: skip
 
 # integer state per layer
 S_CNT_A, S_CNT_C, S_CNT_IO, S_UPDATES, S_COL, S_SWEEP, S_CNT_CHOP, S_ROW, S_CNT_MP = range(9)
@@ -407,6 +408,8 @@ def update_layer(
     if algo == A_PCA:
         pca_accumulate(l, x, d, shapes, off, roff, coff, T, DEC, CHI)
         return
+    if algo == A_NMF:  # streamed from the stored batch at its end (nmf_write)
+        return
     if algo == A_MP:
         mp_update(l, x, d, shapes, off, roff, coff, T, U_A, arr_c, CHI, seeds, S, buf, work)
         return
@@ -630,6 +633,32 @@ def pca_accumulate(l, x, d, shapes, off, roff, coff, T, DEC, CHI):
 
 
 @njit(cache=True)
+def write_rounded(l, shapes, off, T, arr_c, G, seeds, S):
+    """Write ``-lr G`` cell by cell as ``n = floor(v) + Bernoulli(v - floor(v))`` pulses,
+    ``v = -lr G / dw_min`` (nearest integer without stoc_round); clears G."""
+    rows, cols = shapes[l, 0], shapes[l, 1]
+    counts = np.empty((rows, cols), dtype=np.int64)
+    rng = stream_key(seeds[l, 0], STREAM_SR, S[l, S_CNT_C], 0)
+    for i in range(rows):
+        for j in range(cols):
+            v = -T[T_LR] * G[i, j] / T[T_GRAN_C]
+            n = math.floor(v)
+            if T[T_STO_ROUND] != 0.0:
+                rng, u = next_uniform(rng)
+                if u < v - n:
+                    n += 1
+            else:
+                n = np.rint(v)
+            counts[i, j] = int(n)
+            G[i, j] = 0.0
+    model, Pdev, Gdev, hid, vis, _, _, _ = arr_c
+    apply_pulse_counts(model, layer_p(Pdev, off[l], rows, cols), Gdev,
+                       layer(hid, off[l], rows, cols), layer(vis, off[l], rows, cols), counts,
+                       seeds[l, 2], S[l, S_CNT_C])  # fmt: skip
+    S[l, S_CNT_C] += 1
+
+
+@njit(cache=True)
 def pca_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI, seeds, S,
               acts, deltas, buf, work):
     """End of a mini-batch: one power iteration, ``U = orth(P)``, then a second pass over the
@@ -670,29 +699,101 @@ def pca_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CH
                     for r in range(k):
                         acc += U[i, r] * A[j, r]
                     G[i, j] = acc
-        counts = np.empty((rows, cols), dtype=np.int64)
-        rng = stream_key(seeds[l, 0], STREAM_SR, S[l, S_CNT_C], 0)
-        for i in range(rows):
-            for j in range(cols):
-                v = -lr * G[i, j] / T[T_GRAN_C]
-                n = math.floor(v)
-                if T[T_STO_ROUND] != 0.0:
-                    rng, u = next_uniform(rng)
-                    if u < v - n:
-                        n += 1
-                else:
-                    n = np.rint(v)
-                counts[i, j] = int(n)
-                G[i, j] = 0.0
-        model, Pdev, Gdev, hid, vis, _, _, _ = arr_c
-        apply_pulse_counts(model, layer_p(Pdev, off[l], rows, cols), Gdev,
-                           layer(hid, off[l], rows, cols), layer(vis, off[l], rows, cols),
-                           counts, seeds[l, 2], S[l, S_CNT_C])  # fmt: skip
-        S[l, S_CNT_C] += 1
+        write_rounded(l, shapes, off, T, arr_c, G, seeds, S)
     if k > 0:
         Q[:, :] = A
         orthonormalize(Q)
         P[:, :] = 0.0
+
+
+@njit(cache=True)
+def nmf_factorize(l, nb, sign, shapes, aoff, doff, T, Wf, Hf, acts, deltas, buf):
+    """Multiplicative updates (Lee & Seung) of ``G_s ~ Wf Hf^T`` for the non-negative part
+    ``G_s = sum_b max(s d_b, 0) x_b^T / nb`` (s = +1 or -1), streamed from the batch."""
+    rows, cols = shapes[l, 0], shapes[l, 1]
+    k = Wf.shape[1]
+    GH = np.empty((rows, k))
+    GtW = np.empty((cols, k))
+    tiny = 1e-30
+    for _ in range(int(T[T_ITERATIONS])):
+        GH[:, :] = 0.0
+        for b in range(nb):
+            x = acts[b, aoff[l]: aoff[l] + cols]
+            for r in range(k):
+                hx = 0.0
+                for j in range(cols):
+                    hx += Hf[j, r] * x[j]
+                hx /= nb
+                for i in range(rows):
+                    dv = sign * deltas[b, doff[l] + i]
+                    if dv > 0.0:
+                        GH[i, r] += dv * hx
+        HtH = Hf.T @ Hf
+        for i in range(rows):
+            for r in range(k):
+                den = 0.0
+                for q in range(k):
+                    den += Wf[i, q] * HtH[q, r]
+                Wf[i, r] *= GH[i, r] / (den + tiny)
+        GtW[:, :] = 0.0
+        for b in range(nb):
+            x = acts[b, aoff[l]: aoff[l] + cols]
+            for r in range(k):
+                wd = 0.0
+                for i in range(rows):
+                    dv = sign * deltas[b, doff[l] + i]
+                    if dv > 0.0:
+                        wd += Wf[i, r] * dv
+                wd /= nb
+                for j in range(cols):
+                    GtW[j, r] += x[j] * wd
+        WtW = Wf.T @ Wf
+        for j in range(cols):
+            for r in range(k):
+                den = 0.0
+                for q in range(k):
+                    den += Hf[j, q] * WtW[q, r]
+                Hf[j, r] *= GtW[j, r] / (den + tiny)
+        for i in range(rows):  # keep factors strictly positive so they can grow again
+            for r in range(k):
+                Wf[i, r] = max(Wf[i, r], 1e-12)
+        for j in range(cols):
+            for r in range(k):
+                Hf[j, r] = max(Hf[j, r], 1e-12)
+
+
+@njit(cache=True)
+def nmf_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI, seeds, S,
+              acts, deltas, buf, work):
+    """End of a mini-batch for NMF: factorise G+ and G-, then write ``-lr (W+ H+^T - W- H-^T)``
+    as 2k single-signed rank-1 pulsed updates (seq) or rebuilt and rounded (sum)."""
+    rows, cols = shapes[l, 0], shapes[l, 1]
+    k = int(T[T_RANK])
+    lr = T[T_LR]
+    Wp, Wm, Hp, Hm = dec_views(DEC, l, k, shapes, roff, coff)
+    nmf_factorize(l, nb, 1.0, shapes, aoff, doff, T, Wp, Hp, acts, deltas, buf)
+    nmf_factorize(l, nb, -1.0, shapes, aoff, doff, T, Wm, Hm, acts, deltas, buf)
+    if T[T_RANK_SUM] == 0.0:
+        x, d = buf[4, :cols], buf[5, :rows]
+        for part in range(2):
+            Wf, Hf = (Wp, Hp) if part == 0 else (Wm, Hm)
+            s = 1.0 if part == 0 else -1.0
+            for r in range(k):
+                x[:] = Hf[:, r]
+                for i in range(rows):
+                    d[i] = s * Wf[i, r]
+                array_update(arr_c, l, shapes, off, roff, coff, x, d, lr, T[T_GRAN_C], U_A,
+                             seeds[l, 2], S[l, S_CNT_C], work)  # fmt: skip
+                S[l, S_CNT_C] += 1
+        return
+    G = layer(CHI, off[l], rows, cols)
+    for i in range(rows):
+        for j in range(cols):
+            acc = 0.0
+            for r in range(k):
+                acc += Wp[i, r] * Hp[j, r] - Wm[i, r] * Hm[j, r]
+            G[i, j] = acc
+    write_rounded(l, shapes, off, T, arr_c, G, seeds, S)
 
 
 @njit(cache=True)
@@ -850,6 +951,10 @@ def train_batches(
         if int(T[T_ALGO]) == A_PCA:  # the mini-batch's decomposed gradient goes to the array
             for l in range(n_layers):
                 pca_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI,
+                          seeds, S, acts, deltas, buf, work)  # fmt: skip
+        elif int(T[T_ALGO]) == A_NMF:
+            for l in range(n_layers):
+                nmf_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI,
                           seeds, S, acts, deltas, buf, work)  # fmt: skip
         step = step0 + (b0 - start) // B
         if W_avg.shape[0] > 0 and step >= avg_start and (step - avg_start) % avg_every == 0:

@@ -124,15 +124,18 @@ class Network:
         self.H = np.zeros(n_total if need else 0)
         self.M = np.zeros(n_total if algo == "agad" else 0)
         self.R = np.zeros(n_total if algo == "agad" else 0)
-        self.CHI = np.zeros(n_total if algo in ("mp", "pca") else 0)
-        k = getattr(params.algorithm, "rank", 0) if algo == "pca" else 0
+        self.CHI = np.zeros(n_total if algo in ("mp", "pca", "nmf") else 0)
+        k = getattr(params.algorithm, "rank", 0) if algo in ("pca", "nmf") else 0
         self.DEC = np.zeros(k * 2 * int(self.roff[-1] + self.coff[-1]))
-        if k:  # random orthonormal starting bases U (rows x k) and Q (cols x k)
-            init = np.random.default_rng([seed, 0xDEC])
-            for l, (r, c) in enumerate(self.shapes):
-                _, U, Q, _ = dec_views(self.DEC, l, k, self.shapes, self.roff, self.coff)
-                U[:] = np.linalg.qr(init.standard_normal((r, k)))[0]
-                Q[:] = np.linalg.qr(init.standard_normal((c, k)))[0]
+        init = np.random.default_rng([seed, 0xDEC])
+        for l, (r, c) in enumerate(self.shapes if k else []):
+            views = dec_views(self.DEC, l, k, self.shapes, self.roff, self.coff)
+            if algo == "pca":  # random orthonormal starting bases U (rows x k), Q (cols x k)
+                views[1][:] = np.linalg.qr(init.standard_normal((r, k)))[0]
+                views[2][:] = np.linalg.qr(init.standard_normal((c, k)))[0]
+            else:  # NMF: positive random W+, W-, H+, H-
+                for v in views:
+                    v[:] = init.uniform(0.1, 1.0, v.shape)
         gamma = getattr(params.algorithm, "gamma", 0.0)
         self.weff = np.zeros(n_total if gamma > 0 else 0)
         self.chop_in = np.ones(int(self.coff[-1]))

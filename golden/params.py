@@ -45,6 +45,7 @@ __all__ = [
     "DynamicTransferParams",
     "MixedPrecisionParams",
     "NetworkParams",
+    "NmfParams",
     "NoParams",
     "TrainParams",
     "TrainingParams",
@@ -657,7 +658,7 @@ class NetworkParams(Params):
             raise ConfigError("activation", self.activation, f"one of {', '.join(ACTIVATIONS)}")
 
 
-ALGORITHMS = ("float", "sgd", "ttv1", "ttv2", "cttv2", "agad", "mp", "pca")
+ALGORITHMS = ("float", "sgd", "ttv1", "ttv2", "cttv2", "agad", "mp", "pca", "nmf")
 
 
 @dataclass(frozen=True)
@@ -849,6 +850,22 @@ class DecompositionParams(AlgorithmParams):
         return self.transfer == "sum" or self.rank == 0
 
 
+@dataclass(frozen=True)
+class NmfParams(DecompositionParams):
+    """Gradient decomposition (Zhao et al. 2021) by non-negative matrix factorisation.
+
+    Layer inputs are non-negative (pixels, sigmoid or relu outputs, the bias 1), so the batch
+    gradient splits into two non-negative parts, ``G = G+ - G-`` with
+    ``G+- = sum_b d_b^+- x_b^T / B``. Each part gets rank-k non-negative factors,
+    ``G+- ~ W+- H+-^T``, by ``iterations`` multiplicative updates per batch (Lee & Seung),
+    warm-started from the previous batch; every product with G is streamed from the batch's
+    vectors, so G is never stored. The write is 2k rank-1 pulsed updates (``seq``; each with
+    single-signed factors) or ``W+ H+^T - W- H-^T`` rebuilt outside (``sum``)."""
+
+    rank: int = spec(3, "rank k of each non-negative factor pair", ge=1, le=64)
+    iterations: int = spec(5, "multiplicative updates per mini-batch", ge=1, le=1000)
+
+
 #: training.algorithm -> the class of its [algorithm] table
 ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
     "float": NoParams,
@@ -859,6 +876,7 @@ ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
     "agad": DynamicTransferParams,
     "mp": MixedPrecisionParams,
     "pca": DecompositionParams,
+    "nmf": NmfParams,
 }
 TWO_ARRAY_ALGORITHMS = ("ttv1", "ttv2", "cttv2", "agad")
 
@@ -902,6 +920,9 @@ class TrainParams(Params):
         if rank > smallest:
             raise ConfigError("algorithm.rank", rank, f"at most {smallest}, the smallest "
                               "layer dimension of network.sizes")
+        if self.training.algorithm == "nmf" and self.network.activation == "tanh":
+            raise ConfigError("network.activation", "tanh", "nmf needs non-negative layer "
+                              "inputs: sigmoid or relu")
         expected = ALGORITHM_PARAMS[self.training.algorithm]
         if type(self.algorithm) is not expected:
             raise ConfigError(

@@ -29,7 +29,7 @@ def test_kernel_tests_without_jit():
         "-k",
         "twin or popcount or determinism or coincidences or lfsrs_step or numpy_sgd"
         " or transfers_every or threshold or chopped or agad_reference or mixed_precision"
-        " or low_rank or mbgd",
+        " or low_rank or mbgd or factorises",
         "tests/golden",
     ]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)

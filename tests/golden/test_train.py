@@ -21,6 +21,7 @@ from golden.kernels_train import (
     S_SWEEP,
     T_FIELDS,
     dec_views,
+    nmf_write,
     pca_accumulate,
     pca_write,
     transfer_column,
@@ -292,7 +293,7 @@ def _digits_config(tmp_path: Path, algorithm: str, **extra) -> Path:
 def test_every_algorithm_learns_digits(tmp_path, algorithm):
     params = load_train_config(_digits_config(tmp_path, algorithm))
     metrics = run_training(params, tmp_path / "out", progress=False)
-    floor = {"sgd": 0.3, "agad": 0.3, "pca": 0.3}.get(algorithm, 0.6)
+    floor = {"sgd": 0.3, "agad": 0.3, "pca": 0.3, "nmf": 0.3}.get(algorithm, 0.6)
     assert metrics["test_accuracy"] > floor, metrics["epochs"]
     assert set(metrics) >= {
         "test_accuracy",
@@ -445,3 +446,33 @@ def test_mbgd_rank_zero_writes_the_full_batch_gradient():
 def test_rank_is_validated_against_the_network():
     with pytest.raises(ConfigError, match="algorithm.rank = 5 is invalid: at most 3"):
         small("pca", algorithm={"rank": 5})
+
+
+def test_nmf_factorises_the_split_gradient():
+    """x >= 0 and d of both signs: G = G+ - G- with G+- = sum_b max(+-d_b, 0) x_b^T / B.
+    With a rank-1 G+ and G- the multiplicative updates converge to W+- H+-^T = G+-, and the
+    rank-sum write applies -lr (G+ - G-) = -lr G."""
+    params = small("nmf", network={"digital_bias": True},
+                   algorithm={"rank": 1, "transfer": "sum", "stoc_round": False,
+                              "iterations": 200},
+                   device={"dw_min": 1e-5}, training={"batch_size": 2})  # fmt: skip
+    net = Network(params, 6, 3)
+    v = np.array([0.2, 1.0, 0.0, 0.5, 0.3, 0.9])
+    xs = np.array([v, 0.5 * v])
+    ds = np.array([[0.4, -0.2, 0.1, -0.3], [0.8, -0.4, 0.2, -0.6]])
+    net.acts[:2, :6], net.deltas[:2, :4] = xs, ds
+    W0 = net.layer_weights()[0].copy()
+    nmf_write(0, 2, net.shapes, net.off, net.roff, net.coff, net.aoff, net.doff, net.T,
+              net.U_A, net.arr_c, net.DEC, net.CHI, net.seeds, net.S, net.acts, net.deltas,
+              net.buf, net.work)  # fmt: skip
+    Wp, Wm, Hp, Hm = dec_views(net.DEC, 0, 1, net.shapes, net.roff, net.coff)
+    G = sum(np.outer(d, x) for d, x in zip(ds, xs, strict=True)) / 2
+    np.testing.assert_allclose(Wp @ Hp.T, np.maximum(G, 0), atol=1e-6)
+    np.testing.assert_allclose(Wm @ Hm.T, np.maximum(-G, 0), atol=1e-6)
+    assert np.all(Wp > 0) and np.all(Hm > 0)
+    assert np.max(np.abs(net.layer_weights()[0] - W0 + 0.1 * G)) <= 0.5e-5 + 1e-6
+
+
+def test_nmf_needs_non_negative_inputs():
+    with pytest.raises(ConfigError, match="nmf needs non-negative layer inputs"):
+        small("nmf", network={"activation": "tanh"})
