@@ -206,31 +206,11 @@ def array_update(arr, l, shapes, off, roff, coff, x, d, lr, gran, U, seed, count
 
 @njit(cache=True)
 def transfer_column(
-    l,
-    j,
-    shapes,
-    off,
-    roff,
-    coff,
-    T,
-    IO_T,
-    U_T,
-    arr_a,
-    arr_c,
-    H,
-    M,
-    R,
-    chop_in,
-    chop_out,
-    flipped,
-    seeds,
-    S,
-    lr,
-    buf,
-    work,
+    l, j, shapes, off, roff, coff, T, IO_T, U_T, arr_a, arr_c, digital, seeds, S, lr, buf, work
 ):
     """Read column j of A (one-hot forward through ``IO_T``) and move it into C: directly
     (TTv1) or through the digital buffer H (TTv2, c-TTv2, AGAD; see the params classes)."""
+    H, M, R, _, _, chop_in, chop_out, flipped = digital
     algo = int(T[T_ALGO])
     rows, cols = shapes[l, 0], shapes[l, 1]
     onehot, v, n, vbuf = buf[0, :cols], buf[1, :rows], buf[2, :rows], buf[3, :cols]
@@ -376,21 +356,16 @@ def update_layer(
     arr_c,
     W_float,
     bias,
-    H,
-    M,
-    R,
-    CHI,
-    DEC,
-    chop_in,
-    chop_out,
-    flipped,
+    digital,
     seeds,
     S,
     F,
     buf,
     work,
 ):
-    """Every algorithm's per-sample update of layer l (x with its bias input, d the delta)."""
+    """Every algorithm's per-sample update of layer l (x with its bias input, d the delta).
+    ``digital`` = (H, M, R, CHI, DEC, chop_in, chop_out, flipped), the digital state."""
+    H, M, R, CHI, DEC, chop_in, chop_out, flipped = digital
     algo = int(T[T_ALGO])
     rows, cols = shapes[l, 0], shapes[l, 1]
     lr = T[T_LR]
@@ -484,30 +459,8 @@ def update_layer(
         return
     for _ in range(int(T[T_NREADS])):
         j = S[l, S_COL]
-        transfer_column(
-            l,
-            j,
-            shapes,
-            off,
-            roff,
-            coff,
-            T,
-            IO_T,
-            U_T,
-            arr_a,
-            arr_c,
-            H,
-            M,
-            R,
-            chop_in,
-            chop_out,
-            flipped,
-            seeds,
-            S,
-            lr,
-            buf,
-            work,
-        )
+        transfer_column(l, j, shapes, off, roff, coff, T, IO_T, U_T, arr_a, arr_c, digital,
+                        seeds, S, lr, buf, work)  # fmt: skip
         S[l, S_CNT_CHOP] += 1
         S[l, S_COL] = (j + 1) % cols
         if S[l, S_COL] == 0:
@@ -576,8 +529,12 @@ def dec_views(DEC, l, k, shapes, roff, coff):
     n_rows, n_cols = roff[roff.shape[0] - 1], coff[coff.shape[0] - 1]
     p0, u0 = k * roff[l], k * (n_rows + roff[l])
     q0, a0 = k * (2 * n_rows + coff[l]), k * (2 * n_rows + n_cols + coff[l])
-    return (DEC[p0: p0 + rows * k].reshape(rows, k), DEC[u0: u0 + rows * k].reshape(rows, k),
-            DEC[q0: q0 + cols * k].reshape(cols, k), DEC[a0: a0 + cols * k].reshape(cols, k))
+    return (
+        DEC[p0 : p0 + rows * k].reshape(rows, k),
+        DEC[u0 : u0 + rows * k].reshape(rows, k),
+        DEC[q0 : q0 + cols * k].reshape(cols, k),
+        DEC[a0 : a0 + cols * k].reshape(cols, k),
+    )
 
 
 @njit(cache=True)
@@ -659,8 +616,27 @@ def write_rounded(l, shapes, off, T, arr_c, G, seeds, S):
 
 
 @njit(cache=True)
-def pca_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI, seeds, S,
-              acts, deltas, buf, work):
+def pca_write(
+    l,
+    nb,
+    shapes,
+    off,
+    roff,
+    coff,
+    aoff,
+    doff,
+    T,
+    U_A,
+    arr_c,
+    DEC,
+    CHI,
+    seeds,
+    S,
+    acts,
+    deltas,
+    buf,
+    work,
+):
     """End of a mini-batch: one power iteration, ``U = orth(P)``, then a second pass over the
     batch ``A = G^T U``, so that ``G ~ U A^T`` (the projection of G on span U); write
     ``-lr U A^T`` into the array and keep ``Q = orth(A)`` for the next batch."""
@@ -673,8 +649,8 @@ def pca_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CH
         orthonormalize(U)
         A[:, :] = 0.0
         for b in range(nb):
-            x = acts[b, aoff[l]: aoff[l] + cols]
-            d = deltas[b, doff[l]: doff[l] + rows]
+            x = acts[b, aoff[l] : aoff[l] + cols]
+            d = deltas[b, doff[l] : doff[l] + rows]
             for r in range(k):
                 ud = 0.0
                 for i in range(rows):
@@ -718,7 +694,7 @@ def nmf_factorize(l, nb, sign, shapes, aoff, doff, T, Wf, Hf, acts, deltas, buf)
     for _ in range(int(T[T_ITERATIONS])):
         GH[:, :] = 0.0
         for b in range(nb):
-            x = acts[b, aoff[l]: aoff[l] + cols]
+            x = acts[b, aoff[l] : aoff[l] + cols]
             for r in range(k):
                 hx = 0.0
                 for j in range(cols):
@@ -737,7 +713,7 @@ def nmf_factorize(l, nb, sign, shapes, aoff, doff, T, Wf, Hf, acts, deltas, buf)
                 Wf[i, r] *= GH[i, r] / (den + tiny)
         GtW[:, :] = 0.0
         for b in range(nb):
-            x = acts[b, aoff[l]: aoff[l] + cols]
+            x = acts[b, aoff[l] : aoff[l] + cols]
             for r in range(k):
                 wd = 0.0
                 for i in range(rows):
@@ -763,8 +739,27 @@ def nmf_factorize(l, nb, sign, shapes, aoff, doff, T, Wf, Hf, acts, deltas, buf)
 
 
 @njit(cache=True)
-def nmf_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI, seeds, S,
-              acts, deltas, buf, work):
+def nmf_write(
+    l,
+    nb,
+    shapes,
+    off,
+    roff,
+    coff,
+    aoff,
+    doff,
+    T,
+    U_A,
+    arr_c,
+    DEC,
+    CHI,
+    seeds,
+    S,
+    acts,
+    deltas,
+    buf,
+    work,
+):
     """End of a mini-batch for NMF: factorise G+ and G-, then write ``-lr (W+ H+^T - W- H-^T)``
     as 2k single-signed rank-1 pulsed updates (seq) or rebuilt and rounded (sum)."""
     rows, cols = shapes[l, 0], shapes[l, 1]
@@ -835,14 +830,7 @@ def train_batches(
     W_float,
     weff,
     bias,
-    H,
-    M,
-    R,
-    CHI,
-    DEC,
-    chop_in,
-    chop_out,
-    flipped,
+    digital,
     W_avg,
     seeds,
     S,
@@ -855,13 +843,15 @@ def train_batches(
     step0,
     avg_start,
 ):
-    """Train on ``order[start:stop]`` (whole mini-batches). Each mini-batch: forward and
+    """Train on ``order[start:stop]`` (whole mini-batches); ``digital`` is the tuple
+    (H, M, R, CHI, DEC, chop_in, chop_out, flipped). Each mini-batch: forward and
     backward of every sample with the weights of the batch start, then the per-sample
     updates in order with ``d / batch`` (mean loss; aihwkit's semantics). Adds
     (loss sum, correct, averaged iterates) into ``stats``. ``step0`` is the global index of
     the first mini-batch; from global mini-batch ``avg_start`` on, every ``average_every``-th
     weight iterate is added into ``W_avg`` (model averaging)."""
     B = int(T[T_BATCH])
+    CHI, DEC = digital[3], digital[4]
     n_layers = shapes.shape[0]
     n_total = off[n_layers]
     avg_every = int(T[T_AVG_EVERY])
@@ -918,36 +908,8 @@ def train_batches(
                 d = buf[6, :rows]
                 for i in range(rows):
                     d[i] = deltas[b, doff[l] + i] / nb
-                update_layer(
-                    l,
-                    x,
-                    d,
-                    shapes,
-                    off,
-                    roff,
-                    coff,
-                    T,
-                    IO_T,
-                    U_A,
-                    U_T,
-                    arr_a,
-                    arr_c,
-                    W_float,
-                    bias,
-                    H,
-                    M,
-                    R,
-                    CHI,
-                    DEC,
-                    chop_in,
-                    chop_out,
-                    flipped,
-                    seeds,
-                    S,
-                    F,
-                    buf,
-                    work,
-                )
+                update_layer(l, x, d, shapes, off, roff, coff, T, IO_T, U_A, U_T, arr_a, arr_c,
+                             W_float, bias, digital, seeds, S, F, buf, work)  # fmt: skip
         if int(T[T_ALGO]) == A_PCA:  # the mini-batch's decomposed gradient goes to the array
             for l in range(n_layers):
                 pca_write(l, nb, shapes, off, roff, coff, aoff, doff, T, U_A, arr_c, DEC, CHI,

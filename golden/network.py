@@ -142,6 +142,9 @@ class Network:
         self.chop_out = np.ones(int(self.roff[-1]))
         self.flipped = np.zeros(int(self.coff[-1]))
         self.W_avg = np.zeros(n_total if params.training.average_last > 0 else 0)
+        #: the digital state the kernels take as one tuple
+        self.digital = (self.H, self.M, self.R, self.CHI, self.DEC, self.chop_in, self.chop_out,
+                        self.flipped)  # fmt: skip
         self.S = np.zeros((n_layers, N_S), dtype=np.int64)
         self.F = np.zeros((n_layers, N_F))
         self.stats = np.zeros(3)  # loss sum, correct, averaged iterates
@@ -240,14 +243,7 @@ class Network:
             self.W_float,
             self.weff,
             self.bias,
-            self.H,
-            self.M,
-            self.R,
-            self.CHI,
-            self.DEC,
-            self.chop_in,
-            self.chop_out,
-            self.flipped,
+            self.digital,
             self.W_avg,
             self.seeds,
             self.S,

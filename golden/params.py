@@ -836,8 +836,7 @@ class DecompositionParams(AlgorithmParams):
     rebuilt outside and written cell by cell with stochastic rounding
     ``n = floor(v) + Bernoulli(v - floor(v))``, ``v = -lr dW / dw_min`` (``"sum"``)."""
 
-    rank: int = spec(3, "rank k of the gradient factors (0 = full gradient, MBGD)", ge=0,
-                     le=64)
+    rank: int = spec(3, "rank k of the gradient factors (0 = full gradient, MBGD)", ge=0, le=64)
     transfer: str = spec("seq", "seq: k rank-1 pulsed updates | sum: rebuilt, then written")
     stoc_round: bool = spec(True, "stochastic rounding of pulse counts (sum; else nearest)")
 
@@ -918,11 +917,15 @@ class TrainParams(Params):
         sizes = self.network.sizes
         smallest = min(min(sizes[k], sizes[k + 1]) for k in range(len(sizes) - 1))
         if rank > smallest:
-            raise ConfigError("algorithm.rank", rank, f"at most {smallest}, the smallest "
-                              "layer dimension of network.sizes")
+            raise ConfigError(
+                "algorithm.rank",
+                rank,
+                f"at most {smallest}, the smallest layer dimension of network.sizes",
+            )
         if self.training.algorithm == "nmf" and self.network.activation == "tanh":
-            raise ConfigError("network.activation", "tanh", "nmf needs non-negative layer "
-                              "inputs: sigmoid or relu")
+            raise ConfigError(
+                "network.activation", "tanh", "nmf needs non-negative layer inputs: sigmoid or relu"
+            )
         expected = ALGORITHM_PARAMS[self.training.algorithm]
         if type(self.algorithm) is not expected:
             raise ConfigError(

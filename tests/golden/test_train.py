@@ -165,30 +165,9 @@ def test_ttv1_transfers_every_n_updates_on_the_next_column():
 
 
 def _transfer(net: Network, l: int, j: int) -> None:
-    transfer_column(
-        l,
-        j,
-        net.shapes,
-        net.off,
-        net.roff,
-        net.coff,
-        net.T,
-        net.IO_T,
-        net.U_T,
-        net.arr_a,
-        net.arr_c,
-        net.H,
-        net.M,
-        net.R,
-        net.chop_in,
-        net.chop_out,
-        net.flipped,
-        net.seeds,
-        net.S,
-        net.T[T_FIELDS.index("lr")],
-        net.buf,
-        net.work,
-    )
+    transfer_column(l, j, net.shapes, net.off, net.roff, net.coff, net.T, net.IO_T, net.U_T,
+                    net.arr_a, net.arr_c, net.digital, net.seeds, net.S,
+                    net.T[T_FIELDS.index("lr")], net.buf, net.work)  # fmt: skip
 
 
 @pytest.mark.parametrize("forget", [True, False])
