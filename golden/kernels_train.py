@@ -590,6 +590,22 @@ def pca_accumulate(l, x, d, shapes, off, roff, coff, T, DEC, CHI):
 
 
 @njit(cache=True)
+def write_rank_one(l, Lf, Rf, sign, shapes, off, roff, coff, T, U_A, arr_c, seeds, S, buf,
+                   work):  # fmt: skip
+    """Rank-seq transfer: ``W <- W - lr sign Lf Rf^T`` as one pulsed rank-1 update per factor
+    column r (d = sign Lf[:, r] on the rows, x = Rf[:, r] on the columns), inside the array."""
+    rows, cols = shapes[l, 0], shapes[l, 1]
+    x, d = buf[4, :cols], buf[5, :rows]
+    for r in range(Lf.shape[1]):
+        x[:] = Rf[:, r]
+        for i in range(rows):
+            d[i] = sign * Lf[i, r]
+        array_update(arr_c, l, shapes, off, roff, coff, x, d, T[T_LR], T[T_GRAN_C], U_A,
+                     seeds[l, 2], S[l, S_CNT_C], work)  # fmt: skip
+        S[l, S_CNT_C] += 1
+
+
+@njit(cache=True)
 def write_rounded(l, shapes, off, T, arr_c, G, seeds, S):
     """Write ``-lr G`` cell by cell as ``n = floor(v) + Bernoulli(v - floor(v))`` pulses,
     ``v = -lr G / dw_min`` (nearest integer without stoc_round); clears G."""
@@ -642,7 +658,6 @@ def pca_write(
     ``-lr U A^T`` into the array and keep ``Q = orth(A)`` for the next batch."""
     rows, cols = shapes[l, 0], shapes[l, 1]
     k = int(T[T_RANK])
-    lr = T[T_LR]
     if k > 0:
         P, U, Q, A = dec_views(DEC, l, k, shapes, roff, coff)
         U[:, :] = P
@@ -659,13 +674,7 @@ def pca_write(
                 for j in range(cols):
                     A[j, r] += x[j] * ud
     if k > 0 and T[T_RANK_SUM] == 0.0:  # rank-seq: k rank-1 pulsed updates in the array
-        x, d = buf[4, :cols], buf[5, :rows]
-        for r in range(k):
-            x[:] = A[:, r]
-            d[:] = U[:, r]
-            array_update(arr_c, l, shapes, off, roff, coff, x, d, lr, T[T_GRAN_C], U_A,
-                         seeds[l, 2], S[l, S_CNT_C], work)  # fmt: skip
-            S[l, S_CNT_C] += 1
+        write_rank_one(l, U, A, 1.0, shapes, off, roff, coff, T, U_A, arr_c, seeds, S, buf, work)
     else:  # rank-sum: rebuild dW outside the array, write each cell's stochastic-rounded count
         G = layer(CHI, off[l], rows, cols)
         if k > 0:
@@ -764,22 +773,14 @@ def nmf_write(
     as 2k single-signed rank-1 pulsed updates (seq) or rebuilt and rounded (sum)."""
     rows, cols = shapes[l, 0], shapes[l, 1]
     k = int(T[T_RANK])
-    lr = T[T_LR]
     Wp, Wm, Hp, Hm = dec_views(DEC, l, k, shapes, roff, coff)
     nmf_factorize(l, nb, 1.0, shapes, aoff, doff, T, Wp, Hp, acts, deltas, buf)
     nmf_factorize(l, nb, -1.0, shapes, aoff, doff, T, Wm, Hm, acts, deltas, buf)
     if T[T_RANK_SUM] == 0.0:
-        x, d = buf[4, :cols], buf[5, :rows]
-        for part in range(2):
-            Wf, Hf = (Wp, Hp) if part == 0 else (Wm, Hm)
-            s = 1.0 if part == 0 else -1.0
-            for r in range(k):
-                x[:] = Hf[:, r]
-                for i in range(rows):
-                    d[i] = s * Wf[i, r]
-                array_update(arr_c, l, shapes, off, roff, coff, x, d, lr, T[T_GRAN_C], U_A,
-                             seeds[l, 2], S[l, S_CNT_C], work)  # fmt: skip
-                S[l, S_CNT_C] += 1
+        write_rank_one(l, Wp, Hp, 1.0, shapes, off, roff, coff, T, U_A, arr_c, seeds, S, buf,
+                       work)  # fmt: skip
+        write_rank_one(l, Wm, Hm, -1.0, shapes, off, roff, coff, T, U_A, arr_c, seeds, S, buf,
+                       work)  # fmt: skip
         return
     G = layer(CHI, off[l], rows, cols)
     for i in range(rows):
