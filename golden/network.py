@@ -70,6 +70,8 @@ class Network:
     def __init__(self, params: TrainParams, n_features: int, n_classes: int):
         self.params = params
         sizes = params.network.sizes
+        if n_features != sizes[0] or n_classes != sizes[-1]:
+            raise ValueError("network sizes must match the data (checked by the caller)")
         algo = params.training.algorithm
         self.algorithm = algo
         seed = params.training.seed
@@ -176,8 +178,6 @@ class Network:
             np.zeros((MAX_BL, nmax), dtype=np.int64),
             np.zeros(MAX_BL, dtype=np.int64),
         )
-        if n_features != sizes[0] or n_classes != sizes[-1]:
-            raise ValueError("network sizes must match the data (checked by the caller)")
 
     def _device_arena(self, device, seed):
         """Per-layer DeviceArrays whose arrays are views into flat arena arrays."""
