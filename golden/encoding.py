@@ -10,12 +10,16 @@ from enum import IntEnum
 
 __all__ = [
     "BoundManagement",
+    "ConfigReg",
     "DeviceModel",
+    "FilterState",
+    "GeneratorState",
     "NoiseManagement",
     "Overflow",
     "PulseType",
     "Rounding",
     "RngMode",
+    "TransferState",
 ]
 
 
@@ -72,3 +76,49 @@ class Overflow(IntEnum):
 
     WRAP = 0  #: keep the low bits (two's complement)
     SATURATE = 1  #: clamp to the representable range
+
+
+# ---- hardware (golden.hw models and rtl/ blocks share these) ----------------------------------
+
+
+class GeneratorState(IntEnum):
+    """States of the pulse generator (golden.hw.pulse_generator, rtl.pulse_generator)."""
+
+    IDLE = 0  #: ready for the next (x, d) update
+    NORM = 1  #: exponents of max|x| and max|d|, gain and shifts selected
+    MULT = 2  #: |x_j| * gain and |d_i| * gain
+    CODE = 3  #: comparator codes = products >> shift, clipped to 2**prob_bits
+    SLOTS = 4  #: BL slots, one per clock, every lane compared with its LFSR word
+
+
+class FilterState(IntEnum):
+    """States of the TTv2 filter (golden.hw.ttv2_filter, rtl.ttv2_filter)."""
+
+    IDLE = 0  #: ready for the next column of ADC codes
+    READ = 1  #: H of the current row is being read from the buffer memory
+    COMPUTE = 2  #: H updated, pulse count computed, H written back
+    EMIT = 3  #: the row's pulse count is offered downstream (waits for ready)
+
+
+class TransferState(IntEnum):
+    """States of the transfer controller (golden.hw.transfer_controller,
+    rtl.transfer_controller)."""
+
+    IDLE = 0  #: counting finished updates of A
+    READ = 1  #: one-hot read of the current column of A requested, waiting for the ADC codes
+    FILTER = 2  #: the TTv2 filter turns the codes into pulse counts, row by row
+    WRITE = 3  #: the pulse counts are written to the same column of C, one slot per clock
+
+
+class ConfigReg(IntEnum):
+    """Addresses of the periphery's configuration registers (golden.hw.params.register_widths
+    gives their widths)."""
+
+    GAIN_EVEN = 0  #: update gain sqrt(L) (gain_frac fraction bits) for even exponent deficits
+    GAIN_ODD = 1  #: update gain sqrt(2 L) for odd exponent deficits
+    TRANSFER_LR = 2  #: TTv2 transfer_lr per ADC code, in H units (unsigned, lr_bits)
+    THRES_SHIFT = 3  #: the TTv2 threshold is 2**THRES_SHIFT in H units
+    MOMENTUM = 4  #: TTv2 momentum with momentum_frac fraction bits (<= 1.0)
+    FORGET = 5  #: 1: TTv2 forget_buffer (H *= momentum after a write), 0: H -= (1 - m) k thres
+    MAX_PULSES = 6  #: largest pulse count one transfer writes per element (<= BL)
+    TRANSFER_EVERY = 7  #: updates between transfers (0: no transfers)

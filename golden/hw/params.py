@@ -1,0 +1,195 @@
+"""Parameters of the digital periphery: array size, BL and every fixed-point format.
+
+One :class:`PeripheryParams` object elaborates the RTL (every width, lane count and seed comes
+from it), builds the golden hardware models and reaches the cocotb testbenches as JSON.
+
+Formats (``raw`` integers; a value with ``f`` fraction bits is ``raw / 2**f``):
+
+* x and d: signed ``x_bits`` / ``d_bits`` codes, real value ``code / 2**(bits - 1)``.
+* update gains ``GAIN_EVEN``, ``GAIN_ODD``: unsigned ``gain_bits`` with ``gain_frac`` fraction
+  bits (see :mod:`golden.hw.pulse_generator` for the update management they implement).
+* comparator codes: ``prob_bits`` fraction bits, ``0 .. 2**prob_bits``.
+* ADC codes: signed ``adc_bits``.
+* TTv2 buffer H: signed ``h_bits``, saturating; ``TRANSFER_LR`` unsigned ``lr_bits``;
+  ``MOMENTUM`` unsigned with ``momentum_frac`` fraction bits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+from golden.encoding import ConfigReg, Rounding
+from golden.errors import ConfigError
+from golden.lfsr import LFSR_TAPS
+from golden.params import Params, spec
+
+__all__ = ["PeripheryParams", "load_rtl_config"]
+
+
+@dataclass(frozen=True)
+class PeripheryParams(Params):
+    """The periphery of one pair of arrays A (rows x cols) and C (same size) for TTv2."""
+
+    section: ClassVar[str] = "rtl"
+
+    rows: int = spec(16, "rows of A and C (d side, outputs of the forward read)", ge=1, le=1024)
+    cols: int = spec(16, "columns of A and C (x side, inputs)", ge=1, le=1024)
+    bl: int = spec(31, "pulse-train length BL of an update (aihwkit desired_bl)", ge=1, le=64)
+    x_bits: int = spec(8, "width of a signed x code", ge=2, le=16)
+    d_bits: int = spec(8, "width of a signed d code", ge=2, le=16)
+    prob_bits: int = spec(12, "fraction bits of a pulse probability (comparator)", ge=1, le=24)
+    lfsr_width: int = spec(32, "width of each per-lane LFSR", ge=8, le=64)
+    seed: int = spec(0, "master seed of the per-lane LFSR seeds", ge=0, le=2**63 - 1)
+    gain_bits: int = spec(16, "width of the update gain registers", ge=2, le=32)
+    gain_frac: int = spec(14, "fraction bits of the update gains (>= prob_bits)", ge=1, le=32)
+    adc_bits: int = spec(9, "width of a signed ADC code of the forward read", ge=2, le=16)
+    lr_bits: int = spec(12, "width of the TTv2 TRANSFER_LR register", ge=1, le=24)
+    h_bits: int = spec(24, "width of a signed TTv2 buffer element H", ge=4, le=40)
+    momentum_frac: int = spec(8, "fraction bits of the TTv2 MOMENTUM register", ge=1, le=16)
+    period_bits: int = spec(16, "width of the TRANSFER_EVERY register", ge=1, le=32)
+    rounding: Rounding = spec(Rounding.HALF_UP, "rounding of the momentum products")
+
+    def check(self) -> None:
+        if self.lfsr_width not in LFSR_TAPS:
+            raise ConfigError("lfsr_width", self.lfsr_width, f"one of {sorted(LFSR_TAPS)}")
+        if self.gain_frac < self.prob_bits:
+            raise ConfigError(
+                "gain_frac", self.gain_frac, f"must be >= prob_bits ({self.prob_bits})"
+            )
+        if self.gain_frac > self.gain_bits + self.prob_bits:
+            raise ConfigError(
+                "gain_frac", self.gain_frac, f"must be <= gain_bits + prob_bits "
+                f"({self.gain_bits + self.prob_bits})"
+            )  # fmt: skip
+        if self.prob_bits > self.lfsr_width:
+            raise ConfigError(
+                "prob_bits", self.prob_bits, f"must be <= lfsr_width ({self.lfsr_width})"
+            )
+        if self.h_bits < self.momentum_frac + 2:
+            raise ConfigError(
+                "h_bits", self.h_bits, f"must be >= momentum_frac + 2 ({self.momentum_frac + 2})"
+            )
+
+    # ---- derived widths (the RTL takes these, never its own numbers) ----------------------
+    @property
+    def x_mag_bits(self) -> int:
+        """Width of |x| (holds 2**(x_bits - 1))."""
+        return self.x_bits
+
+    @property
+    def d_mag_bits(self) -> int:
+        return self.d_bits
+
+    @property
+    def exp_bits(self) -> int:
+        """Width of an exponent (bit length of a magnitude, 0 .. mag_bits)."""
+        return max(self.x_mag_bits, self.d_mag_bits).bit_length()
+
+    @property
+    def max_deficit(self) -> int:
+        """Largest exponent deficit ``x_bits + d_bits - ex - ed``."""
+        return self.x_mag_bits + self.d_mag_bits
+
+    @property
+    def shift_bits(self) -> int:
+        """Width of the right shift applied to |x| * gain."""
+        return (self.max_shift).bit_length()
+
+    @property
+    def max_shift(self) -> int:
+        return self.max_mag_bits + (self.max_deficit + 1) // 2 + self.gain_frac - self.prob_bits
+
+    @property
+    def max_mag_bits(self) -> int:
+        return max(self.x_mag_bits, self.d_mag_bits)
+
+    @property
+    def code_bits(self) -> int:
+        """Width of a comparator code (holds 2**prob_bits)."""
+        return self.prob_bits + 1
+
+    @property
+    def slot_bits(self) -> int:
+        return max(1, (self.bl - 1).bit_length())
+
+    @property
+    def count_bits(self) -> int:
+        """Width of a signed TTv2 pulse count (-BL .. BL)."""
+        return self.bl.bit_length() + 1
+
+    @property
+    def thres_bits(self) -> int:
+        """Width of THRES_SHIFT (0 .. h_bits - 2)."""
+        return (self.h_bits - 2).bit_length()
+
+    @property
+    def momentum_bits(self) -> int:
+        """Width of MOMENTUM (holds 1.0 = 2**momentum_frac)."""
+        return self.momentum_frac + 1
+
+    @property
+    def h_depth(self) -> int:
+        """Entries of the H buffer memory (one per element, column-major)."""
+        return self.rows * self.cols
+
+    def register_widths(self) -> dict[ConfigReg, int]:
+        """Width of every configuration register."""
+        return {
+            ConfigReg.GAIN_EVEN: self.gain_bits,
+            ConfigReg.GAIN_ODD: self.gain_bits,
+            ConfigReg.TRANSFER_LR: self.lr_bits,
+            ConfigReg.THRES_SHIFT: self.thres_bits,
+            ConfigReg.MOMENTUM: self.momentum_bits,
+            ConfigReg.FORGET: 1,
+            ConfigReg.MAX_PULSES: self.bl.bit_length(),
+            ConfigReg.TRANSFER_EVERY: self.period_bits,
+        }
+
+    def register_resets(self) -> dict[ConfigReg, int]:
+        """Values after reset: gains 0 (no pulses), MAX_PULSES = BL, a transfer every update."""
+        values = dict.fromkeys(ConfigReg, 0)
+        values[ConfigReg.MAX_PULSES] = self.bl
+        values[ConfigReg.TRANSFER_EVERY] = 1
+        return values
+
+    @property
+    def cfg_data_bits(self) -> int:
+        return max(self.register_widths().values())
+
+    def register_limit(self, reg: ConfigReg) -> int:
+        """Largest meaningful value of a register; the hardware clamps writes to it."""
+        limits = {
+            ConfigReg.THRES_SHIFT: self.h_bits - 2,
+            ConfigReg.MOMENTUM: 1 << self.momentum_frac,
+            ConfigReg.MAX_PULSES: self.bl,
+        }
+        return limits.get(reg, (1 << self.register_widths()[reg]) - 1)
+
+    # ---- host-side helpers --------------------------------------------------------------
+    def update_gains(self, lr: float, dw_min: float) -> tuple[int, int]:
+        """``(GAIN_EVEN, GAIN_ODD)`` codes for learning rate ``lr`` on devices of step
+        ``dw_min``: ``sqrt(4 L)`` and ``sqrt(8 L)`` with ``L = lr / (dw_min BL)``, saturated to
+        the register (x and d codes stand for ``code / 2**(bits - 1)``)."""
+        if not (lr > 0 and dw_min > 0):
+            raise ConfigError("lr", lr, "lr and dw_min must be > 0")
+        big = self.x_mag_bits + self.d_mag_bits - (self.x_bits - 1) - (self.d_bits - 1)
+        ell = lr / (dw_min * self.bl) * 2.0**big
+        top = (1 << self.gain_bits) - 1
+        return tuple(
+            min(int(math.floor(math.sqrt(k * ell) * 2**self.gain_frac + 0.5)), top) for k in (1, 2)
+        )
+
+
+def load_rtl_config(path, overrides=()) -> PeripheryParams:
+    """A :class:`PeripheryParams` from a TOML file with an ``[rtl]`` table."""
+    from golden.params import _read_toml, apply_overrides
+
+    data = apply_overrides(_read_toml(path), list(overrides), default_section="rtl")
+    if "rtl" not in data:
+        raise ConfigError("rtl", None, f"{path} needs an [rtl] table")
+    try:
+        return PeripheryParams.from_dict(data["rtl"])
+    except ConfigError as err:
+        raise err.within("rtl") from None

@@ -1,0 +1,190 @@
+"""The stochastic pulse generator with fixed-point update management (``rtl/pulse_generator.py``).
+
+Update management (aihwkit ``update_management``) makes the largest |x| and the largest |d|
+fire with the same probability ``sqrt(k / BL)``, ``k = lr max|x| max|d| / dw_min``, so that
+``E[coincidences_ij] = BL p_j q_i = lr |x_j d_i| / dw_min``. In hardware the maxima are replaced
+by powers of two, which needs no divider: with ``e_x`` the bit length of ``OR_j |x_j|`` (so
+``2**(e_x - 1) <= max|x| < 2**e_x``) and likewise ``e_d``,
+
+    p_j = |x_j| / 2**e_x * g,      q_i = |d_i| / 2**e_d * g,
+    g**2 = L 2**(e_x + e_d - (x_bits - 1) - (d_bits - 1)),   L = lr / (dw_min BL).
+
+With the deficit ``D = x_bits + d_bits - e_x - e_d``, ``g = G / 2**s``, ``s = ceil(D / 2)`` and
+``G`` = register ``GAIN_EVEN`` = ``sqrt(4 L)`` if ``D`` is even, ``GAIN_ODD`` = ``sqrt(8 L)``
+if odd. The comparator code is
+
+    code_j = min((|x_j| * G) >> (e_x + s + gain_frac - prob_bits), 2**prob_bits)
+
+(floor), and slot t of lane j fires when the lane's ``prob_bits``-bit LFSR word is ``< code_j``.
+Probabilities above 1 clip at 1 on each side (aihwkit moves the excess to the d side instead).
+
+Timing: IDLE accepts (x, d) -> NORM -> MULT -> CODE -> BL cycles of SLOTS -> IDLE. The pulse
+outputs are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and
+``o_done`` is high together with the last slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from golden.encoding import GeneratorState
+from golden.hw.lfsr import LfsrBank
+from golden.hw.params import PeripheryParams
+from golden.lfsr import col_lane, row_lane
+
+__all__ = [
+    "PulseGeneratorModel",
+    "PulseLines",
+    "code_of",
+    "exponent",
+    "gain_and_shifts",
+    "update_codes",
+]
+
+
+def exponent(values) -> int:
+    """Bit length of the OR of the magnitudes (``2**(e-1) <= max < 2**e``; 0 if all are 0)."""
+    acc = 0
+    for v in values:
+        acc |= abs(v)
+    return acc.bit_length()
+
+
+def gain_and_shifts(ex: int, ed: int, gain_even: int, gain_odd: int, p: PeripheryParams):
+    """``(G, shift_x, shift_d)`` for exponents ``ex``, ``ed`` (module docstring)."""
+    deficit = p.max_deficit - ex - ed
+    s = (deficit + 1) >> 1
+    gain = gain_odd if deficit & 1 else gain_even
+    base = s + p.gain_frac - p.prob_bits
+    return gain, ex + base, ed + base
+
+
+def code_of(mag: int, gain: int, shift: int, prob_bits: int) -> int:
+    """``min((mag * gain) >> shift, 2**prob_bits)``."""
+    return min((mag * gain) >> shift, 1 << prob_bits)
+
+
+def update_codes(x, d, gain_even: int, gain_odd: int, p: PeripheryParams):
+    """Comparator codes of one update: ``(codes_x, codes_d)`` (lists of ints)."""
+    gain, shx, shd = gain_and_shifts(exponent(x), exponent(d), gain_even, gain_odd, p)
+    return (
+        [code_of(abs(v), gain, shx, p.prob_bits) for v in x],
+        [code_of(abs(v), gain, shd, p.prob_bits) for v in d],
+    )
+
+
+def _mask(bits) -> int:
+    return sum(1 << k for k, b in enumerate(bits) if b)
+
+
+@dataclass
+class PulseLines:
+    """One slot of pulse lines for an array; lane vectors are bit masks (bit j = lane j).
+
+    A coincidence of ``x`` bit j and ``d`` bit i is one pulse on cell (i, j), up when
+    ``x_neg`` bit j differs from ``d_neg`` bit i (``W -= lr d x^T`` with lr > 0), else down.
+    """
+
+    valid: int = 0
+    x: int = 0
+    x_neg: int = 0
+    d: int = 0
+    d_neg: int = 0
+
+
+@dataclass
+class _Regs:
+    state: GeneratorState = GeneratorState.IDLE
+    mag_x: list = field(default_factory=list)
+    mag_d: list = field(default_factory=list)
+    neg_x: int = 0
+    neg_d: int = 0
+    gain: int = 0
+    shift_x: int = 0
+    shift_d: int = 0
+    prod_x: list = field(default_factory=list)
+    prod_d: list = field(default_factory=list)
+    code_x: list = field(default_factory=list)
+    code_d: list = field(default_factory=list)
+    slot: int = 0
+    pulse: PulseLines = field(default_factory=PulseLines)
+    done: int = 0
+
+
+class PulseGeneratorModel:
+    """Cycle model of ``rtl.pulse_generator.PulseGenerator``.
+
+    Inputs per cycle: ``valid``, ``x`` (cols signed ints), ``d`` (rows signed ints),
+    ``gain_even``, ``gain_odd``. Outputs: ``ready``, ``state``, ``pulse`` (:class:`PulseLines`),
+    ``done``.
+    """
+
+    def __init__(self, p: PeripheryParams):
+        self.p = p
+        self.lfsr_x = LfsrBank([col_lane(j) for j in range(p.cols)], p.lfsr_width,
+                               p.prob_bits, p.seed)  # fmt: skip
+        self.lfsr_d = LfsrBank([row_lane(i) for i in range(p.rows)], p.lfsr_width,
+                               p.prob_bits, p.seed)  # fmt: skip
+        self.reset()
+
+    def reset(self) -> None:
+        p = self.p
+        zx, zd = [0] * p.cols, [0] * p.rows
+        self.r = _Regs(mag_x=zx, mag_d=zd, prod_x=zx, prod_d=zd, code_x=zx, code_d=zd)
+        self.lfsr_x.reset()
+        self.lfsr_d.reset()
+
+    def outputs(self) -> dict:
+        r = self.r
+        return {
+            "ready": int(r.state == GeneratorState.IDLE),
+            "state": int(r.state),
+            "pulse": r.pulse,
+            "done": r.done,
+        }
+
+    def tick(self, valid: int, x, d, gain_even: int, gain_odd: int) -> None:
+        p, r = self.p, self.r
+        n = _Regs(**vars(r))
+        st = r.state
+        n.pulse = PulseLines()
+        n.done = 0
+        if st == GeneratorState.IDLE:
+            if valid:
+                n.mag_x = [abs(v) for v in x]
+                n.mag_d = [abs(v) for v in d]
+                n.neg_x = _mask(v < 0 for v in x)
+                n.neg_d = _mask(v < 0 for v in d)
+                n.state = GeneratorState.NORM
+        elif st == GeneratorState.NORM:
+            n.gain, n.shift_x, n.shift_d = gain_and_shifts(
+                exponent(r.mag_x), exponent(r.mag_d), gain_even, gain_odd, p
+            )
+            n.state = GeneratorState.MULT
+        elif st == GeneratorState.MULT:
+            n.prod_x = [m * r.gain for m in r.mag_x]
+            n.prod_d = [m * r.gain for m in r.mag_d]
+            n.state = GeneratorState.CODE
+        elif st == GeneratorState.CODE:
+            top = 1 << p.prob_bits
+            n.code_x = [min(v >> r.shift_x, top) for v in r.prod_x]
+            n.code_d = [min(v >> r.shift_d, top) for v in r.prod_d]
+            n.slot = 0
+            n.state = GeneratorState.SLOTS
+        else:  # SLOTS
+            wx, wd = self.lfsr_x.words(), self.lfsr_d.words()
+            n.pulse = PulseLines(
+                valid=1,
+                x=_mask(w < c for w, c in zip(wx, r.code_x, strict=True)),
+                x_neg=r.neg_x,
+                d=_mask(w < c for w, c in zip(wd, r.code_d, strict=True)),
+                d_neg=r.neg_d,
+            )
+            last = r.slot == p.bl - 1
+            n.done = int(last)
+            n.slot = 0 if last else r.slot + 1
+            n.state = GeneratorState.IDLE if last else GeneratorState.SLOTS
+        slots = st == GeneratorState.SLOTS
+        self.lfsr_x.tick(slots)
+        self.lfsr_d.tick(slots)
+        self.r = n

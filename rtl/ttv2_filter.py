@@ -1,0 +1,139 @@
+"""TTv2 digital filter with the H buffer memory
+(model: ``golden/hw/ttv2_filter.py``, which states the arithmetic and the timing)."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory, MemoryData
+from amaranth.lib.wiring import In, Out
+
+from golden.encoding import FilterState
+from golden.hw.params import PeripheryParams
+from rtl.fixedpoint import clamp_unsigned, saturate, shift_right
+from rtl.pulse_generator import check_params
+
+__all__ = ["Ttv2Filter", "column_layout", "count_layout"]
+
+
+def column_layout(p: PeripheryParams) -> data.StructLayout:
+    """A column read of A: its index and the rows' ADC codes."""
+    return data.StructLayout({
+        "col": unsigned(max(1, (p.cols - 1).bit_length())),
+        "codes": data.ArrayLayout(signed(p.adc_bits), p.rows),
+    })  # fmt: skip
+
+
+def count_layout(p: PeripheryParams) -> data.StructLayout:
+    """One row's result: the row and its signed pulse count for C."""
+    return data.StructLayout({
+        "row": unsigned(max(1, (p.rows - 1).bit_length())),
+        "count": signed(p.count_bits),
+    })  # fmt: skip
+
+
+class Ttv2Filter(wiring.Component):
+    """H += code * TRANSFER_LR, threshold, pulse count, forget/momentum; one element per three
+    clocks (READ, COMPUTE, EMIT), H in a ``rows * cols`` memory (column-major).
+
+    Members
+    -------
+    i_column : In(stream.Signature(column_layout))
+        The ADC codes of one column of A; accepted in state IDLE.
+    o_count : Out(stream.Signature(count_layout))
+        Each row's pulse count (positive: up pulses on C), rows in order, with back-pressure.
+    transfer_lr, thres_shift, momentum, forget, max_pulses : In
+        The filter's configuration registers (``golden.encoding.ConfigReg``).
+    state : Out(FilterState)
+        The state register.
+    """
+
+    def __init__(self, params: PeripheryParams):
+        self._p = p = check_params(params)
+        super().__init__({
+            "i_column": In(stream.Signature(column_layout(p))),
+            "o_count": Out(stream.Signature(count_layout(p))),
+            "transfer_lr": In(p.lr_bits),
+            "thres_shift": In(p.thres_bits),
+            "momentum": In(p.momentum_bits),
+            "forget": In(1),
+            "max_pulses": In(p.bl.bit_length()),
+            "state": Out(FilterState),
+        })  # fmt: skip
+        self._h_data = MemoryData(shape=signed(p.h_bits), depth=p.h_depth, init=[])
+
+    @property
+    def params(self) -> PeripheryParams:
+        return self._p
+
+    @property
+    def h_data(self) -> MemoryData:
+        """The H buffer memory (simulation reads it to compare with the golden buffer)."""
+        return self._h_data
+
+    def elaborate(self, platform):
+        p = self._p
+        m = Module()
+        m.submodules.h_mem = mem = Memory(self._h_data)
+        rd = mem.read_port()
+        wr = mem.write_port()
+
+        state = Signal(FilterState)
+        col = Signal.like(self.i_column.payload.col)
+        row = Signal.like(self.o_count.payload.row)
+        codes = Signal(self.i_column.payload.codes.shape())
+        addr = Signal(range(p.h_depth))
+        m.d.comb += [
+            self.state.eq(state),
+            self.i_column.ready.eq(state == FilterState.IDLE),
+            self.o_count.valid.eq(state == FilterState.EMIT),
+            addr.eq(col * p.rows + row),
+            rd.addr.eq(addr),
+            wr.addr.eq(addr),
+        ]
+
+        # COMPUTE: the element's arithmetic, all saturating
+        h1 = Signal(signed(p.h_bits))
+        mag = Signal(p.h_bits)
+        k_abs = Signal(p.bl.bit_length())
+        k = Signal(signed(p.count_bits))
+        keep = Signal(p.momentum_bits)  # 2**momentum_frac - momentum
+        h2 = Signal(signed(p.h_bits))
+        mf = p.momentum_frac
+        m.d.comb += [
+            h1.eq(saturate(rd.data + codes[row] * self.transfer_lr, p.h_bits)),
+            mag.eq(Mux(h1 < 0, -h1, h1) >> self.thres_shift),
+            k_abs.eq(clamp_unsigned(mag, self.max_pulses, len(k_abs))),
+            k.eq(Mux(h1 < 0, -k_abs, k_abs)),
+            keep.eq((1 << mf) - self.momentum),
+        ]
+        forgotten = saturate(shift_right(h1 * self.momentum, mf, p.rounding), p.h_bits)
+        paid = shift_right((k * keep) << self.thres_shift, mf, p.rounding)
+        m.d.comb += h2.eq(Mux(k == 0, h1, Mux(self.forget, forgotten,
+                                               saturate(h1 - paid, p.h_bits))))  # fmt: skip
+        m.d.comb += [wr.data.eq(h2), wr.en.eq(state == FilterState.COMPUTE)]
+
+        with m.Switch(state):
+            with m.Case(FilterState.IDLE):
+                with m.If(self.i_column.valid):
+                    m.d.sync += [
+                        col.eq(self.i_column.payload.col),
+                        codes.eq(self.i_column.payload.codes),
+                        row.eq(0),
+                        state.eq(FilterState.READ),
+                    ]
+            with m.Case(FilterState.READ):
+                m.d.sync += state.eq(FilterState.COMPUTE)
+            with m.Case(FilterState.COMPUTE):
+                m.d.sync += [
+                    self.o_count.payload.row.eq(row),
+                    self.o_count.payload.count.eq(k),
+                    state.eq(FilterState.EMIT),
+                ]
+            with m.Case(FilterState.EMIT):
+                with m.If(self.o_count.ready):
+                    with m.If(row == p.rows - 1):
+                        m.d.sync += [row.eq(0), state.eq(FilterState.IDLE)]
+                    with m.Else():
+                        m.d.sync += [row.eq(row + 1), state.eq(FilterState.READ)]
+        return m
