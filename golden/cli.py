@@ -19,6 +19,7 @@ __all__ = ["main"]
 COMMANDS: dict[str, str] = {
     "device": "golden.cmd_device",
     "train": "golden.cmd_train",
+    "rtl": "rtl.cmd_rtl",
 }
 
 

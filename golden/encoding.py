@@ -92,12 +92,19 @@ class GeneratorState(IntEnum):
 
 
 class FilterState(IntEnum):
-    """States of the TTv2 filter (golden.hw.ttv2_filter, rtl.ttv2_filter)."""
+    """States of the TTv2 filter (golden.hw.ttv2_filter, rtl.ttv2_filter): one element of the
+    column walks through READ .. WRITE, one short step per clock, then EMIT."""
 
     IDLE = 0  #: ready for the next column of ADC codes
-    READ = 1  #: H of the current row is being read from the buffer memory
-    COMPUTE = 2  #: H updated, pulse count computed, H written back
-    EMIT = 3  #: the row's pulse count is offered downstream (waits for ready)
+    READ = 1  #: H of the current row is read from the buffer memory
+    MULTIPLY = 2  #: H latched; product = code * TRANSFER_LR
+    ACCUMULATE = 3  #: H1 = sat(H + product)
+    MAGNITUDE = 4  #: |H1| >> THRES_SHIFT
+    COUNT = 5  #: k = sign(H1) min(magnitude, MAX_PULSES)
+    SCALE = 6  #: H1 * MOMENTUM and k * (1 - MOMENTUM)
+    PAY = 7  #: both products rounded back to H units
+    WRITE = 8  #: H2 written back; k offered downstream from the next cycle
+    EMIT = 9  #: the row's pulse count is offered downstream (waits for ready)
 
 
 class TransferState(IntEnum):

@@ -33,8 +33,8 @@ def count_layout(p: PeripheryParams) -> data.StructLayout:
 
 
 class Ttv2Filter(wiring.Component):
-    """H += code * TRANSFER_LR, threshold, pulse count, forget/momentum; one element per three
-    clocks (READ, COMPUTE, EMIT), H in a ``rows * cols`` memory (column-major).
+    """H += code * TRANSFER_LR, threshold, pulse count, forget/momentum; one element per nine
+    clocks (READ .. WRITE, EMIT), H in a ``rows * cols`` memory (column-major).
 
     Members
     -------
@@ -73,67 +73,73 @@ class Ttv2Filter(wiring.Component):
 
     def elaborate(self, platform):
         p = self._p
+        S = FilterState
         m = Module()
         m.submodules.h_mem = mem = Memory(self._h_data)
         rd = mem.read_port()
         wr = mem.write_port()
 
-        state = Signal(FilterState)
+        state = Signal(S)
         col = Signal.like(self.i_column.payload.col)
         row = Signal.like(self.o_count.payload.row)
         codes = Signal(self.i_column.payload.codes.shape())
         addr = Signal(range(p.h_depth))
         m.d.comb += [
             self.state.eq(state),
-            self.i_column.ready.eq(state == FilterState.IDLE),
-            self.o_count.valid.eq(state == FilterState.EMIT),
+            self.i_column.ready.eq(state == S.IDLE),
+            self.o_count.valid.eq(state == S.EMIT),
             addr.eq(col * p.rows + row),
             rd.addr.eq(addr),
             wr.addr.eq(addr),
         ]
 
-        # COMPUTE: the element's arithmetic, all saturating
+        # one register per step (golden.hw.ttv2_filter names the same values)
+        mf = p.momentum_frac
+        h_reg = Signal(signed(p.h_bits))
+        product = Signal(signed(p.adc_bits + p.lr_bits + 1))
         h1 = Signal(signed(p.h_bits))
         mag = Signal(p.h_bits)
-        k_abs = Signal(p.bl.bit_length())
         k = Signal(signed(p.count_bits))
+        prod_m = Signal(signed(p.h_bits + p.momentum_bits))
+        prod_k = Signal(signed(p.count_bits + p.momentum_bits))
+        forgotten = Signal(signed(p.h_bits))
+        paid = Signal(signed(p.h_bits + 1))
+        k_abs = clamp_unsigned(mag, self.max_pulses, p.bl.bit_length())
         keep = Signal(p.momentum_bits)  # 2**momentum_frac - momentum
-        h2 = Signal(signed(p.h_bits))
-        mf = p.momentum_frac
-        m.d.comb += [
-            h1.eq(saturate(rd.data + codes[row] * self.transfer_lr, p.h_bits)),
-            mag.eq(Mux(h1 < 0, -h1, h1) >> self.thres_shift),
-            k_abs.eq(clamp_unsigned(mag, self.max_pulses, len(k_abs))),
-            k.eq(Mux(h1 < 0, -k_abs, k_abs)),
-            keep.eq((1 << mf) - self.momentum),
-        ]
-        forgotten = saturate(shift_right(h1 * self.momentum, mf, p.rounding), p.h_bits)
-        paid = shift_right((k * keep) << self.thres_shift, mf, p.rounding)
-        m.d.comb += h2.eq(Mux(k == 0, h1, Mux(self.forget, forgotten,
-                                               saturate(h1 - paid, p.h_bits))))  # fmt: skip
-        m.d.comb += [wr.data.eq(h2), wr.en.eq(state == FilterState.COMPUTE)]
+        m.d.comb += keep.eq((1 << mf) - self.momentum)
+        h2 = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(h1 - paid, p.h_bits)))
+        m.d.comb += [wr.data.eq(h2), wr.en.eq(state == S.WRITE)]
 
+        steps = {
+            S.READ: [],
+            S.MULTIPLY: [h_reg.eq(rd.data), product.eq(codes[row] * self.transfer_lr)],
+            S.ACCUMULATE: [h1.eq(saturate(h_reg + product, p.h_bits))],
+            S.MAGNITUDE: [mag.eq(Mux(h1 < 0, -h1, h1) >> self.thres_shift)],
+            S.COUNT: [k.eq(Mux(h1 < 0, -k_abs, k_abs))],
+            S.SCALE: [prod_m.eq(h1 * self.momentum), prod_k.eq(k * keep)],
+            S.PAY: [
+                forgotten.eq(saturate(shift_right(prod_m, mf, p.rounding), p.h_bits)),
+                paid.eq(saturate(shift_right(prod_k << self.thres_shift, mf, p.rounding),
+                                 p.h_bits + 1)),
+            ],
+            S.WRITE: [self.o_count.payload.row.eq(row), self.o_count.payload.count.eq(k)],
+        }  # fmt: skip
         with m.Switch(state):
-            with m.Case(FilterState.IDLE):
+            with m.Case(S.IDLE):
                 with m.If(self.i_column.valid):
                     m.d.sync += [
                         col.eq(self.i_column.payload.col),
                         codes.eq(self.i_column.payload.codes),
                         row.eq(0),
-                        state.eq(FilterState.READ),
+                        state.eq(S.READ),
                     ]
-            with m.Case(FilterState.READ):
-                m.d.sync += state.eq(FilterState.COMPUTE)
-            with m.Case(FilterState.COMPUTE):
-                m.d.sync += [
-                    self.o_count.payload.row.eq(row),
-                    self.o_count.payload.count.eq(k),
-                    state.eq(FilterState.EMIT),
-                ]
-            with m.Case(FilterState.EMIT):
+            for step, actions in steps.items():
+                with m.Case(step):
+                    m.d.sync += [*actions, state.eq(S(step + 1))]
+            with m.Case(S.EMIT):
                 with m.If(self.o_count.ready):
                     with m.If(row == p.rows - 1):
-                        m.d.sync += [row.eq(0), state.eq(FilterState.IDLE)]
+                        m.d.sync += [row.eq(0), state.eq(S.IDLE)]
                     with m.Else():
-                        m.d.sync += [row.eq(row + 1), state.eq(FilterState.READ)]
+                        m.d.sync += [row.eq(row + 1), state.eq(S.READ)]
         return m

@@ -13,8 +13,10 @@ For each element (i, j) of the column read from A (ADC code ``a_i``), in thresho
 with ``m`` = ``MOMENTUM`` and ``round`` the params' rounding of a right shift. ``k`` pulses are
 written to C(i, j), up for ``k > 0``. Nothing ever wraps: every sum saturates.
 
-The filter is time-multiplexed: one element every three cycles (READ the buffer memory,
-COMPUTE and write back, EMIT the count with valid/ready). H lives in a memory of
+The filter is time-multiplexed and sequential: each element takes the eight short steps of
+:class:`~golden.encoding.FilterState` READ .. WRITE (one clock each, so that no clock has more
+than one multiply or one carry chain: >= 100 MHz on an ECP5), then EMIT offers its count with
+valid/ready. A column of R rows takes at least ``9 R`` cycles. H lives in a memory of
 ``rows * cols`` entries, column-major (address ``j * rows + i``); a reset clears the pipeline,
 never the memory (as in the FPGA), and a write under way in the reset cycle still lands.
 """
@@ -28,6 +30,8 @@ from golden.fixedpoint import resize, shift_right
 from golden.hw.params import PeripheryParams
 
 __all__ = ["FilterConfig", "Ttv2FilterModel", "filter_element"]
+
+_SAT = int(Overflow.SATURATE)
 
 
 @dataclass(frozen=True)
@@ -43,20 +47,47 @@ class FilterConfig:
 
 def filter_element(h: int, code: int, cfg: FilterConfig, p: PeripheryParams) -> tuple[int, int]:
     """One element: ``(H2, k)`` from the stored ``H`` and the ADC code (module docstring)."""
-    sat = int(Overflow.SATURATE)
-    h1 = resize(h + code * cfg.transfer_lr, p.h_bits, True, sat)
-    mag = (-h1 if h1 < 0 else h1) >> cfg.thres_shift
+    h1 = accumulate(h, code * cfg.transfer_lr, p)
+    k = count(magnitude(h1, cfg), h1, cfg)
+    prod_m, prod_k = scale(h1, k, cfg, p)
+    return write_value(h1, k, *pay(prod_m, prod_k, cfg, p), cfg, p), k
+
+
+def accumulate(h: int, product: int, p: PeripheryParams) -> int:
+    """ACCUMULATE: ``sat(H + code * TRANSFER_LR)``."""
+    return resize(h + product, p.h_bits, True, _SAT)
+
+
+def magnitude(h1: int, cfg: FilterConfig) -> int:
+    """MAGNITUDE: ``|H1| >> THRES_SHIFT``."""
+    return (-h1 if h1 < 0 else h1) >> cfg.thres_shift
+
+
+def count(mag: int, h1: int, cfg: FilterConfig) -> int:
+    """COUNT: ``k = sign(H1) min(magnitude, MAX_PULSES)``."""
     k_abs = min(mag, cfg.max_pulses)
-    k = -k_abs if h1 < 0 else k_abs
+    return -k_abs if h1 < 0 else k_abs
+
+
+def scale(h1: int, k: int, cfg: FilterConfig, p: PeripheryParams) -> tuple[int, int]:
+    """SCALE: ``(H1 * m, k * (2**mf - m))``."""
+    return h1 * cfg.momentum, k * ((1 << p.momentum_frac) - cfg.momentum)
+
+
+def pay(prod_m: int, prod_k: int, cfg: FilterConfig, p: PeripheryParams) -> tuple[int, int]:
+    """PAY: ``(forgotten, paid)``, both rounded back to H units; ``paid`` clamped to
+    ``signed(h_bits + 1)``, which leaves ``sat(H1 - paid)`` unchanged."""
+    mf, rnd = p.momentum_frac, int(p.rounding)
+    forgotten = resize(shift_right(prod_m, mf, rnd), p.h_bits, True, _SAT)
+    paid = resize(shift_right(prod_k << cfg.thres_shift, mf, rnd), p.h_bits + 1, True, _SAT)
+    return forgotten, paid
+
+
+def write_value(h1, k, forgotten, paid, cfg: FilterConfig, p: PeripheryParams) -> int:
+    """WRITE: the new H."""
     if k == 0:
-        return h1, 0
-    mf = p.momentum_frac
-    if cfg.forget:
-        h2 = shift_right(h1 * cfg.momentum, mf, int(p.rounding))
-    else:
-        h2 = h1 - shift_right((k * ((1 << mf) - cfg.momentum)) << cfg.thres_shift, mf,
-                              int(p.rounding))  # fmt: skip
-    return resize(h2, p.h_bits, True, sat), k
+        return h1
+    return forgotten if cfg.forget else resize(h1 - paid, p.h_bits, True, _SAT)
 
 
 class Ttv2FilterModel:
@@ -73,14 +104,13 @@ class Ttv2FilterModel:
         self.reset()
 
     def reset(self) -> None:
-        """Pipeline registers to their reset values; the H memory keeps its contents."""
+        """Registers to their reset values; the H memory keeps its contents."""
         self.state = FilterState.IDLE
-        self.col = 0
-        self.row = 0
+        self.col = self.row = 0
         self.codes = [0] * self.p.rows
-        self.rdata = 0
-        self.out_row = 0
-        self.out_count = 0
+        self.rdata = self.h_reg = self.product = self.h1 = self.mag = self.k = 0
+        self.prod_m = self.prod_k = self.forgotten = self.paid = 0
+        self.out_row = self.out_count = 0
 
     def outputs(self) -> dict:
         return {
@@ -91,31 +121,51 @@ class Ttv2FilterModel:
             "out_count": self.out_count,
         }
 
+    def _address(self) -> int:
+        return self.col * self.p.rows + self.row
+
+    def _new_h(self, cfg: FilterConfig) -> int:
+        return write_value(self.h1, self.k, self.forgotten, self.paid, cfg, self.p)
+
     def tick(
         self, valid: int, col: int, codes, out_ready: int, cfg: FilterConfig, reset: int = 0
     ) -> None:
         """The clock edge; with ``reset`` the registers reset (the memory write still lands)."""
-        p = self.p
-        st = self.state
+        p, st, S = self.p, self.state, FilterState
+        if st == S.WRITE:
+            self.h[self._address()] = self._new_h(cfg)
         if reset:
-            if st == FilterState.COMPUTE:
-                self.h[self.col * p.rows + self.row] = filter_element(
-                    self.rdata, self.codes[self.row], cfg, p)[0]  # fmt: skip
             self.reset()
             return
-        if st == FilterState.IDLE:
+        nxt = {S.READ: S.MULTIPLY, S.MULTIPLY: S.ACCUMULATE, S.ACCUMULATE: S.MAGNITUDE,
+               S.MAGNITUDE: S.COUNT, S.COUNT: S.SCALE, S.SCALE: S.PAY, S.PAY: S.WRITE,
+               S.WRITE: S.EMIT}  # fmt: skip
+        if st == S.IDLE:
             if valid:
                 self.col, self.codes, self.row = col, list(codes), 0
-                self.state = FilterState.READ
-        elif st == FilterState.READ:
-            self.rdata = self.h[self.col * p.rows + self.row]
-            self.state = FilterState.COMPUTE
-        elif st == FilterState.COMPUTE:
-            h2, k = filter_element(self.rdata, self.codes[self.row], cfg, p)
-            self.h[self.col * p.rows + self.row] = h2
-            self.out_row, self.out_count = self.row, k
-            self.state = FilterState.EMIT
-        elif out_ready:  # EMIT
-            last = self.row == p.rows - 1
-            self.row = 0 if last else self.row + 1
-            self.state = FilterState.IDLE if last else FilterState.READ
+                self.state = S.READ
+            return
+        if st == S.EMIT:
+            if out_ready:
+                last = self.row == p.rows - 1
+                self.row = 0 if last else self.row + 1
+                self.state = S.IDLE if last else S.READ
+            return
+        if st == S.READ:
+            self.rdata = self.h[self._address()]
+        elif st == S.MULTIPLY:
+            self.h_reg = self.rdata
+            self.product = self.codes[self.row] * cfg.transfer_lr
+        elif st == S.ACCUMULATE:
+            self.h1 = accumulate(self.h_reg, self.product, p)
+        elif st == S.MAGNITUDE:
+            self.mag = magnitude(self.h1, cfg)
+        elif st == S.COUNT:
+            self.k = count(self.mag, self.h1, cfg)
+        elif st == S.SCALE:
+            self.prod_m, self.prod_k = scale(self.h1, self.k, cfg, p)
+        elif st == S.PAY:
+            self.forgotten, self.paid = pay(self.prod_m, self.prod_k, cfg, p)
+        elif st == S.WRITE:
+            self.out_row, self.out_count = self.row, self.k
+        self.state = nxt[st]

@@ -1,0 +1,51 @@
+"""``xbar rtl``: Verilog of the periphery, its params and ports, and optionally a resource and
+Fmax report from Yosys + nextpnr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub, name: str) -> None:
+    p = sub.add_parser(
+        name,
+        help="export the periphery RTL as Verilog (and synthesise it)",
+        description="Elaborate the crossbar periphery from an [rtl] config and write "
+        "DIR/xbar_periphery.v, DIR/params.json and DIR/ports.json; with --synth also run Yosys "
+        "and nextpnr and write DIR/resources.json.",
+    )
+    p.add_argument("config", type=Path, help="TOML file with an [rtl] table")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override an rtl field, e.g. --set rows=32 (TOML literal)",
+    )
+    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--synth", choices=("ecp5", "ice40"), help="synthesise for this FPGA family")
+    p.add_argument("--freq", type=float, default=100.0, help="target clock in MHz for nextpnr")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from golden.hw.params import load_rtl_config
+
+    params = load_rtl_config(args.config, args.overrides)  # validates before any work
+    from rtl.export import export
+
+    paths = export(params, args.out)
+    for kind, path in paths.items():
+        print(f"{kind:8s} {path}")
+    if args.synth:
+        from rtl.synth import synthesize
+
+        print(f"synthesising for {args.synth} (Yosys, then nextpnr at {args.freq} MHz) ...")
+        report = synthesize(params, args.out, args.synth, args.freq)
+        print(json.dumps(report, indent=2))
+    return 0

