@@ -82,8 +82,8 @@ class IoHarness(wiring.Component):
 
 def _tool(name: str) -> list[str]:
     """The YoWASP build next to this Python, else the tool on PATH."""
-    for candidate in (Path(sys.executable).parent / f"yowasp-{name}", shutil.which(f"yowasp-{name}"),
-                      shutil.which(name)):  # fmt: skip
+    here = Path(sys.executable).parent / f"yowasp-{name}"
+    for candidate in (here, shutil.which(f"yowasp-{name}"), shutil.which(name)):
         if candidate and Path(candidate).exists():
             return [str(candidate)]
     raise ConfigError("--synth", name, f"needs yowasp-{name} (pip install yowasp-{name}) or "
@@ -130,7 +130,12 @@ def synthesize(params: PeripheryParams, out: Path, fpga: str = "ecp5", freq_mhz:
     stat = json.loads((work / "stat.json").read_text())
     report = json.loads((work / "report.json").read_text())
     fmax = min(v["achieved"] for v in report["fmax"].values())
-    resources = {**count_cells(stat, fpga), "fmax_mhz": round(float(fmax), 2), "device": device,
-                 "target_mhz": freq_mhz, "fmax_of": "IoHarness (registered I/O), nextpnr"}  # fmt: skip
+    resources = {
+        **count_cells(stat, fpga),
+        "fmax_mhz": round(float(fmax), 2),
+        "device": device,
+        "target_mhz": freq_mhz,
+        "fmax_of": "IoHarness (registered I/O), nextpnr",
+    }
     (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
     return resources
