@@ -107,8 +107,15 @@ def count_cells(stat: dict, family: str) -> dict[str, int]:
             for kind, names in CELLS[family].items()}  # fmt: skip
 
 
-def synthesize(params: PeripheryParams, out: Path, fpga: str = "ecp5", freq_mhz: float = 100.0):
-    """Synthesise, place and route; write and return ``out/resources.json``."""
+def synthesize(
+    params: PeripheryParams,
+    out: Path,
+    fpga: str = "ecp5",
+    freq_mhz: float = 100.0,
+    place: bool = True,
+) -> dict:
+    """Synthesise (and with ``place``, place and route); write and return
+    ``out/resources.json``. Without ``place``, ``fmax_mhz`` is None."""
     if fpga not in FPGAS:
         raise ConfigError("--synth", fpga, f"one of {', '.join(FPGAS)}")
     if str(out.resolve()).startswith("/tmp"):
@@ -118,24 +125,25 @@ def synthesize(params: PeripheryParams, out: Path, fpga: str = "ecp5", freq_mhz:
     work = out / f"synth-{fpga}"
     work.mkdir(parents=True, exist_ok=True)
     (work / "periphery.v").write_text(verilog_text(CrossbarPeriphery(params)))
-    harness = IoHarness(params)
-    (work / "harness.v").write_text(verilog.convert(harness, name="harness", emit_src=False))
     _run(yosys + ["-q", "-p", f"read_verilog periphery.v; {synth_cmd} -top {TOP_NAME}; "
                   "tee -q -o stat.json stat -json"], work, "yosys-periphery.log")  # fmt: skip
+    stat = json.loads((work / "stat.json").read_text())
+    resources = {**count_cells(stat, fpga), "fmax_mhz": None, "device": device}
+    if place:
+        resources["fmax_mhz"] = place_and_route(IoHarness(params), work, yosys, nextpnr, synth_cmd,
+                                                pnr_args, freq_mhz)  # fmt: skip
+        resources.update(target_mhz=freq_mhz, fmax_of="IoHarness (registered I/O), nextpnr")
+    (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
+    return resources
+
+
+def place_and_route(harness, work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz) -> float:
+    """Fmax in MHz of the harness after nextpnr (the slowest clock domain)."""
+    (work / "harness.v").write_text(verilog.convert(harness, name="harness", emit_src=False))
     _run(yosys + ["-q", "-p", f"read_verilog harness.v; {synth_cmd} -top harness "
                   "-json harness.json"], work, "yosys-harness.log")  # fmt: skip
     _run(nextpnr + pnr_args + ["--json", "harness.json", "--freq", str(freq_mhz),
                                "--report", "report.json", "--seed", "1"],
          work, "nextpnr.log")  # fmt: skip
-    stat = json.loads((work / "stat.json").read_text())
     report = json.loads((work / "report.json").read_text())
-    fmax = min(v["achieved"] for v in report["fmax"].values())
-    resources = {
-        **count_cells(stat, fpga),
-        "fmax_mhz": round(float(fmax), 2),
-        "device": device,
-        "target_mhz": freq_mhz,
-        "fmax_of": "IoHarness (registered I/O), nextpnr",
-    }
-    (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
-    return resources
+    return round(float(min(v["achieved"] for v in report["fmax"].values())), 2)
