@@ -14,7 +14,13 @@ import numpy as np
 from numba import njit, prange
 
 from golden.encoding import PulseType, RngMode
-from golden.fixedpoint import quantize_prob
+from golden.hw.pulse_generator import (
+    bit_length,
+    code_of,
+    gain_and_shifts,
+    quantize_inputs,
+    update_gains,
+)
 from golden.kernels_device import has_visible_copy, pulse_once, visible_of
 from golden.lfsr import lfsr_word
 from golden.rng import (
@@ -32,9 +38,11 @@ MAX_BL = 64
 U_FIELDS = (
     "desired_bl", "fixed_bl", "update_management", "update_bl_management", "um_grad_scale",
     "pulse_type", "x_res_implicit", "d_res_implicit", "rng_mode", "prob_bits",
+    "x_bits", "d_bits", "gain_bits", "gain_frac",
 )  # fmt: skip
 (U_DESIRED_BL, U_FIXED_BL, U_UM, U_UBLM, U_GRAD_SCALE,
- U_PULSE_TYPE, U_X_RES, U_D_RES, U_RNG_MODE, U_PROB_BITS) = range(len(U_FIELDS))  # fmt: skip
+ U_PULSE_TYPE, U_X_RES, U_D_RES, U_RNG_MODE, U_PROB_BITS,
+ U_X_BITS, U_D_BITS, U_GAIN_BITS, U_GAIN_FRAC) = range(len(U_FIELDS))  # fmt: skip
 
 STOCHASTIC = int(PulseType.STOCHASTIC_COMPRESSED)
 IMPLICIT = int(PulseType.DETERMINISTIC_IMPLICIT)
@@ -118,10 +126,33 @@ def bitlines_fast(v, scale, bl, seed, stream, counter, bits):
 
 
 @njit(cache=True)
-def prob_codes(v, scale, prob_bits, codes):
-    """Comparator codes ``quantize_prob(min(scale |v_k|, 1), prob_bits)`` (hw-exact mode)."""
-    for k in range(v.shape[0]):
-        codes[k] = quantize_prob(min(scale * abs(v[k]), 1.0), prob_bits)
+def hw_exact_codes(x, d, lr, granularity, U, codes_x, codes_d):
+    """hw-exact mode: the comparator codes the periphery computes for this update.
+
+    The host quantises x and d to the periphery's codes (:func:`quantize_inputs`, power-of-two
+    scales ``s_x``, ``s_d``) and writes the gains for ``lr s_x s_d`` (:func:`update_gains`);
+    the pulse generator's fixed-point update management then gives the codes
+    (:func:`gain_and_shifts`, :func:`code_of`), the very functions of its cycle model.
+    """
+    bl, xb, db = int(U[U_DESIRED_BL]), int(U[U_X_BITS]), int(U[U_D_BITS])
+    nbits, gb, gf = int(U[U_PROB_BITS]), int(U[U_GAIN_BITS]), int(U[U_GAIN_FRAC])
+    sx = quantize_inputs(x, xb, codes_x)
+    sd = quantize_inputs(d, db, codes_d)
+    even, odd = update_gains(abs(lr) * sx * sd, granularity, bl, xb, db, gb, gf)
+    gain, shx, shd = gain_and_shifts(_exponent(codes_x), _exponent(codes_d), even, odd,
+                                     xb + db, gf, nbits)  # fmt: skip
+    for k in range(codes_x.shape[0]):
+        codes_x[k] = code_of(abs(codes_x[k]), gain, shx, nbits)
+    for k in range(codes_d.shape[0]):
+        codes_d[k] = code_of(abs(codes_d[k]), gain, shd, nbits)
+
+
+@njit(cache=True)
+def _exponent(codes):
+    acc = 0
+    for k in range(codes.shape[0]):
+        acc |= abs(codes[k])
+    return bit_length(acc)
 
 
 @njit(cache=True)
@@ -255,7 +286,7 @@ def pulsed_update(
 ):
     """One rank-1 pulsed update ``W += -lr d x^T`` (in expectation) of a device array.
 
-    Work arrays: ``bits`` (2, n) uint64, ``neg`` (2, n) uint8, ``codes`` (n,) int64,
+    Work arrays: ``bits`` (2, n) uint64, ``neg`` (2, n) uint8, ``codes`` (2, n) int64,
     ``slot_idx`` (MAX_BL, n) int64, ``slot_cnt`` (MAX_BL,) int64 with ``n >= max(rows, cols)``;
     row 0 is the x side, row 1 the d side. Returns the BL used (0: the update was empty).
     """
@@ -289,10 +320,9 @@ def pulsed_update(
     signs(d, dneg)
     if int(U[U_RNG_MODE]) == HW_EXACT:
         nbits = int(U[U_PROB_BITS])
-        prob_codes(x, b, nbits, codes[:cols])
-        bitlines_lfsr(codes[:cols], lfsr_x, lfsr_mask, nbits, bl, xbits)
-        prob_codes(d, a, nbits, codes[:rows])
-        bitlines_lfsr(codes[:rows], lfsr_d, lfsr_mask, nbits, bl, dbits)
+        hw_exact_codes(x, d, lr, granularity, U, codes[0, :cols], codes[1, :rows])
+        bitlines_lfsr(codes[0, :cols], lfsr_x, lfsr_mask, nbits, bl, xbits)
+        bitlines_lfsr(codes[1, :rows], lfsr_d, lfsr_mask, nbits, bl, dbits)
     else:
         bitlines_fast(x, b, bl, seed, STREAM_BITS_X, counter, xbits)
         bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)

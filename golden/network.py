@@ -174,7 +174,7 @@ class Network:
         self.work = (
             np.zeros((2, nmax), dtype=np.uint64),
             np.zeros((2, nmax), dtype=np.uint8),
-            np.zeros(nmax, dtype=np.int64),
+            np.zeros((2, nmax), dtype=np.int64),
             np.zeros((MAX_BL, nmax), dtype=np.int64),
             np.zeros(MAX_BL, dtype=np.int64),
         )

@@ -60,8 +60,11 @@ __all__ = [
     "SoftBoundsParams",
     "TileParams",
     "UpdateParams",
+    "HW_FORMATS",
     "apply_overrides",
+    "check_hw_formats",
     "device_from_dict",
+    "hw_format",
     "device_preset",
     "load_device_config",
     "load_train_config",
@@ -493,6 +496,37 @@ def device_from_dict(data: dict[str, Any]) -> DeviceParams:
 # ======================================================================================
 
 
+#: the periphery's fixed-point formats, shared by UpdateParams (hw_exact mode) and
+#: golden.hw.params.PeripheryParams: name -> (default, doc, min, max)
+HW_FORMATS = {
+    "x_bits": (8, "(xbarkit, hw_exact) width of a signed x code", 2, 16),
+    "d_bits": (8, "(xbarkit, hw_exact) width of a signed d code", 2, 16),
+    "prob_bits": (12, "(xbarkit, hw_exact) fraction bits of a pulse probability", 1, 24),
+    "lfsr_width": (32, "(xbarkit, hw_exact) width of each per-lane LFSR", 8, 64),
+    "gain_bits": (16, "(xbarkit, hw_exact) width of the update gain registers", 2, 32),
+    "gain_frac": (14, "(xbarkit, hw_exact) fraction bits of the update gains", 1, 32),
+}
+
+
+def hw_format(name: str) -> Any:
+    """The dataclass field of one of :data:`HW_FORMATS`."""
+    default, doc, lo, hi = HW_FORMATS[name]
+    return spec(default, doc, ge=lo, le=hi)
+
+
+def check_hw_formats(p: Any) -> None:
+    """Cross-field rules of the formats (LFSR taps, gain and probability fractions)."""
+    if p.lfsr_width not in LFSR_TAPS:
+        raise ConfigError("lfsr_width", p.lfsr_width, f"one of {sorted(LFSR_TAPS)}")
+    if p.gain_frac < p.prob_bits:
+        raise ConfigError("gain_frac", p.gain_frac, f"must be >= prob_bits ({p.prob_bits})")
+    if p.gain_frac > p.gain_bits + p.prob_bits:
+        top = p.gain_bits + p.prob_bits
+        raise ConfigError("gain_frac", p.gain_frac, f"must be <= gain_bits + prob_bits ({top})")
+    if p.prob_bits > p.lfsr_width:
+        raise ConfigError("prob_bits", p.prob_bits, f"must be <= lfsr_width ({p.lfsr_width})")
+
+
 @dataclass(frozen=True)
 class UpdateParams(Params):
     """The stochastic pulsed update (aihwkit ``UpdateParameters``), plus the random-bit source.
@@ -519,16 +553,24 @@ class UpdateParams(Params):
         0.0, "d bin width for DETERMINISTIC_IMPLICIT (0 = off)", ge=0, le=1
     )
     rng_mode: RngMode = spec(RngMode.FAST, "(xbarkit) pulse random bits: fast or hw_exact (LFSR)")
-    prob_bits: int = spec(
-        12, "(xbarkit) fraction bits of a pulse probability in hw_exact mode", ge=1, le=24
-    )
-    lfsr_width: int = spec(
-        32, "(xbarkit) width of each per-lane LFSR in hw_exact mode", ge=8, le=64
-    )
+    x_bits: int = hw_format("x_bits")
+    d_bits: int = hw_format("d_bits")
+    prob_bits: int = hw_format("prob_bits")
+    lfsr_width: int = hw_format("lfsr_width")
+    gain_bits: int = hw_format("gain_bits")
+    gain_frac: int = hw_format("gain_frac")
 
     def check(self) -> None:
-        if self.lfsr_width not in LFSR_TAPS:
-            raise ConfigError("lfsr_width", self.lfsr_width, f"one of {sorted(LFSR_TAPS)}")
+        check_hw_formats(self)
+        stochastic = self.pulse_type == PulseType.STOCHASTIC_COMPRESSED
+        if self.rng_mode == RngMode.HW_EXACT and stochastic:
+            fixed = "the periphery's pulse generator has a fixed BL and always manages updates"
+            for name, want in (("update_bl_management", False), ("fixed_bl", True),
+                               ("update_management", True)):  # fmt: skip
+                if getattr(self, name) != want:
+                    raise ConfigError(name, getattr(self, name),
+                                      f"must be {str(want).lower()} with rng_mode = hw_exact "
+                                      f"({fixed})")  # fmt: skip
 
 
 @dataclass(frozen=True)

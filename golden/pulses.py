@@ -75,7 +75,7 @@ class PulsedUpdater:
         n = max(rows, cols)
         self._bits = np.zeros((2, n), dtype=np.uint64)
         self._neg = np.zeros((2, n), dtype=np.uint8)
-        self._codes = np.zeros(n, dtype=np.int64)
+        self._codes = np.zeros((2, n), dtype=np.int64)
         self._slot_idx = np.zeros((MAX_BL, cols), dtype=np.int64)
         self._slot_cnt = np.zeros(MAX_BL, dtype=np.int64)
 

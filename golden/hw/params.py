@@ -16,14 +16,12 @@ Formats (``raw`` integers; a value with ``f`` fraction bits is ``raw / 2**f``):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
 from golden.encoding import ConfigReg, Rounding
 from golden.errors import ConfigError
-from golden.lfsr import LFSR_TAPS
-from golden.params import Params, spec
+from golden.params import HW_FORMATS, Params, check_hw_formats, hw_format, spec
 
 __all__ = ["PeripheryParams", "load_rtl_config"]
 
@@ -37,13 +35,13 @@ class PeripheryParams(Params):
     rows: int = spec(16, "rows of A and C (d side, outputs of the forward read)", ge=1, le=1024)
     cols: int = spec(16, "columns of A and C (x side, inputs)", ge=1, le=1024)
     bl: int = spec(31, "pulse-train length BL of an update (aihwkit desired_bl)", ge=1, le=64)
-    x_bits: int = spec(8, "width of a signed x code", ge=2, le=16)
-    d_bits: int = spec(8, "width of a signed d code", ge=2, le=16)
-    prob_bits: int = spec(12, "fraction bits of a pulse probability (comparator)", ge=1, le=24)
-    lfsr_width: int = spec(32, "width of each per-lane LFSR", ge=8, le=64)
+    x_bits: int = hw_format("x_bits")
+    d_bits: int = hw_format("d_bits")
+    prob_bits: int = hw_format("prob_bits")
+    lfsr_width: int = hw_format("lfsr_width")
     seed: int = spec(0, "master seed of the per-lane LFSR seeds", ge=0, le=2**63 - 1)
-    gain_bits: int = spec(16, "width of the update gain registers", ge=2, le=32)
-    gain_frac: int = spec(14, "fraction bits of the update gains (>= prob_bits)", ge=1, le=32)
+    gain_bits: int = hw_format("gain_bits")
+    gain_frac: int = hw_format("gain_frac")
     adc_bits: int = spec(9, "width of a signed ADC code of the forward read", ge=2, le=16)
     lr_bits: int = spec(12, "width of the TTv2 TRANSFER_LR register", ge=1, le=24)
     h_bits: int = spec(24, "width of a signed TTv2 buffer element H", ge=4, le=40)
@@ -52,21 +50,7 @@ class PeripheryParams(Params):
     rounding: Rounding = spec(Rounding.HALF_UP, "rounding of the momentum products")
 
     def check(self) -> None:
-        if self.lfsr_width not in LFSR_TAPS:
-            raise ConfigError("lfsr_width", self.lfsr_width, f"one of {sorted(LFSR_TAPS)}")
-        if self.gain_frac < self.prob_bits:
-            raise ConfigError(
-                "gain_frac", self.gain_frac, f"must be >= prob_bits ({self.prob_bits})"
-            )
-        if self.gain_frac > self.gain_bits + self.prob_bits:
-            raise ConfigError(
-                "gain_frac", self.gain_frac, f"must be <= gain_bits + prob_bits "
-                f"({self.gain_bits + self.prob_bits})"
-            )  # fmt: skip
-        if self.prob_bits > self.lfsr_width:
-            raise ConfigError(
-                "prob_bits", self.prob_bits, f"must be <= lfsr_width ({self.lfsr_width})"
-            )
+        check_hw_formats(self)
         if self.h_bits < self.momentum_frac + 2:
             raise ConfigError(
                 "h_bits", self.h_bits, f"must be >= momentum_frac + 2 ({self.momentum_frac + 2})"
@@ -170,16 +154,22 @@ class PeripheryParams(Params):
     # ---- host-side helpers --------------------------------------------------------------
     def update_gains(self, lr: float, dw_min: float) -> tuple[int, int]:
         """``(GAIN_EVEN, GAIN_ODD)`` codes for learning rate ``lr`` on devices of step
-        ``dw_min``: ``sqrt(4 L)`` and ``sqrt(8 L)`` with ``L = lr / (dw_min BL)``, saturated to
-        the register (x and d codes stand for ``code / 2**(bits - 1)``)."""
+        ``dw_min`` (:func:`golden.hw.pulse_generator.update_gains`; x and d codes stand for
+        ``code / 2**(bits - 1)``)."""
+        from golden.hw.pulse_generator import update_gains
+
         if not (lr > 0 and dw_min > 0):
             raise ConfigError("lr", lr, "lr and dw_min must be > 0")
-        big = self.x_mag_bits + self.d_mag_bits - (self.x_bits - 1) - (self.d_bits - 1)
-        ell = lr / (dw_min * self.bl) * 2.0**big
-        top = (1 << self.gain_bits) - 1
-        return tuple(
-            min(int(math.floor(math.sqrt(k * ell) * 2**self.gain_frac + 0.5)), top) for k in (1, 2)
-        )
+        g = update_gains(float(lr), float(dw_min), self.bl, self.x_bits, self.d_bits,
+                         self.gain_bits, self.gain_frac)  # fmt: skip
+        return int(g[0]), int(g[1])
+
+    @classmethod
+    def for_update(cls, update, rows: int, cols: int, seed: int = 0, **rest) -> PeripheryParams:
+        """The periphery that draws exactly the pulses of ``update`` (an
+        :class:`~golden.params.UpdateParams` in hw_exact mode) on a rows x cols array."""
+        formats = {name: getattr(update, name) for name in HW_FORMATS}
+        return cls(rows=rows, cols=cols, bl=update.desired_bl, seed=seed, **formats, **rest)
 
 
 def load_rtl_config(path, overrides=()) -> PeripheryParams:

@@ -25,9 +25,13 @@ outputs are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from golden.encoding import GeneratorState
+from numba import njit
+
+from golden.encoding import GeneratorState, Rounding
+from golden.fixedpoint import to_fixed
 from golden.hw.lfsr import LfsrBank
 from golden.hw.params import PeripheryParams
 from golden.lfsr import col_lane, row_lane
@@ -35,41 +39,88 @@ from golden.lfsr import col_lane, row_lane
 __all__ = [
     "PulseGeneratorModel",
     "PulseLines",
+    "bit_length",
     "code_of",
     "exponent",
     "gain_and_shifts",
+    "quantize_inputs",
     "update_codes",
+    "update_gains",
 ]
+
+_HALF_UP = int(Rounding.HALF_UP)
+
+
+@njit(cache=True)
+def bit_length(v: int) -> int:
+    """``int.bit_length`` of a non-negative integer (0 for 0)."""
+    n = 0
+    while v > 0:
+        v >>= 1
+        n += 1
+    return n
 
 
 def exponent(values) -> int:
     """Bit length of the OR of the magnitudes (``2**(e-1) <= max < 2**e``; 0 if all are 0)."""
     acc = 0
     for v in values:
-        acc |= abs(v)
-    return acc.bit_length()
+        acc |= abs(int(v))
+    return bit_length(acc)
 
 
-def gain_and_shifts(ex: int, ed: int, gain_even: int, gain_odd: int, p: PeripheryParams):
+@njit(cache=True)
+def gain_and_shifts(ex, ed, gain_even, gain_odd, max_deficit, gain_frac, prob_bits):
     """``(G, shift_x, shift_d)`` for exponents ``ex``, ``ed`` (module docstring)."""
-    deficit = p.max_deficit - ex - ed
+    deficit = max_deficit - ex - ed
     s = (deficit + 1) >> 1
     gain = gain_odd if deficit & 1 else gain_even
-    base = s + p.gain_frac - p.prob_bits
+    base = s + gain_frac - prob_bits
     return gain, ex + base, ed + base
 
 
+@njit(cache=True)
 def code_of(mag: int, gain: int, shift: int, prob_bits: int) -> int:
     """``min((mag * gain) >> shift, 2**prob_bits)``."""
     return min((mag * gain) >> shift, 1 << prob_bits)
 
 
+@njit(cache=True)
+def update_gains(lr, dw_min, bl, x_bits, d_bits, gain_bits, gain_frac):
+    """``(GAIN_EVEN, GAIN_ODD)``: ``sqrt(4 L)`` and ``sqrt(8 L)``, ``L = lr / (dw_min BL)``,
+    with ``gain_frac`` fraction bits, rounded half up and saturated to ``gain_bits``."""
+    ell = lr / (dw_min * bl) * 4.0  # 2**(x_bits + d_bits - (x_bits - 1) - (d_bits - 1))
+    top = (1 << gain_bits) - 1
+    even = min(to_fixed(math.sqrt(ell), gain_frac, _HALF_UP), top)
+    odd = min(to_fixed(math.sqrt(2.0 * ell), gain_frac, _HALF_UP), top)
+    return even, odd
+
+
+@njit(cache=True)
+def quantize_inputs(v, bits, codes):
+    """The host side of the periphery: ``v`` as signed ``bits`` codes of ``v / scale`` with
+    ``scale = 2**e`` the power of two just above ``max|v|`` (half-up rounding, saturating).
+    Writes ``codes`` and returns ``scale`` (1.0 for an all-zero vector)."""
+    m = 0.0
+    for k in range(v.shape[0]):
+        m = max(m, abs(v[k]))
+    scale = 1.0
+    if m > 0.0:
+        scale = 2.0 ** math.frexp(m)[1]
+    frac = bits - 1
+    lo, hi = -(1 << frac), (1 << frac) - 1
+    for k in range(v.shape[0]):
+        codes[k] = min(max(to_fixed(v[k] / scale, frac, _HALF_UP), lo), hi)
+    return scale
+
+
 def update_codes(x, d, gain_even: int, gain_odd: int, p: PeripheryParams):
     """Comparator codes of one update: ``(codes_x, codes_d)`` (lists of ints)."""
-    gain, shx, shd = gain_and_shifts(exponent(x), exponent(d), gain_even, gain_odd, p)
+    gain, shx, shd = gain_and_shifts(exponent(x), exponent(d), gain_even, gain_odd,
+                                     p.max_deficit, p.gain_frac, p.prob_bits)  # fmt: skip
     return (
-        [code_of(abs(v), gain, shx, p.prob_bits) for v in x],
-        [code_of(abs(v), gain, shd, p.prob_bits) for v in d],
+        [code_of(abs(int(v)), gain, shx, p.prob_bits) for v in x],
+        [code_of(abs(int(v)), gain, shd, p.prob_bits) for v in d],
     )
 
 
@@ -158,8 +209,9 @@ class PulseGeneratorModel:
                 n.state = GeneratorState.NORM
         elif st == GeneratorState.NORM:
             n.gain, n.shift_x, n.shift_d = gain_and_shifts(
-                exponent(r.mag_x), exponent(r.mag_d), gain_even, gain_odd, p
-            )
+                exponent(r.mag_x), exponent(r.mag_d), gain_even, gain_odd,
+                p.max_deficit, p.gain_frac, p.prob_bits,
+            )  # fmt: skip
             n.state = GeneratorState.MULT
         elif st == GeneratorState.MULT:
             n.prod_x = [m * r.gain for m in r.mag_x]

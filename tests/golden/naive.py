@@ -258,3 +258,30 @@ def analog_mvm(W, x, transposed, io, use_bm, seed, counter):
             break
         rho *= 2
     return [v * alpha * rho * io.out_scale for v in y], passes
+
+
+def hw_update_codes(x, d, lr: float, dw_min: float, up) -> tuple[list[int], list[int]]:
+    """hw_exact comparator codes, re-derived the obvious way: power-of-two input scales,
+    half-up input codes, gains sqrt(4 L) / sqrt(8 L), maxima by bit length, floor shifts."""
+
+    def quantize(v, bits):
+        m = max(abs(float(t)) for t in v)
+        scale = 2.0 ** math.frexp(m)[1] if m > 0 else 1.0
+        half = 1 << (bits - 1)
+        return [min(max(math.floor(t / scale * half + 0.5), -half), half - 1) for t in v], scale
+
+    qx, sx = quantize(x, up.x_bits)
+    qd, sd = quantize(d, up.d_bits)
+    ell = abs(lr) * sx * sd / (dw_min * up.desired_bl) * 4
+    top = (1 << up.gain_bits) - 1
+    gains = [min(math.floor(math.sqrt(k * ell) * 2**up.gain_frac + 0.5), top) for k in (1, 2)]
+    ex = max(abs(q) for q in qx).bit_length()
+    ed = max(abs(q) for q in qd).bit_length()
+    deficit = up.x_bits + up.d_bits - ex - ed
+    s, gain = -(-deficit // 2), gains[deficit % 2]
+
+    def codes(q, e):
+        shift = e + s + up.gain_frac - up.prob_bits
+        return [min(abs(v) * gain // 2**shift, 2**up.prob_bits) for v in q]
+
+    return codes(qx, ex), codes(qd, ed)

@@ -145,8 +145,7 @@ def test_pulsed_update_matches_twin(mode, device):
             bitlines_fast(d, a, bl, ref.seed, 2, counter, dbits)
         else:
             nbits = up.prob_bits
-            cx = np.array([quantize_prob(min(b * abs(v), 1.0), nbits) for v in x])
-            cd = np.array([quantize_prob(min(a * abs(v), 1.0), nbits) for v in d])
+            cx, cd = map(np.array, naive.hw_update_codes(x, d, lr, params.granularity, up))
             bitlines_lfsr(cx, ref_up.lfsr_x, ref_up.lfsr_mask, nbits, bl, xbits)
             bitlines_lfsr(cd, ref_up.lfsr_d, ref_up.lfsr_mask, nbits, bl, dbits)
         ref.counter += 1
@@ -194,9 +193,18 @@ def test_expected_update_is_minus_lr_d_xT(mode):
     expected_n = np.abs(ideal) / 0.001
     stderr = np.sqrt(np.maximum(expected_n, 1e-3) / N) * 0.001
     mean = dev.hidden / N
-    # hw_exact quantises each probability to 12 bits: relative bias <= 2**-12 / p
-    bias = np.abs(ideal) * (2**-12 / 0.01 if mode == "hw_exact" else 0.0)
-    assert np.all(np.abs(mean - ideal) <= 5 * stderr + bias), np.max(np.abs(mean - ideal) / stderr)
+    if mode == "hw_exact":
+        # the LFSR words are uniform: E[n_ij] = BL cx_j cd_i / 4**prob_bits for the codes ...
+        up = updater.params
+        cx, cd = map(np.array, naive.hw_update_codes(x, d, lr, 0.001, up))
+        expected = -np.sign(np.outer(d, x)) * up.desired_bl * np.outer(cd, cx) / 4**up.prob_bits
+        assert np.all(np.abs(mean - expected * 0.001) <= 5 * stderr)
+        # ... and those codes are -lr d x^T up to the 8-bit inputs and the code floor
+        quantization = lr * (np.abs(np.outer(d, np.ones(6))) + np.abs(np.outer(np.ones(8), x)))
+        floor = up.desired_bl * 2 * 2.0**-up.prob_bits * 0.001
+        assert np.all(np.abs(expected * 0.001 - ideal) <= quantization * 2**-7 + floor)
+    else:
+        assert np.all(np.abs(mean - ideal) <= 5 * stderr), np.max(np.abs(mean - ideal) / stderr)
 
 
 def test_deterministic_also_with_parallel_threads():
