@@ -85,10 +85,12 @@ class GeneratorState(IntEnum):
     """States of the pulse generator (golden.hw.pulse_generator, rtl.pulse_generator)."""
 
     IDLE = 0  #: ready for the next (x, d) update
-    NORM = 1  #: exponents of max|x| and max|d|, gain and shifts selected
-    MULT = 2  #: |x_j| * gain and |d_i| * gain
-    CODE = 3  #: comparator codes = products >> shift, clipped to 2**prob_bits
-    SLOTS = 4  #: BL slots, one per clock, every lane compared with its LFSR word
+    REDUCE = 1  #: OR of all |x_j| and of all |d_i|
+    EXPONENT = 2  #: their bit lengths e_x, e_d
+    GAIN = 3  #: gain register and right shifts selected from the exponent deficit
+    MULT = 4  #: |x_j| * gain and |d_i| * gain
+    CODE = 5  #: comparator codes = products >> shift, clipped to 2**prob_bits
+    SLOTS = 6  #: BL slots, one per clock, every lane compared with its LFSR word
 
 
 class FilterState(IntEnum):
@@ -96,15 +98,16 @@ class FilterState(IntEnum):
     column walks through READ .. WRITE, one short step per clock, then EMIT."""
 
     IDLE = 0  #: ready for the next column of ADC codes
-    READ = 1  #: H of the current row is read from the buffer memory
+    READ = 1  #: H of the current row is read from the buffer memory; its ADC code selected
     MULTIPLY = 2  #: H latched; product = code * TRANSFER_LR
     ACCUMULATE = 3  #: H1 = sat(H + product)
     MAGNITUDE = 4  #: |H1| >> THRES_SHIFT
     COUNT = 5  #: k = sign(H1) min(magnitude, MAX_PULSES)
     SCALE = 6  #: H1 * MOMENTUM and k * (1 - MOMENTUM)
-    PAY = 7  #: both products rounded back to H units
-    WRITE = 8  #: H2 written back; k offered downstream from the next cycle
-    EMIT = 9  #: the row's pulse count is offered downstream (waits for ready)
+    SHIFT = 7  #: k * (1 - MOMENTUM) << THRES_SHIFT
+    PAY = 8  #: both products rounded back to H units
+    WRITE = 9  #: H2 written back; k offered downstream from the next cycle
+    EMIT = 10  #: the row's pulse count is offered downstream (waits for ready)
 
 
 class TransferState(IntEnum):

@@ -109,11 +109,14 @@ class PulseGenerator(wiring.Component):
                      self.o_pulse.x.eq(0), self.o_pulse.x_neg.eq(0),
                      self.o_pulse.d.eq(0), self.o_pulse.d_neg.eq(0)]  # fmt: skip
 
-        def exponent(side):
+        def reduce_or(side):
             acc = 0
             for mag in regs[side]["mag"]:
                 acc = acc | mag
-            return bit_length(acc)
+            return acc
+
+        or_x, or_d = Signal(p.x_mag_bits), Signal(p.d_mag_bits)
+        ex, ed = Signal(p.exp_bits), Signal(p.exp_bits)
 
         with m.Switch(state):
             with m.Case(GeneratorState.IDLE):
@@ -123,9 +126,14 @@ class PulseGenerator(wiring.Component):
                         for k in range(n):
                             m.d.sync += r["mag"][k].eq(Mux(vec[k] < 0, -vec[k], vec[k]))
                         m.d.sync += r["neg"].eq(Cat(vec[k] < 0 for k in range(n)))
-                    m.d.sync += state.eq(GeneratorState.NORM)
-            with m.Case(GeneratorState.NORM):
-                ex, ed = exponent("x"), exponent("d")
+                    m.d.sync += state.eq(GeneratorState.REDUCE)
+            with m.Case(GeneratorState.REDUCE):
+                m.d.sync += [or_x.eq(reduce_or("x")), or_d.eq(reduce_or("d")),
+                             state.eq(GeneratorState.EXPONENT)]  # fmt: skip
+            with m.Case(GeneratorState.EXPONENT):
+                m.d.sync += [ex.eq(bit_length(or_x)), ed.eq(bit_length(or_d)),
+                             state.eq(GeneratorState.GAIN)]  # fmt: skip
+            with m.Case(GeneratorState.GAIN):
                 deficit = Signal(range(p.max_deficit + 1))
                 s = Signal(range(p.max_deficit + 1))
                 m.d.comb += [deficit.eq(p.max_deficit - ex - ed), s.eq((deficit + 1) >> 1)]

@@ -33,7 +33,7 @@ def count_layout(p: PeripheryParams) -> data.StructLayout:
 
 
 class Ttv2Filter(wiring.Component):
-    """H += code * TRANSFER_LR, threshold, pulse count, forget/momentum; one element per nine
+    """H += code * TRANSFER_LR, threshold, pulse count, forget/momentum; one element per ten
     clocks (READ .. WRITE, EMIT), H in a ``rows * cols`` memory (column-major).
 
     Members
@@ -95,6 +95,7 @@ class Ttv2Filter(wiring.Component):
 
         # one register per step (golden.hw.ttv2_filter names the same values)
         mf = p.momentum_frac
+        code = Signal(signed(p.adc_bits))
         h_reg = Signal(signed(p.h_bits))
         product = Signal(signed(p.adc_bits + p.lr_bits + 1))
         h1 = Signal(signed(p.h_bits))
@@ -102,6 +103,7 @@ class Ttv2Filter(wiring.Component):
         k = Signal(signed(p.count_bits))
         prod_m = Signal(signed(p.h_bits + p.momentum_bits))
         prod_k = Signal(signed(p.count_bits + p.momentum_bits))
+        shifted = Signal(signed(p.count_bits + p.momentum_bits + p.h_bits - 2))
         forgotten = Signal(signed(p.h_bits))
         paid = Signal(signed(p.h_bits + 1))
         k_abs = clamp_unsigned(mag, self.max_pulses, p.bl.bit_length())
@@ -111,16 +113,16 @@ class Ttv2Filter(wiring.Component):
         m.d.comb += [wr.data.eq(h2), wr.en.eq(state == S.WRITE)]
 
         steps = {
-            S.READ: [],
-            S.MULTIPLY: [h_reg.eq(rd.data), product.eq(codes[row] * self.transfer_lr)],
+            S.READ: [code.eq(codes[row])],
+            S.MULTIPLY: [h_reg.eq(rd.data), product.eq(code * self.transfer_lr)],
             S.ACCUMULATE: [h1.eq(saturate(h_reg + product, p.h_bits))],
             S.MAGNITUDE: [mag.eq(Mux(h1 < 0, -h1, h1) >> self.thres_shift)],
             S.COUNT: [k.eq(Mux(h1 < 0, -k_abs, k_abs))],
             S.SCALE: [prod_m.eq(h1 * self.momentum), prod_k.eq(k * keep)],
+            S.SHIFT: [shifted.eq(prod_k << self.thres_shift)],
             S.PAY: [
                 forgotten.eq(saturate(shift_right(prod_m, mf, p.rounding), p.h_bits)),
-                paid.eq(saturate(shift_right(prod_k << self.thres_shift, mf, p.rounding),
-                                 p.h_bits + 1)),
+                paid.eq(saturate(shift_right(shifted, mf, p.rounding), p.h_bits + 1)),
             ],
             S.WRITE: [self.o_count.payload.row.eq(row), self.o_count.payload.count.eq(k)],
         }  # fmt: skip

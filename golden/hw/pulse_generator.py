@@ -18,7 +18,8 @@ if odd. The comparator code is
 (floor), and slot t of lane j fires when the lane's ``prob_bits``-bit LFSR word is ``< code_j``.
 Probabilities above 1 clip at 1 on each side (aihwkit moves the excess to the d side instead).
 
-Timing: IDLE accepts (x, d) -> NORM -> MULT -> CODE -> BL cycles of SLOTS -> IDLE. The pulse
+Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> GAIN -> MULT -> CODE -> BL cycles of
+SLOTS -> IDLE (one short step per clock: >= 100 MHz on an ECP5). The pulse
 outputs are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and
 ``o_done`` is high together with the last slot.
 """
@@ -124,6 +125,13 @@ def update_codes(x, d, gain_even: int, gain_odd: int, p: PeripheryParams):
     )
 
 
+def _or(values) -> int:
+    acc = 0
+    for v in values:
+        acc |= v
+    return acc
+
+
 def _mask(bits) -> int:
     return sum(1 << k for k, b in enumerate(bits) if b)
 
@@ -150,6 +158,10 @@ class _Regs:
     mag_d: list = field(default_factory=list)
     neg_x: int = 0
     neg_d: int = 0
+    or_x: int = 0
+    or_d: int = 0
+    ex: int = 0
+    ed: int = 0
     gain: int = 0
     shift_x: int = 0
     shift_d: int = 0
@@ -206,12 +218,17 @@ class PulseGeneratorModel:
                 n.mag_d = [abs(v) for v in d]
                 n.neg_x = _mask(v < 0 for v in x)
                 n.neg_d = _mask(v < 0 for v in d)
-                n.state = GeneratorState.NORM
-        elif st == GeneratorState.NORM:
+                n.state = GeneratorState.REDUCE
+        elif st == GeneratorState.REDUCE:
+            n.or_x, n.or_d = _or(r.mag_x), _or(r.mag_d)
+            n.state = GeneratorState.EXPONENT
+        elif st == GeneratorState.EXPONENT:
+            n.ex, n.ed = bit_length(r.or_x), bit_length(r.or_d)
+            n.state = GeneratorState.GAIN
+        elif st == GeneratorState.GAIN:
             n.gain, n.shift_x, n.shift_d = gain_and_shifts(
-                exponent(r.mag_x), exponent(r.mag_d), gain_even, gain_odd,
-                p.max_deficit, p.gain_frac, p.prob_bits,
-            )  # fmt: skip
+                r.ex, r.ed, gain_even, gain_odd, p.max_deficit, p.gain_frac, p.prob_bits
+            )
             n.state = GeneratorState.MULT
         elif st == GeneratorState.MULT:
             n.prod_x = [m * r.gain for m in r.mag_x]

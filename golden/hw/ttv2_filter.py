@@ -13,10 +13,10 @@ For each element (i, j) of the column read from A (ADC code ``a_i``), in thresho
 with ``m`` = ``MOMENTUM`` and ``round`` the params' rounding of a right shift. ``k`` pulses are
 written to C(i, j), up for ``k > 0``. Nothing ever wraps: every sum saturates.
 
-The filter is time-multiplexed and sequential: each element takes the eight short steps of
+The filter is time-multiplexed and sequential: each element takes the nine short steps of
 :class:`~golden.encoding.FilterState` READ .. WRITE (one clock each, so that no clock has more
 than one multiply or one carry chain: >= 100 MHz on an ECP5), then EMIT offers its count with
-valid/ready. A column of R rows takes at least ``9 R`` cycles. H lives in a memory of
+valid/ready. A column of R rows takes at least ``10 R`` cycles. H lives in a memory of
 ``rows * cols`` entries, column-major (address ``j * rows + i``); a reset clears the pipeline,
 never the memory (as in the FPGA), and a write under way in the reset cycle still lands.
 """
@@ -50,7 +50,7 @@ def filter_element(h: int, code: int, cfg: FilterConfig, p: PeripheryParams) -> 
     h1 = accumulate(h, code * cfg.transfer_lr, p)
     k = count(magnitude(h1, cfg), h1, cfg)
     prod_m, prod_k = scale(h1, k, cfg, p)
-    return write_value(h1, k, *pay(prod_m, prod_k, cfg, p), cfg, p), k
+    return write_value(h1, k, *pay(prod_m, prod_k << cfg.thres_shift, p), cfg, p), k
 
 
 def accumulate(h: int, product: int, p: PeripheryParams) -> int:
@@ -74,12 +74,13 @@ def scale(h1: int, k: int, cfg: FilterConfig, p: PeripheryParams) -> tuple[int, 
     return h1 * cfg.momentum, k * ((1 << p.momentum_frac) - cfg.momentum)
 
 
-def pay(prod_m: int, prod_k: int, cfg: FilterConfig, p: PeripheryParams) -> tuple[int, int]:
-    """PAY: ``(forgotten, paid)``, both rounded back to H units; ``paid`` clamped to
-    ``signed(h_bits + 1)``, which leaves ``sat(H1 - paid)`` unchanged."""
+def pay(prod_m: int, shifted: int, p: PeripheryParams) -> tuple[int, int]:
+    """PAY: ``(forgotten, paid)`` from ``H1 m`` and ``k (2**mf - m) << THRES_SHIFT`` (SHIFT),
+    both rounded back to H units; ``paid`` clamped to ``signed(h_bits + 1)``, which leaves
+    ``sat(H1 - paid)`` unchanged."""
     mf, rnd = p.momentum_frac, int(p.rounding)
     forgotten = resize(shift_right(prod_m, mf, rnd), p.h_bits, True, _SAT)
-    paid = resize(shift_right(prod_k << cfg.thres_shift, mf, rnd), p.h_bits + 1, True, _SAT)
+    paid = resize(shift_right(shifted, mf, rnd), p.h_bits + 1, True, _SAT)
     return forgotten, paid
 
 
@@ -108,8 +109,8 @@ class Ttv2FilterModel:
         self.state = FilterState.IDLE
         self.col = self.row = 0
         self.codes = [0] * self.p.rows
-        self.rdata = self.h_reg = self.product = self.h1 = self.mag = self.k = 0
-        self.prod_m = self.prod_k = self.forgotten = self.paid = 0
+        self.rdata = self.code = self.h_reg = self.product = self.h1 = self.mag = self.k = 0
+        self.prod_m = self.prod_k = self.shifted = self.forgotten = self.paid = 0
         self.out_row = self.out_count = 0
 
     def outputs(self) -> dict:
@@ -138,7 +139,8 @@ class Ttv2FilterModel:
             self.reset()
             return
         nxt = {S.READ: S.MULTIPLY, S.MULTIPLY: S.ACCUMULATE, S.ACCUMULATE: S.MAGNITUDE,
-               S.MAGNITUDE: S.COUNT, S.COUNT: S.SCALE, S.SCALE: S.PAY, S.PAY: S.WRITE,
+               S.MAGNITUDE: S.COUNT, S.COUNT: S.SCALE, S.SCALE: S.SHIFT, S.SHIFT: S.PAY,
+               S.PAY: S.WRITE,
                S.WRITE: S.EMIT}  # fmt: skip
         if st == S.IDLE:
             if valid:
@@ -153,9 +155,10 @@ class Ttv2FilterModel:
             return
         if st == S.READ:
             self.rdata = self.h[self._address()]
+            self.code = self.codes[self.row]
         elif st == S.MULTIPLY:
             self.h_reg = self.rdata
-            self.product = self.codes[self.row] * cfg.transfer_lr
+            self.product = self.code * cfg.transfer_lr
         elif st == S.ACCUMULATE:
             self.h1 = accumulate(self.h_reg, self.product, p)
         elif st == S.MAGNITUDE:
@@ -164,8 +167,10 @@ class Ttv2FilterModel:
             self.k = count(self.mag, self.h1, cfg)
         elif st == S.SCALE:
             self.prod_m, self.prod_k = scale(self.h1, self.k, cfg, p)
+        elif st == S.SHIFT:
+            self.shifted = self.prod_k << cfg.thres_shift
         elif st == S.PAY:
-            self.forgotten, self.paid = pay(self.prod_m, self.prod_k, cfg, p)
+            self.forgotten, self.paid = pay(self.prod_m, self.shifted, p)
         elif st == S.WRITE:
             self.out_row, self.out_count = self.row, self.k
         self.state = nxt[st]
