@@ -38,6 +38,7 @@ from golden.hw.params import PeripheryParams
 from golden.lfsr import col_lane, row_lane
 
 __all__ = [
+    "PULSE_FIELDS",
     "PulseGeneratorModel",
     "PulseLines",
     "bit_length",
@@ -50,6 +51,9 @@ __all__ = [
 ]
 
 _HALF_UP = int(Rounding.HALF_UP)
+
+#: the members of a set of pulse lines (:class:`PulseLines`, ``rtl`` pulse_lines_signature)
+PULSE_FIELDS = ("valid", "x", "x_neg", "d", "d_neg")
 
 
 @njit(cache=True)

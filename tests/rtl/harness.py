@@ -10,28 +10,10 @@ from __future__ import annotations
 from amaranth.hdl import Module, ResetInserter, Signal
 from amaranth.sim import Simulator
 
-__all__ = ["Mismatch", "Scoreboard", "simulate"]
+from golden.hw.pulse_generator import PULSE_FIELDS
+from sim.scoreboard import Mismatch, Scoreboard
 
-
-class Mismatch(AssertionError):
-    pass
-
-
-class Scoreboard:
-    """Counts comparisons; the first mismatch raises with everything needed to replay it."""
-
-    def __init__(self, digest: str, seed: int):
-        self.digest, self.seed = digest, seed
-        self.compared = 0
-        self.cycles = 0
-
-    def check(self, cycle: int, name: str, expected: int, actual: int) -> None:
-        self.compared += 1
-        if int(expected) != int(actual):
-            raise Mismatch(
-                f"cycle {cycle}: {name} expected {int(expected)} ({int(expected):#x}), got "
-                f"{int(actual)} ({int(actual):#x}); params digest {self.digest}, seed {self.seed}"
-            )
+__all__ = ["Mismatch", "Scoreboard", "check_pulses", "simulate"]
 
 
 def simulate(dut, bench) -> None:
@@ -49,16 +31,7 @@ def simulate(dut, bench) -> None:
     sim.run()
 
 
-PULSE_FIELDS = ("valid", "x", "x_neg", "d", "d_neg")
-
-
 def check_pulses(sb: Scoreboard, ctx, cycle: int, name: str, expected, lines) -> None:
     """Compare a golden ``PulseLines`` with an RTL pulse-lines interface."""
     for f in PULSE_FIELDS:
         sb.check(cycle, f"{name}.{f}", getattr(expected, f), ctx.get(getattr(lines, f)))
-
-
-def random_codes(rng, n: int, bits: int) -> list[int]:
-    """Signed codes with magnitudes spread over every exponent (and some zeros)."""
-    top = 1 << (bits - 1)
-    return [rng.randint(-top, top - 1) >> rng.randint(0, bits) for _ in range(n)]
