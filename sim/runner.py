@@ -1,0 +1,76 @@
+"""Build the exported Verilog once per params digest and run cocotb testbenches on it
+(``cocotb_tools.runner``; Icarus Verilog by default)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from cocotb_tools.runner import get_runner
+
+from golden.hw.params import PeripheryParams
+from rtl.export import TOP_NAME, verilog_text
+from rtl.periphery import CrossbarPeriphery
+
+__all__ = ["BUILD_ROOT", "build", "run_testbench"]
+
+BUILD_ROOT = Path(__file__).resolve().parents[1] / "build" / "cosim"
+
+
+def build(params: PeripheryParams, simulator: str = "icarus", waves: bool = False):
+    """Export and compile the top for ``params`` (reused while the digest is the same);
+    returns ``(runner, build_dir)``."""
+    build_dir = BUILD_ROOT / f"{simulator}-{params.digest()}{'-waves' if waves else ''}"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    source = build_dir / f"{TOP_NAME}.v"
+    if not source.exists():
+        source.write_text(verilog_text(CrossbarPeriphery(params)))
+    runner = get_runner(simulator)
+    runner.build(
+        sources=[source],
+        hdl_toplevel=TOP_NAME,
+        build_dir=build_dir,
+        timescale=("1ns", "1ps"),
+        waves=waves,
+        log_file=build_dir / "build.log",
+    )
+    return runner, build_dir
+
+
+def run_testbench(
+    params: PeripheryParams,
+    module: str,
+    seed: int,
+    cycles: int,
+    out: Path,
+    simulator: str = "icarus",
+    waves: bool = False,
+    strict: bool = True,
+) -> dict:
+    """Run ``sim.<module>`` on the compiled top; returns the result JSON it writes."""
+    runner, build_dir = build(params, simulator, waves)
+    out.mkdir(parents=True, exist_ok=True)
+    result = out / f"{module}-{seed}.json"
+    result.unlink(missing_ok=True)
+    env = {
+        "XBAR_COSIM": json.dumps({"params": params.to_dict(), "cycles": cycles, "seed": seed,
+                                  "result": str(result.resolve()), "strict": strict}),
+        "COCOTB_REWRITE_ASSERTION_FILES": "tb_*.py",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]),
+                                                    os.environ.get("PYTHONPATH")])),
+    }  # fmt: skip
+    runner.test(
+        test_module=f"sim.{module}",
+        hdl_toplevel=TOP_NAME,
+        build_dir=build_dir,
+        test_dir=out,
+        seed=seed,
+        extra_env=env,
+        waves=waves,
+        results_xml=str((out / f"{module}-{seed}.xml").resolve()),
+        log_file=out / f"{module}-{seed}.log",
+    )
+    if not result.exists():
+        raise RuntimeError(f"the testbench wrote no result; see {out / f'{module}-{seed}.log'}")
+    return json.loads(result.read_text())
