@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-out
 # Debian packages: command or path that proves it is there -> package name.
-DEB_CHECKS := iverilog:iverilog /usr/share/datasets/fashion-mnist:dataset-fashion-mnist
+DEB_CHECKS := iverilog:iverilog yosys:yosys /usr/share/datasets/fashion-mnist:dataset-fashion-mnist
 
 .PHONY: setup deb demo test lint bench clean
 
