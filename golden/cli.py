@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "device": "golden.cmd_device",
     "train": "golden.cmd_train",
     "rtl": "rtl.cmd_rtl",
+    "cosim": "sim.cmd_cosim",
 }
 
 

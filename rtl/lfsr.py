@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import C, Cat, Module, Mux, Signal
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from golden.hw.lfsr import lfsr_word_int
 from golden.lfsr import LFSR_TAPS, lfsr_mask
 
 __all__ = ["Lfsr"]
@@ -53,17 +54,25 @@ class Lfsr(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        mask = C(lfsr_mask(self._width), self._width)
+        next_masks, word_masks = transition_masks(self._width, self._nbits)
         for k, seed in enumerate(self._seeds):
             state = Signal(self._width, init=seed, name=f"state_{k}")
-            s, bits = state, []
-            for b in range(self._nbits):  # one named wire per step keeps the netlist linear
-                out = s[0]
-                bits.append(out)
-                step = Signal(self._width, name=f"state_{k}_step{b + 1}")
-                m.d.comb += step.eq((s >> 1) ^ Mux(out, mask, 0))
-                s = step
-            m.d.comb += self.words[k].eq(Cat(*bits))
+            m.d.comb += self.words[k].eq(Cat((state & mask).xor() for mask in word_masks))
             with m.If(self.en):
-                m.d.sync += state.eq(s)
+                m.d.sync += state.eq(Cat((state & mask).xor() for mask in next_masks))
         return m
+
+
+def transition_masks(width: int, nbits: int) -> tuple[list[int], list[int]]:
+    """``nbits`` Galois steps as GF(2)-linear maps of the state, taken from golden's
+    :func:`golden.hw.lfsr.lfsr_word_int` on the basis states: bit b of the next state is the
+    parity of ``state & next_masks[b]``, output bit k that of ``state & word_masks[k]``. One
+    XOR level per bit instead of ``nbits`` chained steps (shallow logic, and no cascade of
+    re-evaluations in event-driven simulators)."""
+    mask = lfsr_mask(width)
+    images = [lfsr_word_int(1 << i, mask, nbits) for i in range(width)]
+    next_masks = [sum(1 << i for i, (st, _) in enumerate(images) if st >> b & 1)
+                  for b in range(width)]  # fmt: skip
+    word_masks = [sum(1 << i for i, (_, w) in enumerate(images) if w >> k & 1)
+                  for k in range(nbits)]  # fmt: skip
+    return next_masks, word_masks

@@ -19,15 +19,18 @@ BUILD_ROOT = Path(__file__).resolve().parents[1] / "build" / "cosim"
 
 
 def build(params: PeripheryParams, simulator: str = "icarus", waves: bool = False):
-    """Export and compile the top for ``params`` (reused while the digest is the same);
-    returns ``(runner, build_dir)``."""
+    """Export and compile the top for ``params`` (one directory per params digest, compiled
+    again only when the Verilog changed); returns ``(runner, build_dir)``."""
     build_dir = BUILD_ROOT / f"{simulator}-{params.digest()}{'-waves' if waves else ''}"
     build_dir.mkdir(parents=True, exist_ok=True)
     source = build_dir / f"{TOP_NAME}.v"
-    if not source.exists():
-        source.write_text(verilog_text(CrossbarPeriphery(params)))
+    text = verilog_text(CrossbarPeriphery(params))
+    changed = not source.exists() or source.read_text() != text  # the RTL code may change
+    if changed:
+        source.write_text(text)
     runner = get_runner(simulator)
     runner.build(
+        always=changed,
         sources=[source],
         hdl_toplevel=TOP_NAME,
         build_dir=build_dir,
@@ -47,15 +50,18 @@ def run_testbench(
     simulator: str = "icarus",
     waves: bool = False,
     strict: bool = True,
+    extra: dict | None = None,
 ) -> dict:
-    """Run ``sim.<module>`` on the compiled top; returns the result JSON it writes."""
+    """Run ``sim.<module>`` on the compiled top; returns the result JSON it writes
+    (``extra`` is merged into the testbench's ``XBAR_COSIM`` configuration)."""
     runner, build_dir = build(params, simulator, waves)
     out.mkdir(parents=True, exist_ok=True)
     result = out / f"{module}-{seed}.json"
     result.unlink(missing_ok=True)
     env = {
         "XBAR_COSIM": json.dumps({"params": params.to_dict(), "cycles": cycles, "seed": seed,
-                                  "result": str(result.resolve()), "strict": strict}),
+                                  "result": str(result.resolve()), "strict": strict,
+                                  **(extra or {})}),
         "COCOTB_REWRITE_ASSERTION_FILES": "tb_*.py",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]),
                                                     os.environ.get("PYTHONPATH")])),

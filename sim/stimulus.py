@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from golden.encoding import ConfigReg
 from golden.hw.params import PeripheryParams
-from golden.hw.pulse_generator import PULSE_FIELDS
+from golden.hw.pulse_generator import PULSE_FIELDS, PulseLines
 
 __all__ = [
     "AdcResponder",
@@ -16,6 +16,7 @@ __all__ = [
     "PeripheryStimulus",
     "flat_outputs",
     "random_codes",
+    "structured",
 ]
 
 #: flat output name -> Verilog port of rtl.periphery.CrossbarPeriphery
@@ -116,3 +117,11 @@ class PeripheryStimulus:
         reset = int(self.cycle >= len(self.prelude) and rng.random() < self.reset_p)
         self.cycle += 1
         return PeripheryInputs(valid, x, d, we, int(addr), data, adc_valid, codes, reset)
+
+
+def structured(flat: dict[str, int]) -> dict:
+    """The inverse of :func:`flat_outputs`: pulse lines as ``PulseLines`` again."""
+    out = {k: v for k, v in flat.items() if "." not in k}
+    for side in ("a_pulse", "c_pulse"):
+        out[side] = PulseLines(*(flat[f"{side}.{f}"] for f in PULSE_FIELDS))
+    return out
