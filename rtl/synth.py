@@ -5,7 +5,8 @@ pins, and in FPGA emulation it connects to on-chip crossbar models anyway. So:
 
 * **resources** (LUTs, FFs, BRAMs, DSPs) come from Yosys on the bare periphery;
 * **Fmax** comes from nextpnr on :class:`IoHarness`: the periphery with every input bit fed by a
-  scan shift register from one pin and every output bit registered and XOR-folded into one pin,
+  scan shift register from one pin and every output bit registered and XOR-folded (through a
+  registered tree) into one pin,
   so no logic is optimised away and every path starts and ends at a flip-flop.
 
 Tools: the native ``yosys`` / ``nextpnr-*`` on PATH when present (Debian's ``yosys``; YoWASP's
@@ -60,7 +61,7 @@ class IoHarness(wiring.Component):
     sin : In(1)
         Serial input: shifted into the chain that drives every input bit of the periphery.
     sout : Out(1)
-        Registered XOR of every (registered) output bit of the periphery.
+        XOR of every (registered) output bit of the periphery, through a registered tree.
     """
 
     def __init__(self, params: PeripheryParams):
@@ -76,8 +77,16 @@ class IoHarness(wiring.Component):
         chain = Signal(sum(len(v) for v in ins))
         m.d.sync += chain.eq(Cat(self.sin, chain[:-1]))
         m.d.comb += Cat(*ins).eq(chain)
-        captured = Signal(sum(len(v) for v in outs))
-        m.d.sync += [captured.eq(Cat(*outs)), self.sout.eq(captured.xor())]
+        level = Signal(sum(len(v) for v in outs), name="captured")
+        m.d.sync += level.eq(Cat(*outs))
+        depth = 0
+        while len(level) > 1:  # a registered XOR tree, 8 bits per node, so no long fold path
+            depth += 1
+            groups = [level[k : k + 8] for k in range(0, len(level), 8)]
+            folded = Signal(len(groups), name=f"fold{depth}")
+            m.d.sync += folded.eq(Cat(g.xor() for g in groups))
+            level = folded
+        m.d.sync += self.sout.eq(level)
         return m
 
 
