@@ -106,8 +106,9 @@ class FilterState(IntEnum):
     SCALE = 6  #: H1 * MOMENTUM and k * (1 - MOMENTUM)
     SHIFT = 7  #: k * (1 - MOMENTUM) << THRES_SHIFT
     PAY = 8  #: both products rounded back to H units
-    WRITE = 9  #: H2 written back; k offered downstream from the next cycle
-    EMIT = 10  #: the row's pulse count is offered downstream (waits for ready)
+    UPDATE = 9  #: H2 = H1, the forgotten H1 or sat(H1 - paid)
+    WRITE = 10  #: H2 written back; k offered downstream from the next cycle
+    EMIT = 11  #: the row's pulse count is offered downstream (waits for ready)
 
 
 class TransferState(IntEnum):

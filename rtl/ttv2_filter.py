@@ -33,8 +33,8 @@ def count_layout(p: PeripheryParams) -> data.StructLayout:
 
 
 class Ttv2Filter(wiring.Component):
-    """H += code * TRANSFER_LR, threshold, pulse count, forget/momentum; one element per ten
-    clocks (READ .. WRITE, EMIT), H in a ``rows * cols`` memory (column-major).
+    """H += code * TRANSFER_LR, threshold, pulse count, forget/momentum; one element per
+    eleven clocks (READ .. WRITE, EMIT), H in a ``rows * cols`` memory (column-major).
 
     Members
     -------
@@ -109,7 +109,8 @@ class Ttv2Filter(wiring.Component):
         k_abs = clamp_unsigned(mag, self.max_pulses, p.bl.bit_length())
         keep = Signal(p.momentum_bits)  # 2**momentum_frac - momentum
         m.d.comb += keep.eq((1 << mf) - self.momentum)
-        h2 = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(h1 - paid, p.h_bits)))
+        h2 = Signal(signed(p.h_bits))
+        h2_value = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(h1 - paid, p.h_bits)))
         m.d.comb += [wr.data.eq(h2), wr.en.eq(state == S.WRITE)]
 
         steps = {
@@ -124,6 +125,7 @@ class Ttv2Filter(wiring.Component):
                 forgotten.eq(saturate(shift_right(prod_m, mf, p.rounding), p.h_bits)),
                 paid.eq(saturate(shift_right(shifted, mf, p.rounding), p.h_bits + 1)),
             ],
+            S.UPDATE: [h2.eq(h2_value)],
             S.WRITE: [self.o_count.payload.row.eq(row), self.o_count.payload.count.eq(k)],
         }  # fmt: skip
         with m.Switch(state):

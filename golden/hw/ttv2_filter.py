@@ -13,10 +13,10 @@ For each element (i, j) of the column read from A (ADC code ``a_i``), in thresho
 with ``m`` = ``MOMENTUM`` and ``round`` the params' rounding of a right shift. ``k`` pulses are
 written to C(i, j), up for ``k > 0``. Nothing ever wraps: every sum saturates.
 
-The filter is time-multiplexed and sequential: each element takes the nine short steps of
+The filter is time-multiplexed and sequential: each element takes the ten short steps of
 :class:`~golden.encoding.FilterState` READ .. WRITE (one clock each, so that no clock has more
 than one multiply or one carry chain: >= 100 MHz on an ECP5), then EMIT offers its count with
-valid/ready. A column of R rows takes at least ``10 R`` cycles. H lives in a memory of
+valid/ready. A column of R rows takes at least ``11 R`` cycles. H lives in a memory of
 ``rows * cols`` entries, column-major (address ``j * rows + i``); a reset clears the pipeline,
 never the memory (as in the FPGA), and a write under way in the reset cycle still lands.
 """
@@ -85,7 +85,7 @@ def pay(prod_m: int, shifted: int, p: PeripheryParams) -> tuple[int, int]:
 
 
 def write_value(h1, k, forgotten, paid, cfg: FilterConfig, p: PeripheryParams) -> int:
-    """WRITE: the new H."""
+    """UPDATE: the new H (written back in WRITE)."""
     if k == 0:
         return h1
     return forgotten if cfg.forget else resize(h1 - paid, p.h_bits, True, _SAT)
@@ -110,7 +110,7 @@ class Ttv2FilterModel:
         self.col = self.row = 0
         self.codes = [0] * self.p.rows
         self.rdata = self.code = self.h_reg = self.product = self.h1 = self.mag = self.k = 0
-        self.prod_m = self.prod_k = self.shifted = self.forgotten = self.paid = 0
+        self.prod_m = self.prod_k = self.shifted = self.forgotten = self.paid = self.h2 = 0
         self.out_row = self.out_count = 0
 
     def outputs(self) -> dict:
@@ -125,22 +125,19 @@ class Ttv2FilterModel:
     def _address(self) -> int:
         return self.col * self.p.rows + self.row
 
-    def _new_h(self, cfg: FilterConfig) -> int:
-        return write_value(self.h1, self.k, self.forgotten, self.paid, cfg, self.p)
-
     def tick(
         self, valid: int, col: int, codes, out_ready: int, cfg: FilterConfig, reset: int = 0
     ) -> None:
         """The clock edge; with ``reset`` the registers reset (the memory write still lands)."""
         p, st, S = self.p, self.state, FilterState
         if st == S.WRITE:
-            self.h[self._address()] = self._new_h(cfg)
+            self.h[self._address()] = self.h2
         if reset:
             self.reset()
             return
         nxt = {S.READ: S.MULTIPLY, S.MULTIPLY: S.ACCUMULATE, S.ACCUMULATE: S.MAGNITUDE,
                S.MAGNITUDE: S.COUNT, S.COUNT: S.SCALE, S.SCALE: S.SHIFT, S.SHIFT: S.PAY,
-               S.PAY: S.WRITE,
+               S.PAY: S.UPDATE, S.UPDATE: S.WRITE,
                S.WRITE: S.EMIT}  # fmt: skip
         if st == S.IDLE:
             if valid:
@@ -171,6 +168,8 @@ class Ttv2FilterModel:
             self.shifted = self.prod_k << cfg.thres_shift
         elif st == S.PAY:
             self.forgotten, self.paid = pay(self.prod_m, self.shifted, p)
+        elif st == S.UPDATE:
+            self.h2 = write_value(self.h1, self.k, self.forgotten, self.paid, cfg, p)
         elif st == S.WRITE:
             self.out_row, self.out_count = self.row, self.k
         self.state = nxt[st]
