@@ -118,7 +118,8 @@ class TransferState(IntEnum):
     IDLE = 0  #: counting finished updates of A
     READ = 1  #: one-hot read of the current column of A requested, waiting for the ADC codes
     FILTER = 2  #: the TTv2 filter turns the codes into pulse counts, row by row
-    WRITE = 3  #: the pulse counts are written to the same column of C, one slot per clock
+    DECIDE = 3  #: all counts in: write C if any count is non-zero, else next column
+    WRITE = 4  #: the pulse counts are written to the same column of C, one slot per clock
 
 
 class ConfigReg(IntEnum):

@@ -128,10 +128,12 @@ class TransferController(wiring.Component):
                             m.d.sync += k.eq(out.count)
                     m.d.sync += kmax.eq(kmax_next)
                     with m.If(out.row == p.rows - 1):
-                        with m.If(kmax_next != 0):
-                            m.d.sync += [slot.eq(0), state.eq(TransferState.WRITE)]
-                        with m.Else():
-                            m.d.sync += [col.eq(next_col), state.eq(TransferState.IDLE)]
+                        m.d.sync += state.eq(TransferState.DECIDE)
+            with m.Case(TransferState.DECIDE):
+                with m.If(kmax != 0):
+                    m.d.sync += [slot.eq(0), state.eq(TransferState.WRITE)]
+                with m.Else():
+                    m.d.sync += [col.eq(next_col), state.eq(TransferState.IDLE)]
             with m.Case(TransferState.WRITE):
                 m.d.sync += [
                     c.valid.eq(1),

@@ -6,7 +6,8 @@ Every ``TRANSFER_EVERY`` finished updates of A (0: never) it transfers the next 
 1. READ: requests a one-hot forward read of column j of A (``read_valid``, ``read_onehot``)
    and waits for the ADC codes (``adc_valid``, ``adc_codes``).
 2. FILTER: the codes go through the TTv2 filter (:mod:`golden.hw.ttv2_filter`); the controller
-   collects each row's pulse count k_i and the largest |k_i|.
+   collects each row's pulse count k_i and the largest |k_i|; DECIDE (one clock) chooses
+   between writing C and going on to the next column.
 3. WRITE: if any k_i != 0, ``max|k_i|`` slots of pulses on the C lines, one per clock: column j
    fires every slot, row i fires in slots ``t < |k_i|`` with ``d_neg_i = (k_i > 0)``, so cell
    (i, j) of C gets exactly |k_i| pulses, up for k_i > 0 (the sign rule of
@@ -97,15 +98,16 @@ class TransferControllerModel:
             if fout["out_valid"]:
                 k = fout["out_count"]
                 self.k[fout["out_row"]] = k
-                kmax = max(self.kmax, abs(k))
-                self.kmax = kmax
+                self.kmax = max(self.kmax, abs(k))
                 if fout["out_row"] == p.rows - 1:
-                    if kmax:
-                        self.slot = 0
-                        self.state = TransferState.WRITE
-                    else:
-                        self.col = next_col
-                        self.state = TransferState.IDLE
+                    self.state = TransferState.DECIDE
+        elif st == TransferState.DECIDE:
+            if self.kmax:
+                self.slot = 0
+                self.state = TransferState.WRITE
+            else:
+                self.col = next_col
+                self.state = TransferState.IDLE
         else:  # WRITE
             self.c_pulse = PulseLines(
                 valid=1,
