@@ -49,6 +49,8 @@ test: setup
 bench: setup
 	$(BIN)/python bench/update.py
 	$(BIN)/python bench/train.py
+	$(BIN)/python bench/cosim.py
+	$(BIN)/python bench/rtl_resources.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
