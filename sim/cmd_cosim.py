@@ -97,8 +97,10 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "cosim.json").write_text(json.dumps(report, indent=2) + "\n")
     if args.waves:
-        for wave in work.parent.glob("**/*.fst"):
+        waves = sorted(Path(result["build_dir"]).glob("*.fst")) + sorted(work.glob("*.fst"))
+        for wave in waves + sorted(Path(result["build_dir"]).glob("*.vcd")):
             shutil.copy(wave, args.out / wave.name)
+            print(f"waves    {args.out / wave.name}")
     print(json.dumps({k: report[k] for k in ("mismatches", "steps", "cycles",
                                              "cycles_per_second")}))  # fmt: skip
     return 0 if report["mismatches"] == 0 else 1

@@ -104,4 +104,4 @@ def run_testbench(
     )
     if not result.exists():
         raise RuntimeError(f"the testbench wrote no result; see {out / f'{module}-{seed}.log'}")
-    return json.loads(result.read_text())
+    return {**json.loads(result.read_text()), "build_dir": str(build_dir)}
