@@ -86,7 +86,9 @@ class TransferController(wiring.Component):
         state = Signal(TransferState)
         count = Signal(p.period_bits)
         col = Signal(range(p.cols))
-        ks = [Signal(signed(p.count_bits), name=f"k{i}") for i in range(p.rows)]
+        # each count as |k_i| and k_i > 0, so a WRITE slot needs one compare per row
+        k_abs = [Signal(p.bl.bit_length(), name=f"k_abs{i}") for i in range(p.rows)]
+        k_pos = [Signal(name=f"k_pos{i}") for i in range(p.rows)]
         kmax = Signal(p.bl.bit_length())
         slot = Signal(p.bl.bit_length())
         next_col = Mux(col == p.cols - 1, 0, col + 1)
@@ -109,8 +111,8 @@ class TransferController(wiring.Component):
         m.d.sync += [c.valid.eq(0), c.x.eq(0), c.x_neg.eq(0), c.d.eq(0), c.d_neg.eq(0)]
 
         out = flt.o_count.payload
-        k_abs = Mux(out.count < 0, -out.count, out.count)[: len(kmax)]
-        kmax_next = Mux(k_abs > kmax, k_abs, kmax)
+        count_abs = Mux(out.count < 0, -out.count, out.count)[: len(kmax)]
+        kmax_next = Mux(count_abs > kmax, count_abs, kmax)
         with m.Switch(state):
             with m.Case(TransferState.IDLE):
                 with m.If(self.i_update_done & (self.transfer_every != 0)):
@@ -123,9 +125,9 @@ class TransferController(wiring.Component):
                     m.d.sync += [kmax.eq(0), state.eq(TransferState.FILTER)]
             with m.Case(TransferState.FILTER):
                 with m.If(flt.o_count.valid):
-                    for i, k in enumerate(ks):
+                    for i in range(p.rows):
                         with m.If(out.row == i):
-                            m.d.sync += k.eq(out.count)
+                            m.d.sync += [k_abs[i].eq(count_abs), k_pos[i].eq(out.count > 0)]
                     m.d.sync += kmax.eq(kmax_next)
                     with m.If(out.row == p.rows - 1):
                         m.d.sync += state.eq(TransferState.DECIDE)
@@ -138,8 +140,8 @@ class TransferController(wiring.Component):
                 m.d.sync += [
                     c.valid.eq(1),
                     c.x.eq(1 << col),
-                    c.d.eq(Cat(slot < Mux(k < 0, -k, k) for k in ks)),
-                    c.d_neg.eq(Cat(k > 0 for k in ks)),
+                    c.d.eq(Cat(slot < k for k in k_abs)),
+                    c.d_neg.eq(Cat(k_pos)),
                 ]
                 with m.If(slot == kmax - 1):
                     m.d.sync += [col.eq(next_col), state.eq(TransferState.IDLE)]
