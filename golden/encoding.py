@@ -95,20 +95,25 @@ class GeneratorState(IntEnum):
 
 class FilterState(IntEnum):
     """States of the TTv2 filter (golden.hw.ttv2_filter, rtl.ttv2_filter): one element of the
-    column walks through READ .. WRITE, one short step per clock, then EMIT."""
+    column walks through READ .. WRITE, one short step per clock (at most one multiply, one
+    carry chain or one shifter per clock), then EMIT."""
 
     IDLE = 0  #: ready for the next column of ADC codes
     READ = 1  #: H of the current row is read from the buffer memory; its ADC code selected
     MULTIPLY = 2  #: H latched; product = code * TRANSFER_LR
-    ACCUMULATE = 3  #: H1 = sat(H + product)
-    MAGNITUDE = 4  #: |H1| >> THRES_SHIFT
-    COUNT = 5  #: k = sign(H1) min(magnitude, MAX_PULSES)
-    SCALE = 6  #: H1 * MOMENTUM and k * (1 - MOMENTUM)
-    SHIFT = 7  #: k * (1 - MOMENTUM) << THRES_SHIFT
-    PAY = 8  #: both products rounded back to H units
-    UPDATE = 9  #: H2 = H1, the forgotten H1 or sat(H1 - paid)
-    WRITE = 10  #: H2 written back; k offered downstream from the next cycle
-    EMIT = 11  #: the row's pulse count is offered downstream (waits for ready)
+    SUM = 3  #: H + product
+    ACCUMULATE = 4  #: H1 = sat(H + product)
+    ABSOLUTE = 5  #: |H1|
+    MAGNITUDE = 6  #: |H1| >> THRES_SHIFT
+    COUNT = 7  #: k = sign(H1) min(magnitude, MAX_PULSES)
+    SCALE = 8  #: H1 * MOMENTUM and k * (1 - MOMENTUM)
+    SHIFT = 9  #: k * (1 - MOMENTUM) << THRES_SHIFT
+    ROUND = 10  #: both products rounded back to H units
+    PAY = 11  #: both saturated: forgotten H1 and the paid-back amount
+    DIFF = 12  #: H1 - paid
+    UPDATE = 13  #: H2 = H1, the forgotten H1 or sat(H1 - paid)
+    WRITE = 14  #: H2 written back; k offered downstream from the next cycle
+    EMIT = 15  #: the row's pulse count is offered downstream (waits for ready)
 
 
 class TransferState(IntEnum):

@@ -34,7 +34,7 @@ def count_layout(p: PeripheryParams) -> data.StructLayout:
 
 class Ttv2Filter(wiring.Component):
     """H += code * TRANSFER_LR, threshold, pulse count, forget/momentum; one element per
-    eleven clocks (READ .. WRITE, EMIT), H in a ``rows * cols`` memory (column-major).
+    15 clocks (READ .. WRITE, EMIT), H in a ``rows * cols`` memory (column-major).
 
     Members
     -------
@@ -93,39 +93,46 @@ class Ttv2Filter(wiring.Component):
             wr.addr.eq(addr),
         ]
 
-        # one register per step (golden.hw.ttv2_filter names the same values)
-        mf = p.momentum_frac
+        # one register per step (golden.hw.ttv2_filter.STEPS names the same values)
+        mf, hb = p.momentum_frac, p.h_bits
         code = Signal(signed(p.adc_bits))
-        h_reg = Signal(signed(p.h_bits))
+        h_reg = Signal(signed(hb))
         product = Signal(signed(p.adc_bits + p.lr_bits + 1))
-        h1 = Signal(signed(p.h_bits))
-        mag = Signal(p.h_bits)
+        total = Signal(signed(max(hb, len(product)) + 1))
+        h1 = Signal(signed(hb))
+        h_abs = Signal(hb)
+        mag = Signal(hb)
         k = Signal(signed(p.count_bits))
-        prod_m = Signal(signed(p.h_bits + p.momentum_bits))
+        prod_m = Signal(signed(hb + p.momentum_bits))
         prod_k = Signal(signed(p.count_bits + p.momentum_bits))
-        shifted = Signal(signed(p.count_bits + p.momentum_bits + p.h_bits - 2))
-        forgotten = Signal(signed(p.h_bits))
-        paid = Signal(signed(p.h_bits + 1))
+        shifted = Signal(signed(p.count_bits + p.momentum_bits + hb - 2))
+        round_m = Signal(signed(len(prod_m)))
+        round_k = Signal(signed(len(shifted)))
+        forgotten = Signal(signed(hb))
+        paid = Signal(signed(hb + 1))
+        diff = Signal(signed(hb + 2))
+        h2 = Signal(signed(hb))
         k_abs = clamp_unsigned(mag, self.max_pulses, p.bl.bit_length())
         keep = Signal(p.momentum_bits)  # 2**momentum_frac - momentum
-        m.d.comb += keep.eq((1 << mf) - self.momentum)
-        h2 = Signal(signed(p.h_bits))
-        h2_value = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(h1 - paid, p.h_bits)))
-        m.d.comb += [wr.data.eq(h2), wr.en.eq(state == S.WRITE)]
+        m.d.comb += [keep.eq((1 << mf) - self.momentum), wr.data.eq(h2),
+                     wr.en.eq(state == S.WRITE)]  # fmt: skip
+        new_h = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(diff, hb)))
 
         steps = {
             S.READ: [code.eq(codes[row])],
             S.MULTIPLY: [h_reg.eq(rd.data), product.eq(code * self.transfer_lr)],
-            S.ACCUMULATE: [h1.eq(saturate(h_reg + product, p.h_bits))],
-            S.MAGNITUDE: [mag.eq(Mux(h1 < 0, -h1, h1) >> self.thres_shift)],
+            S.SUM: [total.eq(h_reg + product)],
+            S.ACCUMULATE: [h1.eq(saturate(total, hb))],
+            S.ABSOLUTE: [h_abs.eq(Mux(h1 < 0, -h1, h1))],
+            S.MAGNITUDE: [mag.eq(h_abs >> self.thres_shift)],
             S.COUNT: [k.eq(Mux(h1 < 0, -k_abs, k_abs))],
             S.SCALE: [prod_m.eq(h1 * self.momentum), prod_k.eq(k * keep)],
             S.SHIFT: [shifted.eq(prod_k << self.thres_shift)],
-            S.PAY: [
-                forgotten.eq(saturate(shift_right(prod_m, mf, p.rounding), p.h_bits)),
-                paid.eq(saturate(shift_right(shifted, mf, p.rounding), p.h_bits + 1)),
-            ],
-            S.UPDATE: [h2.eq(h2_value)],
+            S.ROUND: [round_m.eq(shift_right(prod_m, mf, p.rounding)),
+                      round_k.eq(shift_right(shifted, mf, p.rounding))],
+            S.PAY: [forgotten.eq(saturate(round_m, hb)), paid.eq(saturate(round_k, hb + 1))],
+            S.DIFF: [diff.eq(h1 - paid)],
+            S.UPDATE: [h2.eq(new_h)],
             S.WRITE: [self.o_count.payload.row.eq(row), self.o_count.payload.count.eq(k)],
         }  # fmt: skip
         with m.Switch(state):

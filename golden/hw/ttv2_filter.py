@@ -13,10 +13,10 @@ For each element (i, j) of the column read from A (ADC code ``a_i``), in thresho
 with ``m`` = ``MOMENTUM`` and ``round`` the params' rounding of a right shift. ``k`` pulses are
 written to C(i, j), up for ``k > 0``. Nothing ever wraps: every sum saturates.
 
-The filter is time-multiplexed and sequential: each element takes the ten short steps of
+The filter is time-multiplexed and sequential: each element takes the fourteen short steps of
 :class:`~golden.encoding.FilterState` READ .. WRITE (one clock each, so that no clock has more
-than one multiply or one carry chain: >= 100 MHz on an ECP5), then EMIT offers its count with
-valid/ready. A column of R rows takes at least ``11 R`` cycles. H lives in a memory of
+than one multiply, one carry chain or one shifter), then EMIT offers its count with
+valid/ready. A column of R rows takes at least ``15 R`` cycles. H lives in a memory of
 ``rows * cols`` entries, column-major (address ``j * rows + i``); a reset clears the pipeline,
 never the memory (as in the FPGA), and a write under way in the reset cycle still lands.
 """
@@ -46,49 +46,49 @@ class FilterConfig:
 
 
 def filter_element(h: int, code: int, cfg: FilterConfig, p: PeripheryParams) -> tuple[int, int]:
-    """One element: ``(H2, k)`` from the stored ``H`` and the ADC code (module docstring)."""
-    h1 = accumulate(h, code * cfg.transfer_lr, p)
-    k = count(magnitude(h1, cfg), h1, cfg)
-    prod_m, prod_k = scale(h1, k, cfg, p)
-    return write_value(h1, k, *pay(prod_m, prod_k << cfg.thres_shift, p), cfg, p), k
+    """One element: ``(H2, k)`` from the stored ``H`` and the ADC code (module docstring),
+    through the same steps as the cycle model."""
+    r = {"h_reg": h, "code": code}
+    for step in STEPS.values():
+        r.update(step(r, cfg, p))
+    return r["h2"], r["k"]
 
 
-def accumulate(h: int, product: int, p: PeripheryParams) -> int:
-    """ACCUMULATE: ``sat(H + code * TRANSFER_LR)``."""
-    return resize(h + product, p.h_bits, True, _SAT)
+def _sat(v: int, bits: int) -> int:
+    return resize(v, bits, True, _SAT)
 
 
-def magnitude(h1: int, cfg: FilterConfig) -> int:
-    """MAGNITUDE: ``|H1| >> THRES_SHIFT``."""
-    return (-h1 if h1 < 0 else h1) >> cfg.thres_shift
-
-
-def count(mag: int, h1: int, cfg: FilterConfig) -> int:
-    """COUNT: ``k = sign(H1) min(magnitude, MAX_PULSES)``."""
-    k_abs = min(mag, cfg.max_pulses)
-    return -k_abs if h1 < 0 else k_abs
-
-
-def scale(h1: int, k: int, cfg: FilterConfig, p: PeripheryParams) -> tuple[int, int]:
-    """SCALE: ``(H1 * m, k * (2**mf - m))``."""
-    return h1 * cfg.momentum, k * ((1 << p.momentum_frac) - cfg.momentum)
-
-
-def pay(prod_m: int, shifted: int, p: PeripheryParams) -> tuple[int, int]:
-    """PAY: ``(forgotten, paid)`` from ``H1 m`` and ``k (2**mf - m) << THRES_SHIFT`` (SHIFT),
-    both rounded back to H units; ``paid`` clamped to ``signed(h_bits + 1)``, which leaves
-    ``sat(H1 - paid)`` unchanged."""
-    mf, rnd = p.momentum_frac, int(p.rounding)
-    forgotten = resize(shift_right(prod_m, mf, rnd), p.h_bits, True, _SAT)
-    paid = resize(shift_right(shifted, mf, rnd), p.h_bits + 1, True, _SAT)
-    return forgotten, paid
-
-
-def write_value(h1, k, forgotten, paid, cfg: FilterConfig, p: PeripheryParams) -> int:
-    """UPDATE: the new H (written back in WRITE)."""
-    if k == 0:
-        return h1
-    return forgotten if cfg.forget else resize(h1 - paid, p.h_bits, True, _SAT)
+#: one clock each, in order: state -> (registers, cfg, params) -> the registers it loads
+STEPS = {
+    FilterState.MULTIPLY: lambda r, c, p: {"product": r["code"] * c.transfer_lr},
+    FilterState.SUM: lambda r, c, p: {"total": r["h_reg"] + r["product"]},
+    FilterState.ACCUMULATE: lambda r, c, p: {"h1": _sat(r["total"], p.h_bits)},
+    FilterState.ABSOLUTE: lambda r, c, p: {"h_abs": abs(r["h1"])},
+    FilterState.MAGNITUDE: lambda r, c, p: {"mag": r["h_abs"] >> c.thres_shift},
+    FilterState.COUNT: lambda r, c, p: {
+        "k": min(r["mag"], c.max_pulses) * (-1 if r["h1"] < 0 else 1)
+    },
+    FilterState.SCALE: lambda r, c, p: {
+        "prod_m": r["h1"] * c.momentum,
+        "prod_k": r["k"] * ((1 << p.momentum_frac) - c.momentum),
+    },
+    FilterState.SHIFT: lambda r, c, p: {"shifted": r["prod_k"] << c.thres_shift},
+    FilterState.ROUND: lambda r, c, p: {
+        "round_m": shift_right(r["prod_m"], p.momentum_frac, int(p.rounding)),
+        "round_k": shift_right(r["shifted"], p.momentum_frac, int(p.rounding)),
+    },
+    # paid is clamped to signed(h_bits + 1), which leaves sat(H1 - paid) unchanged
+    FilterState.PAY: lambda r, c, p: {
+        "forgotten": _sat(r["round_m"], p.h_bits),
+        "paid": _sat(r["round_k"], p.h_bits + 1),
+    },
+    FilterState.DIFF: lambda r, c, p: {"diff": r["h1"] - r["paid"]},
+    FilterState.UPDATE: lambda r, c, p: {
+        "h2": r["h1"]
+        if r["k"] == 0
+        else (r["forgotten"] if c.forget else _sat(r["diff"], p.h_bits))
+    },
+}
 
 
 class Ttv2FilterModel:
@@ -109,8 +109,8 @@ class Ttv2FilterModel:
         self.state = FilterState.IDLE
         self.col = self.row = 0
         self.codes = [0] * self.p.rows
-        self.rdata = self.code = self.h_reg = self.product = self.h1 = self.mag = self.k = 0
-        self.prod_m = self.prod_k = self.shifted = self.forgotten = self.paid = self.h2 = 0
+        self.rdata = 0
+        self.r = {"h_reg": 0, "code": 0, "h2": 0, "k": 0}
         self.out_row = self.out_count = 0
 
     def outputs(self) -> dict:
@@ -131,14 +131,10 @@ class Ttv2FilterModel:
         """The clock edge; with ``reset`` the registers reset (the memory write still lands)."""
         p, st, S = self.p, self.state, FilterState
         if st == S.WRITE:
-            self.h[self._address()] = self.h2
+            self.h[self._address()] = self.r["h2"]
         if reset:
             self.reset()
             return
-        nxt = {S.READ: S.MULTIPLY, S.MULTIPLY: S.ACCUMULATE, S.ACCUMULATE: S.MAGNITUDE,
-               S.MAGNITUDE: S.COUNT, S.COUNT: S.SCALE, S.SCALE: S.SHIFT, S.SHIFT: S.PAY,
-               S.PAY: S.UPDATE, S.UPDATE: S.WRITE,
-               S.WRITE: S.EMIT}  # fmt: skip
         if st == S.IDLE:
             if valid:
                 self.col, self.codes, self.row = col, list(codes), 0
@@ -152,24 +148,11 @@ class Ttv2FilterModel:
             return
         if st == S.READ:
             self.rdata = self.h[self._address()]
-            self.code = self.codes[self.row]
+            self.r["code"] = self.codes[self.row]
         elif st == S.MULTIPLY:
-            self.h_reg = self.rdata
-            self.product = self.code * cfg.transfer_lr
-        elif st == S.ACCUMULATE:
-            self.h1 = accumulate(self.h_reg, self.product, p)
-        elif st == S.MAGNITUDE:
-            self.mag = magnitude(self.h1, cfg)
-        elif st == S.COUNT:
-            self.k = count(self.mag, self.h1, cfg)
-        elif st == S.SCALE:
-            self.prod_m, self.prod_k = scale(self.h1, self.k, cfg, p)
-        elif st == S.SHIFT:
-            self.shifted = self.prod_k << cfg.thres_shift
-        elif st == S.PAY:
-            self.forgotten, self.paid = pay(self.prod_m, self.shifted, p)
-        elif st == S.UPDATE:
-            self.h2 = write_value(self.h1, self.k, self.forgotten, self.paid, cfg, p)
+            self.r["h_reg"] = self.rdata
         elif st == S.WRITE:
-            self.out_row, self.out_count = self.row, self.k
-        self.state = nxt[st]
+            self.out_row, self.out_count = self.row, self.r["k"]
+        if st in STEPS:
+            self.r.update(STEPS[st](self.r, cfg, p))
+        self.state = S(st + 1)
