@@ -87,10 +87,11 @@ class GeneratorState(IntEnum):
     IDLE = 0  #: ready for the next (x, d) update
     REDUCE = 1  #: OR of all |x_j| and of all |d_i|
     EXPONENT = 2  #: their bit lengths e_x, e_d
-    GAIN = 3  #: gain register and right shifts selected from the exponent deficit
-    MULT = 4  #: |x_j| * gain and |d_i| * gain
-    CODE = 5  #: comparator codes = products >> shift, clipped to 2**prob_bits
-    SLOTS = 6  #: BL slots, one per clock, every lane compared with its LFSR word
+    DEFICIT = 3  #: the exponent deficit x_bits + d_bits - e_x - e_d
+    GAIN = 4  #: gain register and right shifts selected from the deficit
+    MULT = 5  #: |x_j| * gain and |d_i| * gain
+    CODE = 6  #: comparator codes = products >> shift, clipped to 2**prob_bits
+    SLOTS = 7  #: BL slots, one per clock, every lane compared with its LFSR word
 
 
 class FilterState(IntEnum):

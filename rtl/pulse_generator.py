@@ -117,6 +117,7 @@ class PulseGenerator(wiring.Component):
 
         or_x, or_d = Signal(p.x_mag_bits), Signal(p.d_mag_bits)
         ex, ed = Signal(p.exp_bits), Signal(p.exp_bits)
+        deficit = Signal(range(p.max_deficit + 1))
 
         with m.Switch(state):
             with m.Case(GeneratorState.IDLE):
@@ -132,11 +133,12 @@ class PulseGenerator(wiring.Component):
                              state.eq(GeneratorState.EXPONENT)]  # fmt: skip
             with m.Case(GeneratorState.EXPONENT):
                 m.d.sync += [ex.eq(bit_length(or_x)), ed.eq(bit_length(or_d)),
-                             state.eq(GeneratorState.GAIN)]  # fmt: skip
+                             state.eq(GeneratorState.DEFICIT)]  # fmt: skip
+            with m.Case(GeneratorState.DEFICIT):
+                m.d.sync += [deficit.eq(p.max_deficit - ex - ed), state.eq(GeneratorState.GAIN)]
             with m.Case(GeneratorState.GAIN):
-                deficit = Signal(range(p.max_deficit + 1))
                 s = Signal(range(p.max_deficit + 1))
-                m.d.comb += [deficit.eq(p.max_deficit - ex - ed), s.eq((deficit + 1) >> 1)]
+                m.d.comb += s.eq((deficit + 1) >> 1)
                 base = s + (p.gain_frac - p.prob_bits)
                 m.d.sync += [
                     gain.eq(Mux(deficit[0], self.gain_odd, self.gain_even)),

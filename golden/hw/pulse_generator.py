@@ -18,8 +18,8 @@ if odd. The comparator code is
 (floor), and slot t of lane j fires when the lane's ``prob_bits``-bit LFSR word is ``< code_j``.
 Probabilities above 1 clip at 1 on each side (aihwkit moves the excess to the d side instead).
 
-Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> GAIN -> MULT -> CODE -> BL cycles of
-SLOTS -> IDLE (one short step per clock: >= 100 MHz on an ECP5). The pulse
+Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> DEFICIT -> GAIN -> MULT -> CODE -> BL
+cycles of SLOTS -> IDLE (one short step per clock: >= 100 MHz on an ECP5). The pulse
 outputs are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and
 ``o_done`` is high together with the last slot.
 """
@@ -166,6 +166,7 @@ class _Regs:
     or_d: int = 0
     ex: int = 0
     ed: int = 0
+    deficit: int = 0
     gain: int = 0
     shift_x: int = 0
     shift_d: int = 0
@@ -228,6 +229,9 @@ class PulseGeneratorModel:
             n.state = GeneratorState.EXPONENT
         elif st == GeneratorState.EXPONENT:
             n.ex, n.ed = bit_length(r.or_x), bit_length(r.or_d)
+            n.state = GeneratorState.DEFICIT
+        elif st == GeneratorState.DEFICIT:
+            n.deficit = p.max_deficit - r.ex - r.ed  # gain_and_shifts derives the same
             n.state = GeneratorState.GAIN
         elif st == GeneratorState.GAIN:
             n.gain, n.shift_x, n.shift_d = gain_and_shifts(

@@ -287,7 +287,7 @@ def port_of(dut, verilog_name: str):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_periphery_matches_golden(seed):
     seen = run_periphery(SMALL.replace(seed=seed), seed, CYCLES)
-    assert seen["a_slots"] > 1000 and seen["c_slots"] >= 5 and seen["transfers"] > 50
+    assert seen["a_slots"] > 1000 and seen["c_slots"] >= 5 and seen["transfers"] > 20
 
 
 @pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")
