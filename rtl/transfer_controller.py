@@ -49,7 +49,8 @@ class TransferController(wiring.Component):
     o_c_pulse : Out(pulse_lines_signature)
         Registered pulse lines of C.
     o_busy : Out(1)
-        A transfer starts this cycle or runs; the host must not update A.
+        An update just finished (a transfer may start) or a transfer runs; the host must not
+        update A.
     state : Out(TransferState)
         The state register.
     col : Out(range(cols))
@@ -96,7 +97,7 @@ class TransferController(wiring.Component):
         m.d.comb += [
             starts.eq((state == TransferState.IDLE) & self.i_update_done
                       & (self.transfer_every != 0) & (count + 1 >= self.transfer_every)),
-            self.o_busy.eq((state != TransferState.IDLE) | starts),
+            self.o_busy.eq((state != TransferState.IDLE) | self.i_update_done),
             self.state.eq(state),
             self.col.eq(col),
             self.o_read.valid.eq(state == TransferState.READ),

@@ -13,8 +13,9 @@ Every ``TRANSFER_EVERY`` finished updates of A (0: never) it transfers the next 
    (i, j) of C gets exactly |k_i| pulses, up for k_i > 0 (the sign rule of
    :class:`golden.hw.pulse_generator.PulseLines`).
 
-``busy`` is high from the cycle whose ``update_done`` starts a transfer until the transfer
-ends; the top stalls the host meanwhile, so A is never updated while it is being read.
+``busy`` is high in every cycle with ``update_done`` (a transfer may start there; deciding
+that needs an add and a compare, too slow to gate the host in the same clock) and until a
+transfer ends; the top stalls the host meanwhile, so A is never updated while it is read.
 """
 
 from __future__ import annotations
@@ -60,9 +61,7 @@ class TransferControllerModel:
 
     def outputs(self, update_done: int, transfer_every: int) -> dict:
         return {
-            "busy": int(
-                self.state != TransferState.IDLE or self._starts(update_done, transfer_every)
-            ),  # fmt: skip
+            "busy": int(self.state != TransferState.IDLE or bool(update_done)),
             "state": int(self.state),
             "col": self.col,
             "read_valid": int(self.state == TransferState.READ),
