@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 from cocotb_tools.runner import get_runner
@@ -46,7 +47,9 @@ def build(params: PeripheryParams, simulator: str = "icarus", waves: bool = Fals
     source = build_dir / f"{TOP_NAME}.v"
     text = verilog_text(CrossbarPeriphery(params))
     changed = not source.exists() or source.read_text() != text  # the RTL code may change
-    if changed:
+    if changed:  # start from an empty directory: a recompile over old outputs went stale
+        shutil.rmtree(build_dir)
+        build_dir.mkdir(parents=True)
         source.write_text(text)
     use_simulator(simulator)
     runner = get_runner(simulator)
