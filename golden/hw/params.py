@@ -44,7 +44,9 @@ class PeripheryParams(Params):
     gain_frac: int = hw_format("gain_frac")
     adc_bits: int = spec(9, "width of a signed ADC code of the forward read", ge=2, le=16)
     lr_bits: int = spec(12, "width of the TTv2 TRANSFER_LR register", ge=1, le=24)
-    h_bits: int = spec(24, "width of a signed TTv2 buffer element H", ge=4, le=40)
+    h_bits: int = spec(
+        18, "width of a signed TTv2 buffer element H (18: one DSP per multiply)", ge=4, le=40
+    )
     momentum_frac: int = spec(8, "fraction bits of the TTv2 MOMENTUM register", ge=1, le=16)
     period_bits: int = spec(16, "width of the TRANSFER_EVERY register", ge=1, le=32)
     rounding: Rounding = spec(Rounding.HALF_UP, "rounding of the momentum products")
