@@ -90,8 +90,9 @@ class GeneratorState(IntEnum):
     DEFICIT = 3  #: the exponent deficit x_bits + d_bits - e_x - e_d
     GAIN = 4  #: gain register and right shifts selected from the deficit
     MULT = 5  #: |x_j| * gain and |d_i| * gain
-    CODE = 6  #: comparator codes = products >> shift, clipped to 2**prob_bits
-    SLOTS = 7  #: BL slots, one per clock, every lane compared with its LFSR word
+    SHIFT = 6  #: products >> shift
+    CODE = 7  #: comparator codes = shifted products clipped to 2**prob_bits
+    SLOTS = 8  #: BL slots, one per clock, every lane compared with its LFSR word
 
 
 class FilterState(IntEnum):

@@ -152,12 +152,17 @@ class PulseGenerator(wiring.Component):
                     m.d.sync += [
                         pr.eq(mag * gain) for pr, mag in zip(r["prod"], r["mag"], strict=True)
                     ]
+                m.d.sync += state.eq(GeneratorState.SHIFT)
+            with m.Case(GeneratorState.SHIFT):  # the product registers hold the shifted value
+                for side in sides:
+                    r = regs[side]
+                    m.d.sync += [pr.eq(pr >> r["shift"]) for pr in r["prod"]]
                 m.d.sync += state.eq(GeneratorState.CODE)
             with m.Case(GeneratorState.CODE):
                 for side in sides:
                     r = regs[side]
                     m.d.sync += [
-                        code.eq(clamp_unsigned(pr >> r["shift"], 1 << p.prob_bits, p.code_bits))
+                        code.eq(clamp_unsigned(pr, 1 << p.prob_bits, p.code_bits))
                         for code, pr in zip(r["code"], r["prod"], strict=True)
                     ]
                 m.d.sync += [slot.eq(0), state.eq(GeneratorState.SLOTS)]

@@ -18,8 +18,8 @@ if odd. The comparator code is
 (floor), and slot t of lane j fires when the lane's ``prob_bits``-bit LFSR word is ``< code_j``.
 Probabilities above 1 clip at 1 on each side (aihwkit moves the excess to the d side instead).
 
-Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> DEFICIT -> GAIN -> MULT -> CODE -> BL
-cycles of SLOTS -> IDLE (one short step per clock: >= 100 MHz on an ECP5). The pulse
+Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> DEFICIT -> GAIN -> MULT -> SHIFT -> CODE
+-> BL cycles of SLOTS -> IDLE (one short step per clock: >= 100 MHz on an ECP5). The pulse
 outputs are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and
 ``o_done`` is high together with the last slot.
 """
@@ -241,11 +241,15 @@ class PulseGeneratorModel:
         elif st == GeneratorState.MULT:
             n.prod_x = [m * r.gain for m in r.mag_x]
             n.prod_d = [m * r.gain for m in r.mag_d]
+            n.state = GeneratorState.SHIFT
+        elif st == GeneratorState.SHIFT:
+            n.prod_x = [v >> r.shift_x for v in r.prod_x]
+            n.prod_d = [v >> r.shift_d for v in r.prod_d]
             n.state = GeneratorState.CODE
         elif st == GeneratorState.CODE:
             top = 1 << p.prob_bits
-            n.code_x = [min(v >> r.shift_x, top) for v in r.prod_x]
-            n.code_d = [min(v >> r.shift_d, top) for v in r.prod_d]
+            n.code_x = [min(v, top) for v in r.prod_x]
+            n.code_d = [min(v, top) for v in r.prod_d]
             n.slot = 0
             n.state = GeneratorState.SLOTS
         else:  # SLOTS
