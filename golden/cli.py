@@ -13,7 +13,7 @@ import sys
 
 from golden.errors import ConfigError
 
-__all__ = ["main"]
+__all__ = ["add_set_option", "main"]
 
 #: sub-command name -> module that implements it
 COMMANDS: dict[str, str] = {
@@ -22,6 +22,19 @@ COMMANDS: dict[str, str] = {
     "rtl": "rtl.cmd_rtl",
     "cosim": "sim.cmd_cosim",
 }
+
+
+def add_set_option(parser: argparse.ArgumentParser, example: str, metavar: str = "KEY=VALUE"):
+    """The ``--set`` option every command shares: repeated ``key=value`` overrides (TOML
+    literals) collected in ``args.overrides``."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar=metavar,
+        help=f"override a field, e.g. --set {example} (TOML literal)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from golden.cli import add_set_option
 from golden.device_response import parse_pulses, pulse_response
 from golden.errors import ConfigError
 from golden.params import (
@@ -28,14 +29,7 @@ def add_parser(sub, name: str) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("config", nargs="?", type=Path, help="TOML file with a [device] table")
     src.add_argument("--preset", choices=sorted(DEVICE_PRESETS), help="a named device preset")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a device field, e.g. --set dw_min=0.01 (TOML literal)",
-    )
+    add_set_option(p, "dw_min=0.01")
     p.add_argument(
         "--pulses",
         default="+400,-400",

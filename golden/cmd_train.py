@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from golden.cli import add_set_option
 from golden.params import load_train_config
 
 __all__ = ["add_parser", "run"]
@@ -18,14 +19,7 @@ def add_parser(sub, name: str) -> None:
         "DIR/weights.png, DIR/weights.npz and DIR/checkpoint.npz.",
     )
     p.add_argument("config", type=Path, help="training config (TOML)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override a field, e.g. --set training.epochs=3 (TOML literal)",
-    )
+    add_set_option(p, "training.epochs=3", metavar="SECTION.KEY=VALUE")
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.npz")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -7,6 +7,8 @@ import argparse
 import json
 from pathlib import Path
 
+from golden.cli import add_set_option
+
 __all__ = ["add_parser", "run"]
 
 
@@ -19,14 +21,7 @@ def add_parser(sub, name: str) -> None:
         "and nextpnr and write DIR/resources.json.",
     )
     p.add_argument("config", type=Path, help="TOML file with an [rtl] table")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override an rtl field, e.g. --set rows=32 (TOML literal)",
-    )
+    add_set_option(p, "rows=32")
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.add_argument("--synth", choices=("ecp5", "ice40"), help="synthesise for this FPGA family")
     p.add_argument("--freq", type=float, default=100.0, help="target clock in MHz for nextpnr")

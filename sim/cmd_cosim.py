@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+from golden.cli import add_set_option
+
 __all__ = ["add_parser", "load_cosim_config", "run"]
 
 SIMULATORS = ("icarus", "verilator")
@@ -28,14 +30,7 @@ def add_parser(sub, name: str) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the updates and the devices")
     p.add_argument("--sim", choices=SIMULATORS, default="icarus", help="HDL simulator")
     p.add_argument("--waves", action="store_true", help="also write the waveform (FST)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a field, e.g. --set rtl.rows=8 --set cosim.lr=0.5 (TOML literal)",
-    )
+    add_set_option(p, "rtl.rows=8 --set cosim.lr=0.5")
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.set_defaults(run=run)
 

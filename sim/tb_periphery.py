@@ -25,6 +25,17 @@ from sim.scoreboard import Mismatch, Scoreboard
 from sim.stimulus import OUTPUT_PORTS, PeripheryStimulus, flat_outputs
 
 
+async def start(dut) -> None:
+    """Start the 100 MHz clock, hold the host's valid/write strobes low and reset for two
+    cycles; returns on a falling edge."""
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    for name in ("i_update__valid", "cfg__we", "i_adc__valid"):
+        getattr(dut, name).value = 0
+    dut.rst.value = 1
+    for _ in range(2):
+        await FallingEdge(dut.clk)
+
+
 def drive(dut, inp, p: PeripheryParams) -> None:
     dut.i_update__valid.value = inp.valid
     dut.i_update__payload.value = pack_update(inp.x, inp.d, p)
@@ -46,12 +57,7 @@ async def periphery_matches_golden(dut):
     sb = Scoreboard(p.digest(), seed, strict=cfg.get("strict", True))
     handles = {name: getattr(dut, port) for name, port in OUTPUT_PORTS.items()}
 
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    for name in ("i_update__valid", "cfg__we", "i_adc__valid"):
-        getattr(dut, name).value = 0
-    dut.rst.value = 1
-    for _ in range(2):
-        await FallingEdge(dut.clk)
+    await start(dut)
     t0 = time.perf_counter()
     cyc = 0
     try:

@@ -16,7 +16,6 @@ import time
 import cocotb
 import numba
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from golden.hw.params import PeripheryParams
@@ -25,7 +24,7 @@ from golden.params import IOParams, device_from_dict
 from sim.crossbar import BehavioralCrossbar
 from sim.scoreboard import Mismatch, Scoreboard
 from sim.stimulus import OUTPUT_PORTS, flat_outputs, structured
-from sim.tb_periphery import drive
+from sim.tb_periphery import drive, start
 from sim.ttv2_host import CosimParams, Ttv2Host, register_values
 
 
@@ -46,12 +45,7 @@ async def ttv2_steps_match_golden(dut):
     model = PeripheryModel(p)
     handles = {name: getattr(dut, port) for name, port in OUTPUT_PORTS.items()}
 
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    for name in ("i_update__valid", "cfg__we", "i_adc__valid"):
-        getattr(dut, name).value = 0
-    dut.rst.value = 1
-    for _ in range(2):
-        await FallingEdge(dut.clk)
+    await start(dut)
     t0 = time.perf_counter()
     cycles, limit = 0, 200 + steps * (4 * p.bl + 20 * p.rows + 20)
     try:
