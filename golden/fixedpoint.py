@@ -55,7 +55,7 @@ def to_fixed(value: float, frac: int, rounding: int) -> int:
 
 @njit(cache=True)
 def quantize_prob(p: float, nbits: int) -> int:
-    """A probability in [0, 1] as the comparator code the pulse generators use.
+    """A probability in [0, 1] as a ``nbits``-bit comparator code.
 
     ``code = min(to_fixed(p, nbits, HALF_UP), 2**nbits)``; a slot fires when an ``nbits``-bit
     random word is ``< code``, so code 0 never fires and code ``2**nbits`` always fires.

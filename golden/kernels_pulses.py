@@ -15,8 +15,8 @@ from numba import njit, prange
 
 from golden.encoding import PulseType, RngMode
 from golden.hw.pulse_generator import (
-    bit_length,
     code_of,
+    exponent,
     gain_and_shifts,
     quantize_inputs,
     update_gains,
@@ -139,20 +139,12 @@ def hw_exact_codes(x, d, lr, granularity, U, codes_x, codes_d):
     sx = quantize_inputs(x, xb, codes_x)
     sd = quantize_inputs(d, db, codes_d)
     even, odd = update_gains(abs(lr) * sx * sd, granularity, bl, xb, db, gb, gf)
-    gain, shx, shd = gain_and_shifts(_exponent(codes_x), _exponent(codes_d), even, odd,
+    gain, shx, shd = gain_and_shifts(exponent(codes_x), exponent(codes_d), even, odd,
                                      xb + db, gf, nbits)  # fmt: skip
     for k in range(codes_x.shape[0]):
         codes_x[k] = code_of(abs(codes_x[k]), gain, shx, nbits)
     for k in range(codes_d.shape[0]):
         codes_d[k] = code_of(abs(codes_d[k]), gain, shd, nbits)
-
-
-@njit(cache=True)
-def _exponent(codes):
-    acc = 0
-    for k in range(codes.shape[0]):
-        acc |= abs(codes[k])
-    return bit_length(acc)
 
 
 @njit(cache=True)

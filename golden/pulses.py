@@ -11,8 +11,9 @@ update exactly as aihwkit's ``PulsedUpdateMetaParameter``.
 Random bits come from one of two sources (``UpdateParams.rng_mode``):
 
 * ``FAST``: counter-based SplitMix64 streams, one per lane and update (training runs);
-* ``HW_EXACT``: one LFSR per lane (:mod:`golden.lfsr`), probabilities as ``prob_bits``-bit
-  comparator codes (:func:`golden.fixedpoint.quantize_prob`) — the bits the RTL draws.
+* ``HW_EXACT``: what the periphery RTL computes and draws: x and d quantised to its codes, its
+  fixed-point update management (:mod:`golden.hw.pulse_generator`, fixed BL) and one LFSR per
+  lane (:mod:`golden.lfsr`).
 """
 
 from __future__ import annotations

@@ -38,22 +38,13 @@ def add_parser(sub, name: str) -> None:
 def load_cosim_config(path: Path, overrides=()):
     """``(PeripheryParams, DeviceParams, IOParams, CosimParams)`` from one TOML file."""
     from golden.errors import ConfigError
-    from golden.hw.params import PeripheryParams
-    from golden.params import (
-        DEVICE_PRESETS,
-        IOParams,
-        _read_toml,
-        apply_overrides,
-        device_from_dict,
-    )
+    from golden.hw.params import read_rtl_tables
+    from golden.params import DEVICE_PRESETS, IOParams, device_from_dict
     from sim.ttv2_host import CosimParams
 
-    data = apply_overrides(_read_toml(path), list(overrides), default_section="rtl")
-    if "rtl" not in data:
-        raise ConfigError("rtl", None, f"{path} needs an [rtl] table")
-    parts = []
-    for section, build in (("rtl", PeripheryParams.from_dict),
-                           ("device", device_from_dict), ("io", IOParams.from_dict),
+    params, data = read_rtl_tables(path, overrides)
+    parts = [params]
+    for section, build in (("device", device_from_dict), ("io", IOParams.from_dict),
                            ("cosim", CosimParams.from_dict)):  # fmt: skip
         default = DEVICE_PRESETS["softbounds-20"] if section == "device" else {}
         try:

@@ -23,7 +23,7 @@ from golden.encoding import ConfigReg, Rounding
 from golden.errors import ConfigError
 from golden.params import HW_FORMATS, Params, check_hw_formats, hw_format, spec
 
-__all__ = ["PeripheryParams", "load_rtl_config"]
+__all__ = ["PeripheryParams", "load_rtl_config", "read_rtl_tables"]
 
 
 @dataclass(frozen=True)
@@ -174,14 +174,20 @@ class PeripheryParams(Params):
         return cls(rows=rows, cols=cols, bl=update.desired_bl, seed=seed, **formats, **rest)
 
 
-def load_rtl_config(path, overrides=()) -> PeripheryParams:
-    """A :class:`PeripheryParams` from a TOML file with an ``[rtl]`` table."""
+def read_rtl_tables(path, overrides=()) -> tuple[PeripheryParams, dict]:
+    """``(PeripheryParams, all tables)`` of a TOML file with an ``[rtl]`` table, after the
+    ``--set`` overrides (a bare key belongs to ``[rtl]``); other tables stay raw for the caller."""
     from golden.params import _read_toml, apply_overrides
 
     data = apply_overrides(_read_toml(path), list(overrides), default_section="rtl")
     if "rtl" not in data:
         raise ConfigError("rtl", None, f"{path} needs an [rtl] table")
     try:
-        return PeripheryParams.from_dict(data["rtl"])
+        return PeripheryParams.from_dict(data["rtl"]), data
     except ConfigError as err:
         raise err.within("rtl") from None
+
+
+def load_rtl_config(path, overrides=()) -> PeripheryParams:
+    """A :class:`PeripheryParams` from a TOML file with an ``[rtl]`` table."""
+    return read_rtl_tables(path, overrides)[0]

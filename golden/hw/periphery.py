@@ -51,7 +51,7 @@ class PeripheryModel:
 
     def outputs(self) -> dict:
         g = self.gen.outputs()
-        c = self.ctrl.outputs(g["done"], self.regs[ConfigReg.TRANSFER_EVERY])
+        c = self.ctrl.outputs(g["done"])
         return {
             "ready": int(g["ready"] and not c["busy"]),
             "a_pulse": g["pulse"],
@@ -73,7 +73,7 @@ class PeripheryModel:
             self.gen.reset()
             self.regs = self.p.register_resets()
             return
-        busy = self.ctrl.outputs(g["done"], every)["busy"]
+        busy = self.ctrl.outputs(g["done"])["busy"]
         self.gen.tick(int(valid and not busy), x, d, regs[ConfigReg.GAIN_EVEN],
                       regs[ConfigReg.GAIN_ODD])  # fmt: skip
         self.ctrl.tick(g["done"], adc_valid, adc_codes, every, self.filter_config())

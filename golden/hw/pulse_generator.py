@@ -46,7 +46,6 @@ __all__ = [
     "exponent",
     "gain_and_shifts",
     "quantize_inputs",
-    "update_codes",
     "update_gains",
 ]
 
@@ -66,11 +65,13 @@ def bit_length(v: int) -> int:
     return n
 
 
-def exponent(values) -> int:
-    """Bit length of the OR of the magnitudes (``2**(e-1) <= max < 2**e``; 0 if all are 0)."""
+@njit(cache=True)
+def exponent(codes) -> int:
+    """Bit length of the OR of the magnitudes of a code array (``2**(e-1) <= max|code| < 2**e``;
+    0 if all are 0): the REDUCE and EXPONENT steps in one call."""
     acc = 0
-    for v in values:
-        acc |= abs(int(v))
+    for k in range(codes.shape[0]):
+        acc |= abs(codes[k])
     return bit_length(acc)
 
 
@@ -117,16 +118,6 @@ def quantize_inputs(v, bits, codes):
     for k in range(v.shape[0]):
         codes[k] = min(max(to_fixed(v[k] / scale, frac, _HALF_UP), lo), hi)
     return scale
-
-
-def update_codes(x, d, gain_even: int, gain_odd: int, p: PeripheryParams):
-    """Comparator codes of one update: ``(codes_x, codes_d)`` (lists of ints)."""
-    gain, shx, shd = gain_and_shifts(exponent(x), exponent(d), gain_even, gain_odd,
-                                     p.max_deficit, p.gain_frac, p.prob_bits)  # fmt: skip
-    return (
-        [code_of(abs(int(v)), gain, shx, p.prob_bits) for v in x],
-        [code_of(abs(int(v)), gain, shd, p.prob_bits) for v in d],
-    )
 
 
 def _or(values) -> int:

@@ -59,7 +59,7 @@ class TransferControllerModel:
             and self.count + 1 >= transfer_every
         )
 
-    def outputs(self, update_done: int, transfer_every: int) -> dict:
+    def outputs(self, update_done: int) -> dict:
         return {
             "busy": int(self.state != TransferState.IDLE or bool(update_done)),
             "state": int(self.state),

@@ -29,7 +29,7 @@ from golden.encoding import FilterState, Overflow
 from golden.fixedpoint import resize, shift_right
 from golden.hw.params import PeripheryParams
 
-__all__ = ["FilterConfig", "Ttv2FilterModel", "filter_element"]
+__all__ = ["STEPS", "FilterConfig", "Ttv2FilterModel"]
 
 _SAT = int(Overflow.SATURATE)
 
@@ -43,15 +43,6 @@ class FilterConfig:
     momentum: int = 0
     forget: int = 0
     max_pulses: int = 0
-
-
-def filter_element(h: int, code: int, cfg: FilterConfig, p: PeripheryParams) -> tuple[int, int]:
-    """One element: ``(H2, k)`` from the stored ``H`` and the ADC code (module docstring),
-    through the same steps as the cycle model."""
-    r = {"h_reg": h, "code": code}
-    for step in STEPS.values():
-        r.update(step(r, cfg, p))
-    return r["h2"], r["k"]
 
 
 def _sat(v: int, bits: int) -> int:

@@ -11,9 +11,9 @@ from amaranth.hdl import Module, ResetInserter, Signal
 from amaranth.sim import Simulator
 
 from golden.hw.pulse_generator import PULSE_FIELDS
-from sim.scoreboard import Mismatch, Scoreboard
+from sim.scoreboard import Scoreboard
 
-__all__ = ["Mismatch", "Scoreboard", "check_pulses", "simulate"]
+__all__ = ["Scoreboard", "check_pulses", "simulate"]
 
 
 def simulate(dut, bench) -> None:

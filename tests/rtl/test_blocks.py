@@ -217,7 +217,7 @@ def test_transfer_controller_matches_golden(seed):
             done = int(rng.random() < 0.3)
             if rng.random() < 0.005:
                 cfg, every = random_filter_config(rng, p), rng.choice((0, 1, 2, 3, 5))
-            out = model.outputs(done, every)
+            out = model.outputs(done)
             adc_valid, codes = adc.drive(out["read_valid"])
             reset = int(rng.random() < RESET_P)
             ctx.set(dut.i_update_done, done)
