@@ -19,6 +19,7 @@ __all__ = ["add_set_option", "main"]
 COMMANDS: dict[str, str] = {
     "device": "golden.cmd_device",
     "train": "golden.cmd_train",
+    "sweep": "golden.sweep.cmd",
     "rtl": "rtl.cmd_rtl",
     "cosim": "sim.cmd_cosim",
 }

@@ -476,6 +476,11 @@ DEVICE_TYPES: dict[str, type[DeviceParams]] = {
 }
 
 
+def _type_name(name: Any) -> Any:
+    """A ``[device]`` type name without aihwkit's ``Device`` suffix."""
+    return name[: -len("Device")] if isinstance(name, str) and name.endswith("Device") else name
+
+
 def device_from_dict(data: dict[str, Any]) -> DeviceParams:
     """Build a device from a ``[device]`` table whose ``type`` names the model."""
     if isinstance(data, DeviceParams):
@@ -483,9 +488,7 @@ def device_from_dict(data: dict[str, Any]) -> DeviceParams:
     if not isinstance(data, dict):
         raise ConfigError("device", data, "expected a table with a 'type' field")
     body = dict(data)
-    name = body.pop("type", None)
-    if isinstance(name, str) and name.endswith("Device"):
-        name = name[: -len("Device")]
+    name = _type_name(body.pop("type", None))
     if name not in DEVICE_TYPES:
         raise ConfigError("type", name, f"one of {', '.join(DEVICE_TYPES)}")
     return DEVICE_TYPES[name].from_dict(body)
@@ -986,8 +989,18 @@ class TrainParams(Params):
             algo = ALGORITHM_PARAMS[name].from_dict(data.pop("algorithm", {}))
         except ConfigError as err:
             raise err.within("algorithm") from None
+        # [device_a] / [device_c] start from [device]: a table that names no other type only
+        # changes the fields it lists (e.g. asymmetry of A alone); another type starts afresh
+        common = data.get("device", _default_device().to_dict())
         for key in ("device_a", "device_c"):
-            data.setdefault(key, data.get("device", _default_device().to_dict()))
+            own = data.get(key, {})
+            if isinstance(common, dict) and isinstance(own, dict):
+                same = _type_name(own.get("type", common.get("type"))) == _type_name(
+                    common.get("type")
+                )
+                data[key] = {**common, **own} if same else own
+            else:
+                data.setdefault(key, common)
         data["algorithm"] = algo
         return super().from_dict(data)
 
@@ -1157,10 +1170,16 @@ def apply_overrides(
         path, value = parse_override(text)
         if len(path) == 1 and default_section is not None:
             path = [default_section, *path]
-        node = out
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ConfigError("--set", text, f"{part} is not a table")
-        node[path[-1]] = value
+        set_path(out, path, value, field="--set")
     return out
+
+
+def set_path(data: dict[str, Any], path: list[str], value: Any, field: str = "key") -> None:
+    """``data[path[0]]...[path[-1]] = value`` in a nested config dict, making tables on the
+    way; ``field`` names the input in the error when a step of the path is not a table."""
+    node = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(field, ".".join(path), f"{part} is not a table")
+    node[path[-1]] = value

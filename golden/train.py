@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from golden.data import load_dataset
+from golden.data import DataSet, load_dataset
 from golden.errors import ConfigError
 from golden.network import Network
 from golden.params import TrainParams
 
-__all__ = ["run_training"]
+__all__ = ["CHECKPOINT", "load_checked_data", "run_training"]
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -52,15 +52,9 @@ def _progress(enabled: bool):
     )
 
 
-def run_training(
-    params: TrainParams, out: Path, resume: bool = False, progress: bool = True
-) -> dict:
-    """Train as ``params`` says; write ``out/metrics.json``, plots and checkpoints.
-
-    Everything is validated before any work starts: data present, network sizes matching
-    the data, no checkpoint in ``out`` unless resuming (so nothing written is ever lost).
-    """
-    d, t = params.data, params.training
+def load_checked_data(params: TrainParams) -> DataSet:
+    """The run's data set, checked against the network's input and output sizes."""
+    d = params.data
     data = load_dataset(d.name, d.n_train, d.n_test, d.path)
     sizes = params.network.sizes
     if sizes[0] != data.n_features or sizes[-1] != data.n_classes:
@@ -70,6 +64,24 @@ def run_training(
             f"{d.name} needs {data.n_features} inputs and {data.n_classes} "
             f"outputs, e.g. [{data.n_features}, ..., {data.n_classes}]",
         )
+    return data
+
+
+def run_training(
+    params: TrainParams,
+    out: Path,
+    resume: bool = False,
+    progress: bool = True,
+    plots: bool = True,
+) -> dict:
+    """Train as ``params`` says; write ``out/metrics.json``, plots (unless ``plots`` is false,
+    as in sweeps) and checkpoints.
+
+    Everything is validated before any work starts: data present, network sizes matching
+    the data, no checkpoint in ``out`` unless resuming (so nothing written is ever lost).
+    """
+    d, t = params.data, params.training
+    data = load_checked_data(params)
     out = Path(out)
     ckpt = out / CHECKPOINT
     if out.exists() and not out.is_dir():
@@ -152,6 +164,8 @@ def run_training(
     if averaged is not None:  # the model-averaged weights, exported next to the final ones
         arrays.update({f"averaged_layer{l}": w for l, w in enumerate(net.layer_weights(averaged))})
     np.savez(out / "weights.npz", **arrays)
+    if not plots:
+        return metrics
     from golden.plots import plot_curves, plot_weights  # matplotlib only when writing
 
     plot_curves(epochs, metrics, out / "curves.png")

@@ -19,6 +19,7 @@ from golden.params import (
     PowStepParams,
     SoftBoundsParams,
     TileParams,
+    TrainParams,
     UpdateParams,
     apply_overrides,
     device_from_dict,
@@ -210,3 +211,16 @@ def test_shipped_device_configs_load():
     assert len(files) >= 6
     for f in files:
         assert load_device_config(f).to_dict() == device_preset(f.stem).to_dict()
+
+
+def test_per_array_device_tables_start_from_device():
+    common = {"type": "LinearStep", "dw_min": 0.01, "gamma_up": 0.2}
+    p = TrainParams.from_dict(
+        {"training": {"algorithm": "ttv1"}, "device": common,
+         "device_a": {"gamma_up": 2.0}, "device_c": {"type": "LinearStepDevice"}}
+    )  # fmt: skip
+    assert (p.device_a.dw_min, p.device_a.gamma_up) == (0.01, 2.0)  # only gamma_up changed
+    assert (p.device_c.dw_min, p.device_c.gamma_up) == (0.01, 0.2)  # same type, aihwkit name
+    other = TrainParams.from_dict({"device": common, "device_a": {"type": "ConstantStep"}})
+    assert other.device_a.dw_min == ConstantStepParams().dw_min  # another type starts afresh
+    assert TrainParams.from_dict({"device": common}).device_c == p.device_c
