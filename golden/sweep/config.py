@@ -30,7 +30,6 @@ run starts, so a bad key or value is reported at once, naming the point and the 
 from __future__ import annotations
 
 import itertools
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +95,8 @@ class SweepConfig:
     columns: tuple[str, ...] = field(default=())
 
     def all_points(self) -> list[Point]:
-        """The sweep's points followed by its baseline points (no digest twice)."""
+        """The grid's points, then the baseline's, each digest once (a grid whose values
+        repeat a config is not run twice)."""
         seen, out = set(), []
         for p in self.points:
             if p.digest not in seen:
@@ -270,7 +270,3 @@ def load_sweep(path: str | Path) -> SweepConfig:
 
 def _label(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in values.items()) or "base"
-
-
-def is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
