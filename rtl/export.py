@@ -12,17 +12,34 @@ from amaranth.lib import wiring
 
 from golden.hw.params import PeripheryParams
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery
+from rtl.pulse_generator import PulseGenerator
+from rtl.transfer_controller import TransferController
+from rtl.ttv2_filter import Ttv2Filter
 
-__all__ = ["TOP_NAME", "export", "port_table", "verilog_text"]
+__all__ = ["BLOCKS", "TOP_NAME", "export", "module_name", "port_table", "verilog_text"]
 
 TOP_NAME = "xbar_periphery"
 
+#: block name -> component; each can be exported as a Verilog module of its own (the top for
+#: vendor flows, the blocks for their own co-simulation testbenches)
+BLOCKS = {
+    "periphery": CrossbarPeriphery,
+    "pulse_generator": PulseGenerator,
+    "ttv2_filter": Ttv2Filter,
+    "transfer_controller": TransferController,
+}
 
-def verilog_text(top: CrossbarPeriphery) -> str:
-    """Verilog of the top (Amaranth's bundled Yosys, no source paths, so the text depends on
-    the params only)."""
+
+def module_name(block: str) -> str:
+    """The Verilog module name of a block: ``xbar_periphery``, ``xbar_pulse_generator``, ..."""
+    return f"xbar_{block}"
+
+
+def verilog_text(top: wiring.Component, name: str = TOP_NAME) -> str:
+    """Verilog of a component as module ``name`` (Amaranth's bundled Yosys, no source paths,
+    so the text depends on the params only)."""
     os.environ.setdefault("AMARANTH_USE_YOSYS", "builtin")
-    return verilog.convert(top, name=TOP_NAME, emit_src=False)
+    return verilog.convert(top, name=name, emit_src=False)
 
 
 def port_table(top: wiring.Component) -> list[dict]:

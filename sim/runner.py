@@ -12,8 +12,7 @@ from cocotb_tools.runner import get_runner
 
 from golden.errors import ConfigError
 from golden.hw.params import PeripheryParams
-from rtl.export import TOP_NAME, verilog_text
-from rtl.periphery import CrossbarPeriphery
+from rtl.export import BLOCKS, module_name, verilog_text
 
 __all__ = ["BUILD_ROOT", "build", "run_testbench", "use_simulator"]
 
@@ -39,13 +38,21 @@ def use_simulator(simulator: str) -> None:
         os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-def build(params: PeripheryParams, simulator: str = "icarus", waves: bool = False):
-    """Export and compile the top for ``params`` (one directory per params digest, compiled
-    again only when the Verilog changed); returns ``(runner, build_dir)``."""
-    build_dir = BUILD_ROOT / f"{simulator}-{params.digest()}{'-waves' if waves else ''}"
+def build(
+    params: PeripheryParams,
+    simulator: str = "icarus",
+    waves: bool = False,
+    block: str = "periphery",
+):
+    """Export and compile ``block`` (the top by default) for ``params``: one directory per
+    block and params digest, compiled again only when the Verilog changed; returns
+    ``(runner, build_dir)``."""
+    top = module_name(block)
+    tag = f"{'' if block == 'periphery' else block + '-'}{params.digest()}"
+    build_dir = BUILD_ROOT / f"{simulator}-{tag}{'-waves' if waves else ''}"
     build_dir.mkdir(parents=True, exist_ok=True)
-    source = build_dir / f"{TOP_NAME}.v"
-    text = verilog_text(CrossbarPeriphery(params))
+    source = build_dir / f"{top}.v"
+    text = verilog_text(BLOCKS[block](params), top)
     changed = not source.exists() or source.read_text() != text  # the RTL code may change
     if changed:  # start from an empty directory: a recompile over old outputs went stale
         shutil.rmtree(build_dir)
@@ -60,7 +67,7 @@ def build(params: PeripheryParams, simulator: str = "icarus", waves: bool = Fals
         build_args=lint,
         always=changed,
         sources=[source],
-        hdl_toplevel=TOP_NAME,
+        hdl_toplevel=top,
         build_dir=build_dir,
         timescale=("1ns", "1ps"),
         waves=waves,
@@ -79,32 +86,34 @@ def run_testbench(
     waves: bool = False,
     strict: bool = True,
     extra: dict | None = None,
+    block: str = "periphery",
 ) -> dict:
-    """Run ``sim.<module>`` on the compiled top; returns the result JSON it writes
+    """Run ``sim.<module>`` on the compiled ``block``; returns the result JSON it writes
     (``extra`` is merged into the testbench's ``XBAR_COSIM`` configuration)."""
-    runner, build_dir = build(params, simulator, waves)
+    runner, build_dir = build(params, simulator, waves, block)
     out.mkdir(parents=True, exist_ok=True)
-    result = out / f"{module}-{seed}.json"
+    stem = f"{module}-{'' if block == 'periphery' else block + '-'}{seed}"
+    result = out / f"{stem}.json"
     result.unlink(missing_ok=True)
     env = {
         "XBAR_COSIM": json.dumps({"params": params.to_dict(), "cycles": cycles, "seed": seed,
                                   "result": str(result.resolve()), "strict": strict,
-                                  **(extra or {})}),
+                                  "block": block, **(extra or {})}),
         "COCOTB_REWRITE_ASSERTION_FILES": "tb_*.py",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]),
                                                     os.environ.get("PYTHONPATH")])),
     }  # fmt: skip
     runner.test(
         test_module=f"sim.{module}",
-        hdl_toplevel=TOP_NAME,
+        hdl_toplevel=module_name(block),
         build_dir=build_dir,
         test_dir=out,
         seed=seed,
         extra_env=env,
         waves=waves,
-        results_xml=str((out / f"{module}-{seed}.xml").resolve()),
-        log_file=out / f"{module}-{seed}.log",
+        results_xml=str((out / f"{stem}.xml").resolve()),
+        log_file=out / f"{stem}.log",
     )
     if not result.exists():
-        raise RuntimeError(f"the testbench wrote no result; see {out / f'{module}-{seed}.log'}")
+        raise RuntimeError(f"the testbench wrote no result; see {out / f'{stem}.log'}")
     return {**json.loads(result.read_text()), "build_dir": str(build_dir)}

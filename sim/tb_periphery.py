@@ -25,11 +25,11 @@ from sim.scoreboard import Mismatch, Scoreboard
 from sim.stimulus import OUTPUT_PORTS, PeripheryStimulus, flat_outputs
 
 
-async def start(dut) -> None:
-    """Start the 100 MHz clock, hold the host's valid/write strobes low and reset for two
-    cycles; returns on a falling edge."""
+async def start(dut, strobes=("i_update__valid", "cfg__we", "i_adc__valid")) -> None:
+    """Start the 100 MHz clock, hold the ``strobes`` (valid/write inputs) low and reset for
+    two cycles; returns on a falling edge."""
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    for name in ("i_update__valid", "cfg__we", "i_adc__valid"):
+    for name in strobes:
         getattr(dut, name).value = 0
     dut.rst.value = 1
     for _ in range(2):

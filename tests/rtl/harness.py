@@ -7,13 +7,12 @@ mismatch. Resets are injected with a ``ResetInserter`` so they can happen mid-st
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, ResetInserter, Signal
+from amaranth.hdl import Module, ResetInserter, Signal, Value
 from amaranth.sim import Simulator
 
-from golden.hw.pulse_generator import PULSE_FIELDS
 from sim.scoreboard import Scoreboard
 
-__all__ = ["Scoreboard", "check_pulses", "simulate"]
+__all__ = ["Scoreboard", "port_of", "run_bench", "simulate"]
 
 
 def simulate(dut, bench) -> None:
@@ -31,7 +30,37 @@ def simulate(dut, bench) -> None:
     sim.run()
 
 
-def check_pulses(sb: Scoreboard, ctx, cycle: int, name: str, expected, lines) -> None:
-    """Compare a golden ``PulseLines`` with an RTL pulse-lines interface."""
-    for f in PULSE_FIELDS:
-        sb.check(cycle, f"{name}.{f}", getattr(expected, f), ctx.get(getattr(lines, f)))
+def port_of(dut, verilog_name: str):
+    """The Amaranth value behind a Verilog port name (member path joined with ``__``)."""
+    obj = dut
+    for part in verilog_name.split("__"):
+        obj = getattr(obj, part)
+    return obj
+
+
+def run_bench(dut, bench, cycles: int, final=None) -> Scoreboard:
+    """Run a ``sim.block_benches`` bench against ``dut`` for ``cycles`` cycles: its inputs
+    driven, its expected outputs compared every cycle; ``final(ctx, sb, cycles)`` may compare
+    internal state at the end. Returns the scoreboard."""
+    sb = Scoreboard(f"{bench.block}:{bench.p.digest()}", bench.seed)
+    ports: dict[str, Value] = {}
+
+    def port(name):
+        if name not in ports:
+            ports[name] = Value.cast(port_of(dut, name))
+        return ports[name]
+
+    async def testbench(ctx, rst):
+        for cyc in range(cycles):
+            inputs, expected = bench.next()
+            for name, value in inputs.items():
+                ctx.set(rst if name == "rst" else port(name), value)
+            for name, value in expected.items():
+                sb.check(cyc, name, value, ctx.get(port(name)))
+            await ctx.tick()
+            bench.step()
+        if final is not None:
+            final(ctx, sb, cycles)
+
+    simulate(dut, testbench)
+    return sb

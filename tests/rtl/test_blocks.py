@@ -16,21 +16,19 @@ from amaranth.hdl import UnusedElaboratable
 from golden.hw.lfsr import LfsrBank
 from golden.hw.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
-from golden.hw.pulse_generator import PulseGeneratorModel
-from golden.hw.transfer_controller import TransferControllerModel
-from golden.hw.ttv2_filter import FilterConfig, Ttv2FilterModel
+from golden.hw.ttv2_filter import FilterConfig
 from golden.lfsr import lane_seed
 from rtl.lfsr import Lfsr
 from rtl.periphery import CrossbarPeriphery
 from rtl.pulse_generator import PulseGenerator, update_layout
 from rtl.transfer_controller import TransferController
-from rtl.ttv2_filter import Ttv2Filter, column_layout
-from sim.stimulus import OUTPUT_PORTS, AdcResponder, PeripheryStimulus, flat_outputs, random_codes
-from tests.rtl.harness import Scoreboard, check_pulses, simulate
+from rtl.ttv2_filter import Ttv2Filter
+from sim.block_benches import FilterBench, PulseGeneratorBench, TransferControllerBench
+from sim.stimulus import OUTPUT_PORTS, PeripheryStimulus, flat_outputs
+from tests.rtl.harness import Scoreboard, port_of, run_bench, simulate
 
 SEEDS = (1, 2, 3)
 CYCLES = 10_000
-RESET_P = 0.001
 
 #: small but complete formats: every width is exercised and simulation stays fast
 SMALL = PeripheryParams(
@@ -39,21 +37,6 @@ SMALL = PeripheryParams(
 )  # fmt: skip
 
 pytestmark = pytest.mark.xdist_group("rtl")
-
-
-def random_filter_config(rng, p: PeripheryParams) -> FilterConfig:
-    return FilterConfig(
-        transfer_lr=rng.randrange(1 << p.lr_bits),
-        thres_shift=rng.randint(0, p.h_bits - 2),
-        momentum=rng.randint(0, 1 << p.momentum_frac),
-        forget=rng.randint(0, 1),
-        max_pulses=rng.randint(0, p.bl),
-    )
-
-
-def set_filter_config(ctx, dut, cfg: FilterConfig) -> None:
-    for name in ("transfer_lr", "thres_shift", "momentum", "forget", "max_pulses"):
-        ctx.set(getattr(dut, name), getattr(cfg, name))
 
 
 # ---- LFSR ------------------------------------------------------------------------------------
@@ -100,87 +83,31 @@ def test_lfsr_validation_messages():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_pulse_generator_matches_golden(seed):
-    p = SMALL.replace(seed=seed)
-    dut, model = PulseGenerator(p), PulseGeneratorModel(p)
-    sb = Scoreboard(p.digest(), seed)
-    rng = random.Random(seed)
-    layout = update_layout(p)
-    fired = [0]
-
-    async def bench(ctx, rst):
-        gains = (rng.randrange(1 << p.gain_bits), rng.randrange(1 << p.gain_bits))
-        for cyc in range(CYCLES):
-            valid = int(rng.random() < 0.6)
-            x = random_codes(rng, p.cols, p.x_bits)
-            d = random_codes(rng, p.rows, p.d_bits)
-            if rng.random() < 0.01:
-                gains = (rng.randrange(1 << p.gain_bits), rng.randrange(1 << p.gain_bits))
-            reset = int(rng.random() < RESET_P)
-            ctx.set(dut.i_update.valid, valid)
-            ctx.set(dut.i_update.payload, layout.const({"x": x, "d": d}))
-            ctx.set(dut.gain_even, gains[0])
-            ctx.set(dut.gain_odd, gains[1])
-            ctx.set(rst, reset)
-            out = model.outputs()
-            sb.check(cyc, "ready", out["ready"], ctx.get(dut.i_update.ready))
-            sb.check(cyc, "state", out["state"], ctx.get(dut.state))
-            sb.check(cyc, "done", out["done"], ctx.get(dut.o_done))
-            check_pulses(sb, ctx, cyc, "o_pulse", out["pulse"], dut.o_pulse)
-            fired[0] += bin(out["pulse"].x).count("1") + bin(out["pulse"].d).count("1")
-            await ctx.tick()
-            if reset:
-                model.reset()
-            else:
-                model.tick(valid, x, d, *gains)
-
-    simulate(dut, bench)
+    bench = PulseGeneratorBench(SMALL.replace(seed=seed), seed)
+    sb = run_bench(PulseGenerator(bench.p), bench, CYCLES)
     assert sb.compared == 8 * CYCLES
-    assert fired[0] > 1000  # the comparison saw real pulse trains, not idle lines
+    assert bench.activity > 1000  # the comparison saw real pulse trains, not idle lines
 
 
 # ---- TTv2 filter -----------------------------------------------------------------------------
 
 
-def run_filter(p: PeripheryParams, seed: int, cycles: int, config, codes_of=None):
-    """Random columns through the filter; ``codes_of(rng, col)`` may replace the random codes."""
-    dut, model = Ttv2Filter(p), Ttv2FilterModel(p)
-    sb = Scoreboard(p.digest(), seed)
-    rng = random.Random(seed)
-    layout = column_layout(p)
+def run_filter(bench: FilterBench, cycles: int) -> Scoreboard:
+    """The filter bench, then the whole H memory compared with the model's."""
+    dut = Ttv2Filter(bench.p)
 
-    async def bench(ctx, rst):
-        cfg = config(rng)
-        for cyc in range(cycles):
-            valid, col = int(rng.random() < 0.5), rng.randrange(p.cols)
-            codes = random_codes(rng, p.rows, p.adc_bits) if codes_of is None else codes_of(col)
-            ready = int(rng.random() < 0.7)  # back-pressure 30 % of the cycles
-            if rng.random() < 0.003:
-                cfg = config(rng)
-            reset = int(rng.random() < RESET_P)
-            ctx.set(dut.i_column.valid, valid)
-            ctx.set(dut.i_column.payload, layout.const({"col": col, "codes": codes}))
-            ctx.set(dut.o_count.ready, ready)
-            set_filter_config(ctx, dut, cfg)
-            ctx.set(rst, reset)
-            out = model.outputs()
-            sb.check(cyc, "ready", out["ready"], ctx.get(dut.i_column.ready))
-            sb.check(cyc, "state", out["state"], ctx.get(dut.state))
-            sb.check(cyc, "out_valid", out["out_valid"], ctx.get(dut.o_count.valid))
-            if out["out_valid"]:
-                sb.check(cyc, "row", out["out_row"], ctx.get(dut.o_count.payload.row))
-                sb.check(cyc, "count", out["out_count"], ctx.get(dut.o_count.payload.count))
-            await ctx.tick()
-            model.tick(valid, col, codes, ready, cfg, reset)
-        for a in range(p.h_depth):
-            sb.check(cycles, f"H[{a}]", model.h[a], ctx.get(dut.h_data[a]))
+    def final(ctx, sb, cyc):
+        for a in range(bench.p.h_depth):
+            sb.check(cyc, f"H[{a}]", bench.model.h[a], ctx.get(dut.h_data[a]))
 
-    simulate(dut, bench)
-    return model
+    return run_bench(dut, bench, cycles, final)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_ttv2_filter_matches_golden(seed):
-    run_filter(SMALL.replace(seed=seed), seed, CYCLES, lambda rng: random_filter_config(rng, SMALL))
+    bench = FilterBench(SMALL.replace(seed=seed), seed)
+    sb = run_filter(bench, CYCLES)
+    assert sb.compared > 3 * CYCLES and bench.activity > 100  # counts were emitted
 
 
 def test_ttv2_filter_saturates_instead_of_wrapping():
@@ -194,9 +121,10 @@ def test_ttv2_filter_saturates_instead_of_wrapping():
     def codes_of(col):  # even columns push up, odd columns down, at full scale
         return [(1 << (p.adc_bits - 1)) - 1 if col % 2 == 0 else -(1 << (p.adc_bits - 1))] * p.rows
 
-    model = run_filter(p, 7, 4000, config, codes_of)
+    bench = FilterBench(p, 7, config=config, codes_of=codes_of)
+    run_filter(bench, 4000)
     top = (1 << (p.h_bits - 1)) - 1
-    assert max(model.h) == top and min(model.h) == -top - 1
+    assert max(bench.model.h) == top and min(bench.model.h) == -top - 1
 
 
 # ---- transfer controller ---------------------------------------------------------------------
@@ -204,42 +132,16 @@ def test_ttv2_filter_saturates_instead_of_wrapping():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_transfer_controller_matches_golden(seed):
-    p = SMALL.replace(seed=seed)
-    dut, model = TransferController(p), TransferControllerModel(p)
-    sb = Scoreboard(p.digest(), seed)
-    rng = random.Random(seed)
-    adc = AdcResponder(rng, p)
-    writes = [0]
+    bench = TransferControllerBench(SMALL.replace(seed=seed), seed)
+    dut = TransferController(bench.p)
 
-    async def bench(ctx, rst):
-        cfg, every = random_filter_config(rng, p), 2
-        for cyc in range(CYCLES):
-            done = int(rng.random() < 0.3)
-            if rng.random() < 0.005:
-                cfg, every = random_filter_config(rng, p), rng.choice((0, 1, 2, 3, 5))
-            out = model.outputs(done)
-            adc_valid, codes = adc.drive(out["read_valid"])
-            reset = int(rng.random() < RESET_P)
-            ctx.set(dut.i_update_done, done)
-            ctx.set(dut.transfer_every, every)
-            set_filter_config(ctx, dut, cfg)
-            ctx.set(dut.i_adc.valid, adc_valid)
-            ctx.set(dut.i_adc.codes, codes)
-            ctx.set(rst, reset)
-            for name in ("busy", "state", "col"):
-                port = dut.o_busy if name == "busy" else getattr(dut, name)
-                sb.check(cyc, name, out[name], ctx.get(port))
-            sb.check(cyc, "read.valid", out["read_valid"], ctx.get(dut.o_read.valid))
-            sb.check(cyc, "read.onehot", out["read_onehot"], ctx.get(dut.o_read.onehot))
-            check_pulses(sb, ctx, cyc, "o_c_pulse", out["c_pulse"], dut.o_c_pulse)
-            writes[0] += out["c_pulse"].valid
-            await ctx.tick()
-            model.tick(done, adc_valid, codes, every, cfg, reset)
-        for a in range(p.h_depth):
-            sb.check(CYCLES, f"H[{a}]", model.filter.h[a], ctx.get(dut.filter.h_data[a]))
+    def final(ctx, sb, cyc):
+        for a in range(bench.p.h_depth):
+            sb.check(cyc, f"H[{a}]", bench.model.filter.h[a], ctx.get(dut.filter.h_data[a]))
 
-    simulate(dut, bench)
-    assert writes[0] > 100  # C was written, not only read
+    sb = run_bench(dut, bench, CYCLES, final)
+    assert sb.compared == 10 * CYCLES + bench.p.h_depth
+    assert bench.activity > 50  # C was written, not only read
 
 
 # ---- top -------------------------------------------------------------------------------------
@@ -277,14 +179,6 @@ def run_periphery(p: PeripheryParams, seed: int, cycles: int) -> dict:
 
     simulate(dut, bench)
     return seen
-
-
-def port_of(dut, verilog_name: str):
-    """The Amaranth signal behind a Verilog port name (member path joined with ``__``)."""
-    obj = dut
-    for part in verilog_name.split("__"):
-        obj = getattr(obj, part)
-    return obj
 
 
 @pytest.mark.parametrize("seed", SEEDS)
