@@ -1,5 +1,6 @@
 """``xbar cosim``: TTv2 update steps through the exported RTL and a behavioral crossbar,
-compared every cycle with golden's hardware-exact model (DIR/cosim.json)."""
+compared every cycle with golden's hardware-exact model (DIR/cosim.json); with ``--train``,
+TTv2 training on digits with the RTL in the loop, compared with golden's own run."""
 
 from __future__ import annotations
 
@@ -22,30 +23,38 @@ def add_parser(sub, name: str) -> None:
         description="Run N TTv2 update steps (random x, d from the seed) through the exported "
         "periphery Verilog with a behavioral crossbar, in lockstep with golden's hardware-exact "
         "model; compare every output every cycle and the final A, C and H. The config is an "
-        "rtl config ([rtl]) with optional [device] (default: preset softbounds-20), [io] and "
-        "[cosim] tables.",
+        "rtl config ([rtl]) with optional [device] (default: preset softbounds-20), [io], "
+        "[cosim] and (--train) [train] tables. With --train, STEPS training samples of digits "
+        "(MLP 64-H-10, the H -> 10 layer on the crossbar: rows = 10, cols = H) go through the "
+        "RTL, and the learned state must equal golden's stand-alone run bit for bit.",
     )
     p.add_argument("config", type=Path, help="TOML file with an [rtl] table")
     p.add_argument("--steps", type=int, default=1000, help="update steps (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the updates and the devices")
     p.add_argument("--sim", choices=SIMULATORS, default="icarus", help="HDL simulator")
     p.add_argument("--waves", action="store_true", help="also write the waveform (FST)")
+    p.add_argument(
+        "--train", action="store_true", help="train digits with the RTL in the loop (STEPS samples)"
+    )
     add_set_option(p, "rtl.rows=8 --set cosim.lr=0.5")
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.set_defaults(run=run)
 
 
 def load_cosim_config(path: Path, overrides=()):
-    """``(PeripheryParams, DeviceParams, IOParams, CosimParams)`` from one TOML file."""
+    """``(PeripheryParams, DeviceParams, IOParams, CosimParams, TrainLoopParams)`` from one
+    TOML file."""
     from golden.errors import ConfigError
     from golden.hw.params import read_rtl_tables
     from golden.params import DEVICE_PRESETS, IOParams, device_from_dict
     from sim.ttv2_host import CosimParams
+    from sim.ttv2_train import TrainLoopParams
 
     params, data = read_rtl_tables(path, overrides)
     parts = [params]
     for section, build in (("device", device_from_dict), ("io", IOParams.from_dict),
-                           ("cosim", CosimParams.from_dict)):  # fmt: skip
+                           ("cosim", CosimParams.from_dict),
+                           ("train", TrainLoopParams.from_dict)):  # fmt: skip
         default = DEVICE_PRESETS["softbounds-20"] if section == "device" else {}
         try:
             parts.append(build(data.get(section, default)))
@@ -59,19 +68,27 @@ def run(args: argparse.Namespace) -> int:
 
     if args.steps < 1:
         raise ConfigError("--steps", args.steps, "must be >= 1")
-    params, device, io, cosim = load_cosim_config(args.config, args.overrides)
+    params, device, io, cosim, train = load_cosim_config(args.config, args.overrides)
     from sim.runner import run_testbench, use_simulator
 
     use_simulator(args.sim)  # a missing simulator is an error before any work
-
     extra = {"device": device.to_dict(), "io": io.to_dict(), "cosim": cosim.to_dict()}
-    print(f"co-simulating {args.steps} TTv2 steps on {params.rows}x{params.cols} "
-          f"(BL {params.bl}) with {args.sim} ...", flush=True)  # fmt: skip
     work = args.out / "work"
-    result = run_testbench(params, "tb_ttv2", args.seed, args.steps, work, args.sim,
+    if args.train:
+        from sim.ttv2_train import check_layer
+
+        check_layer(params, train)  # before any work
+        extra.update(train=train.to_dict(), weights=str((work / "rtl-weights.npz").resolve()))
+    what = "training samples of digits" if args.train else "TTv2 steps"
+    print(f"co-simulating {args.steps} {what} on {params.rows}x{params.cols} "
+          f"(BL {params.bl}) with {args.sim} ...", flush=True)  # fmt: skip
+    module = "tb_train" if args.train else "tb_ttv2"
+    result = run_testbench(params, module, args.seed, args.steps, work, args.sim,
                            args.waves, strict=False, extra=extra)  # fmt: skip
+    if args.train:
+        result.update(_against_reference(params, device, io, cosim, train, args, work))
     report = {
-        "mismatches": result["mismatches"],
+        "mismatches": result["mismatches"] + result.get("reference_mismatches", 0),
         "steps": result["steps"],
         "cycles": result["cycles"],
         "cycles_per_second": result["cycles_per_second"],
@@ -87,6 +104,30 @@ def run(args: argparse.Namespace) -> int:
         for wave in waves + sorted(Path(result["build_dir"]).glob("*.vcd")):
             shutil.copy(wave, args.out / wave.name)
             print(f"waves    {args.out / wave.name}")
-    print(json.dumps({k: report[k] for k in ("mismatches", "steps", "cycles",
-                                             "cycles_per_second")}))  # fmt: skip
+    keys = ["mismatches", "steps", "cycles", "cycles_per_second"]
+    if args.train:
+        report["test_accuracy"] = result["test_accuracy"]
+        keys.append("test_accuracy")
+    print(json.dumps({k: report[k] for k in keys}))
     return 0 if report["mismatches"] == 0 else 1
+
+
+def _against_reference(params, device, io, cosim, train, args, work) -> dict:
+    """Golden's stand-alone hardware-exact run with the same seed, compared with the RTL's
+    learned state (float layer, A, C, H), element by element; the RTL's state is kept as
+    DIR/weights.npz."""
+    import numpy as np
+
+    from sim.ttv2_train import run_reference
+
+    print("golden's stand-alone run ...", flush=True)
+    ref = run_reference(params, device, io, cosim, train, args.steps, args.seed)
+    rtl = np.load(work / "rtl-weights.npz")
+    diff = {k: int(np.sum(rtl[k] != ref[k])) for k in ("W1", "A", "C", "H")}
+    args.out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(work / "rtl-weights.npz", args.out / "weights.npz")
+    return {
+        "reference_mismatches": sum(diff.values()),
+        "reference_differences": diff,
+        "reference_test_accuracy": ref["test_accuracy"],
+    }

@@ -23,6 +23,9 @@ from golden.tile import io_vector
 
 __all__ = ["BehavioralCrossbar"]
 
+#: first noise counter of forward MVMs (column reads count from 0): the streams never meet
+FORWARD_COUNTER = 1 << 40
+
 
 def _lanes(mask: int, n: int, dtype) -> np.ndarray:
     return np.array([(mask >> k) & 1 for k in range(n)], dtype=dtype)
@@ -42,6 +45,7 @@ class BehavioralCrossbar:
             raise ConfigError("io.out_res", io.out_res, "the ADC needs out_res > 0")
         self.seed = seed
         self.reads = 0
+        self.forwards = 0
         self._slot_idx = np.zeros((MAX_BL, p.cols), dtype=np.int64)
         self._slot_cnt = np.zeros(MAX_BL, dtype=np.int64)
         self.pulses = {"a": 0, "c": 0}
@@ -71,6 +75,17 @@ class BehavioralCrossbar:
         self.reads += 1
         top = (1 << (p.adc_bits - 1)) - 1
         return [int(min(max(round(v / self.out_step), -top - 1), top)) for v in y]
+
+    def forward(self, which: str, x: np.ndarray) -> np.ndarray:
+        """The analog forward MVM ``y = W x`` of array ``which`` through the tile's IO model
+        (noise from a stream of its own, apart from the column reads')."""
+        arr = self.arrays[which]
+        y = np.empty(self.p.rows)
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        counter, work = FORWARD_COUNTER + self.forwards, np.empty(self.p.cols)
+        analog_mvm(arr.visible, x, False, self.IO, False, self.seed, counter, work, y)
+        self.forwards += 1
+        return y
 
     def weights(self, which: str) -> np.ndarray:
         return self.arrays[which].weights()

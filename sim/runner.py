@@ -88,8 +88,9 @@ def run_testbench(
     extra: dict | None = None,
     block: str = "periphery",
 ) -> dict:
-    """Run ``sim.<module>`` on the compiled ``block``; returns the result JSON it writes
-    (``extra`` is merged into the testbench's ``XBAR_COSIM`` configuration)."""
+    """Run ``sim.<module>`` on the compiled ``block``; returns the result JSON it writes, also
+    when the test failed (``extra`` is merged into the testbench's ``XBAR_COSIM``
+    configuration)."""
     runner, build_dir = build(params, simulator, waves, block)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{module}-{'' if block == 'periphery' else block + '-'}{seed}"
@@ -103,17 +104,21 @@ def run_testbench(
         "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]),
                                                     os.environ.get("PYTHONPATH")])),
     }  # fmt: skip
-    runner.test(
-        test_module=f"sim.{module}",
-        hdl_toplevel=module_name(block),
-        build_dir=build_dir,
-        test_dir=out,
-        seed=seed,
-        extra_env=env,
-        waves=waves,
-        results_xml=str((out / f"{stem}.xml").resolve()),
-        log_file=out / f"{stem}.log",
-    )
+    try:
+        runner.test(
+            test_module=f"sim.{module}",
+            hdl_toplevel=module_name(block),
+            build_dir=build_dir,
+            test_dir=out,
+            seed=seed,
+            extra_env=env,
+            waves=waves,
+            results_xml=str((out / f"{stem}.xml").resolve()),
+            log_file=out / f"{stem}.log",
+        )
+    except SystemExit:  # cocotb's runner exits when a test failed: the result file says how
+        if not result.exists():
+            raise
     if not result.exists():
         raise RuntimeError(f"the testbench wrote no result; see {out / f'{stem}.log'}")
     return {**json.loads(result.read_text()), "build_dir": str(build_dir)}

@@ -15,17 +15,16 @@ import time
 
 import cocotb
 import numba
-import numpy as np
-from cocotb.triggers import FallingEdge
 
 from golden.hw.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from golden.params import IOParams, device_from_dict
 from sim.crossbar import BehavioralCrossbar
-from sim.scoreboard import Mismatch, Scoreboard
-from sim.stimulus import OUTPUT_PORTS, flat_outputs, structured
-from sim.tb_periphery import drive, start
+from sim.lockstep import compare_state, run_lockstep
+from sim.scoreboard import Scoreboard
+from sim.tb_periphery import start
 from sim.ttv2_host import CosimParams, Ttv2Host, register_values
+from sim.ttv2_train import cycle_limit
 
 
 @cocotb.test()
@@ -43,36 +42,19 @@ async def ttv2_steps_match_golden(dut):
         regs = register_values(p, c, device.dw_min, cb.out_step)
         sides[name] = Ttv2Host(p, cb, regs, steps, seed, c.idle_p)
     model = PeripheryModel(p)
-    handles = {name: getattr(dut, port) for name, port in OUTPUT_PORTS.items()}
 
     await start(dut)
     t0 = time.perf_counter()
-    cycles, limit = 0, 200 + steps * (4 * p.bl + 20 * p.rows + 20)
-    try:
-        while not (sides["rtl"].finished and sides["golden"].finished) and cycles < limit:
-            await FallingEdge(dut.clk)
-            expected = model.outputs()
-            actual = {name: int(h.value) for name, h in handles.items()}
-            for name, value in flat_outputs(expected).items():
-                sb.check(cycles, name, value, actual[name])
-            drive(dut, sides["rtl"].next(structured(actual)), p)
-            model.tick(*sides["golden"].next(expected).model_args())
-            cycles += 1
-    except Mismatch:
-        pass
+    cycles = await run_lockstep(dut, p, sides, model, sb, cycle_limit(p, steps))
     seconds = time.perf_counter() - t0
-    arrays = {}
-    for w in ("a", "c"):
-        got, want = (sides[s].crossbar.arrays[w].hidden for s in ("rtl", "golden"))
-        arrays[w] = int(np.sum(got != want))
-    h_rtl = [int(dut.ctrl.filter.h_mem[k].value.to_signed()) for k in range(p.h_depth)]
-    h_mismatches = sum(a != b for a, b in zip(h_rtl, model.ctrl.filter.h, strict=True))
+    state = compare_state(dut, p, sides, model)
     cb = sides["golden"].crossbar
     result = {
-        "mismatches": sb.mismatches + arrays["a"] + arrays["c"] + h_mismatches,
+        "mismatches": sb.mismatches
+        + sum(state["array_mismatches"].values())
+        + state["h_mismatches"],
         "output_mismatches": sb.mismatches,
-        "array_mismatches": arrays,
-        "h_mismatches": h_mismatches,
+        **state,
         "first_mismatch": sb.first,
         "steps": sides["rtl"].accepted,
         "cycles": cycles,

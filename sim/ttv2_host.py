@@ -66,16 +66,22 @@ def register_values(p: PeripheryParams, c: CosimParams, dw_min: float, out_step:
 
 
 class Ttv2Host:
-    """Drives one periphery (RTL or model) and its crossbar for ``steps`` updates."""
+    """Drives one periphery (RTL or model) and its crossbar for ``steps`` updates.
+
+    The updates are random codes, or come from ``source()`` (e.g. a training loop that reads
+    the crossbar's weights); with ``settle`` the next update is only asked for once the
+    periphery is idle, so it sees every pulse of the previous update and its transfer."""
 
     def __init__(self, p: PeripheryParams, crossbar: BehavioralCrossbar, registers, steps: int,
-                 seed: int, idle_p: float):  # fmt: skip
+                 seed: int, idle_p: float, source=None, settle: bool = False):  # fmt: skip
         self.p, self.crossbar, self.steps = p, crossbar, steps
         self.rng = random.Random(seed)
         self.registers = list(registers)
         self.idle_p = idle_p
+        self.source = source or self._draw
+        self.settle = settle
         self.accepted = 0
-        self.update = self._draw()
+        self.update = None
         self.wait: int | None = None
         self.quiet = 0
 
@@ -87,15 +93,19 @@ class Ttv2Host:
         """The inputs of this cycle, from the outputs the periphery shows in it."""
         self.crossbar.apply("a", out["a_pulse"])
         self.crossbar.apply("c", out["c_pulse"])
+        idle = (out["gen_state"] == GeneratorState.IDLE
+                and out["xfer_state"] == TransferState.IDLE)  # fmt: skip
         we, addr, data = 0, 0, 0
         if self.registers:
             we, (addr, data) = 1, self.registers.pop(0)
-        valid = int(not self.registers and self.accepted < self.steps
+        if self.update is None and self.accepted < self.steps and (idle or not self.settle):
+            self.update = self.source()
+        valid = int(not self.registers and self.update is not None
                     and self.rng.random() >= self.idle_p)  # fmt: skip
-        x, d = self.update
+        x, d = self.update or ([0] * self.p.cols, [0] * self.p.rows)
         if valid and out["ready"]:
             self.accepted += 1
-            self.update = self._draw()
+            self.update = None
         adc_valid, codes = 0, [0] * self.p.rows
         if out["read_valid"]:
             self.wait = READ_LATENCY if self.wait is None else self.wait
@@ -103,8 +113,6 @@ class Ttv2Host:
                 adc_valid, codes, self.wait = 1, self.crossbar.read(out["read_onehot"]), None
             else:
                 self.wait -= 1
-        idle = (out["gen_state"] == GeneratorState.IDLE
-                and out["xfer_state"] == TransferState.IDLE)  # fmt: skip
         self.quiet = self.quiet + 1 if idle and self.accepted == self.steps else 0
         return PeripheryInputs(valid, x, d, we, int(addr), data, adc_valid, codes, 0)
 

@@ -1,0 +1,53 @@
+"""The lockstep loop of the TTv2 co-simulations: the RTL and golden's model, each with its own
+host and crossbar, clocked together; every output of the RTL compared with the model's every
+cycle, and at the end the device arrays A and C and the buffer H."""
+
+from __future__ import annotations
+
+import numpy as np
+from cocotb.triggers import FallingEdge
+
+from golden.hw.params import PeripheryParams
+from golden.hw.periphery import PeripheryModel
+from sim.scoreboard import Mismatch, Scoreboard
+from sim.stimulus import OUTPUT_PORTS, flat_outputs, structured
+from sim.tb_periphery import drive
+
+__all__ = ["compare_state", "run_lockstep"]
+
+
+async def run_lockstep(dut, p: PeripheryParams, hosts: dict, model: PeripheryModel,
+                       sb: Scoreboard, limit: int) -> int:  # fmt: skip
+    """Clock the RTL (host ``hosts["rtl"]``) and the model (``hosts["golden"]``) until both
+    hosts are finished or ``limit`` cycles passed (or the strict scoreboard stopped it);
+    returns the cycles run. The RTL must be out of reset (``sim.tb_periphery.start``)."""
+    handles = {name: getattr(dut, port) for name, port in OUTPUT_PORTS.items()}
+    cycles = 0
+    try:
+        while not (hosts["rtl"].finished and hosts["golden"].finished) and cycles < limit:
+            await FallingEdge(dut.clk)
+            expected = model.outputs()
+            actual = {name: int(h.value) for name, h in handles.items()}
+            for name, value in flat_outputs(expected).items():
+                sb.check(cycles, name, value, actual[name])
+            drive(dut, hosts["rtl"].next(structured(actual)), p)
+            model.tick(*hosts["golden"].next(expected).model_args())
+            cycles += 1
+    except Mismatch:
+        pass
+    return cycles
+
+
+def rtl_h(dut, p: PeripheryParams) -> list[int]:
+    """The RTL's TTv2 buffer H, read from its memory."""
+    return [int(dut.ctrl.filter.h_mem[k].value.to_signed()) for k in range(p.h_depth)]
+
+
+def compare_state(dut, p: PeripheryParams, hosts: dict, model: PeripheryModel) -> dict:
+    """Differences at the end: device states of A and C (element counts) and of H."""
+    arrays = {}
+    for w in ("a", "c"):
+        got, want = (hosts[s].crossbar.arrays[w].hidden for s in ("rtl", "golden"))
+        arrays[w] = int(np.sum(got != want))
+    h = sum(a != b for a, b in zip(rtl_h(dut, p), model.ctrl.filter.h, strict=True))
+    return {"array_mismatches": arrays, "h_mismatches": int(h)}
