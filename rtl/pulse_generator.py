@@ -87,15 +87,17 @@ class PulseGenerator(wiring.Component):
             "d": (p.rows, p.d_mag_bits, self.i_update.payload.d, lfsr_d),
         }
         regs = {}
-        for side, (n, mag_bits, _, _) in sides.items():
+        mb = p.mult_bits  # magnitudes zero-extended to the MULT step's bit count
+        for side, (n, _, _, _) in sides.items():
             regs[side] = {
-                "mag": [Signal(mag_bits, name=f"mag_{side}{k}") for k in range(n)],
+                "mag": [Signal(mb, name=f"mag_{side}{k}") for k in range(n)],
                 "neg": Signal(n, name=f"neg_{side}"),
-                "prod": [Signal(mag_bits + p.gain_bits, name=f"prod_{side}{k}") for k in range(n)],
+                "prod": [Signal(mb + p.gain_bits, name=f"prod_{side}{k}") for k in range(n)],
                 "code": [Signal(p.code_bits, name=f"code_{side}{k}") for k in range(n)],
                 "shift": Signal(p.shift_bits, name=f"shift_{side}"),
             }
         gain = Signal(p.gain_bits)
+        mult_step = Signal(range(mb))
         slot = Signal(p.slot_bits)
         last = slot == p.bl - 1
 
@@ -144,15 +146,19 @@ class PulseGenerator(wiring.Component):
                     gain.eq(Mux(deficit[0], self.gain_odd, self.gain_even)),
                     regs["x"]["shift"].eq(ex + base),
                     regs["d"]["shift"].eq(ed + base),
+                    *[pr.eq(0) for side in sides for pr in regs[side]["prod"]],
+                    mult_step.eq(0),
                     state.eq(GeneratorState.MULT),
                 ]
-            with m.Case(GeneratorState.MULT):
+            with m.Case(GeneratorState.MULT):  # shift-add, most significant magnitude bit first
                 for side in sides:
                     r = regs[side]
-                    m.d.sync += [
-                        pr.eq(mag * gain) for pr, mag in zip(r["prod"], r["mag"], strict=True)
-                    ]
-                m.d.sync += state.eq(GeneratorState.SHIFT)
+                    for pr, mag in zip(r["prod"], r["mag"], strict=True):
+                        m.d.sync += [pr.eq((pr << 1) + Mux(mag[-1], gain, 0)), mag.eq(mag << 1)]
+                with m.If(mult_step == mb - 1):
+                    m.d.sync += [mult_step.eq(0), state.eq(GeneratorState.SHIFT)]
+                with m.Else():
+                    m.d.sync += mult_step.eq(mult_step + 1)
             with m.Case(GeneratorState.SHIFT):  # the product registers hold the shifted value
                 for side in sides:
                     r = regs[side]

@@ -87,11 +87,15 @@ class TransferController(wiring.Component):
         state = Signal(TransferState)
         count = Signal(p.period_bits)
         col = Signal(range(p.cols))
-        # each count as |k_i| and k_i > 0, so a WRITE slot needs one compare per row
-        k_abs = [Signal(p.bl.bit_length(), name=f"k_abs{i}") for i in range(p.rows)]
+        # each row keeps the pulses it still owes C, |k_i| counted down one per WRITE slot, and
+        # k_i > 0; the model's slot counter and max_i |k_i| are never formed: a row fires while
+        # its count is non-zero, DECIDE asks whether any count is non-zero, and the last slot
+        # is the one in which no count exceeds 1 (the same cycles, with no adder or comparator
+        # on the way to the state register)
+        owed = [Signal(p.bl.bit_length(), name=f"owed{i}") for i in range(p.rows)]
         k_pos = [Signal(name=f"k_pos{i}") for i in range(p.rows)]
-        kmax = Signal(p.bl.bit_length())
-        slot = Signal(p.bl.bit_length())
+        any_pulse = Cat(k != 0 for k in owed).any()
+        more = Cat(k[1:] != 0 for k in owed).any()
         next_col = Mux(col == p.cols - 1, 0, col + 1)
         starts = Signal()
         m.d.comb += [
@@ -112,8 +116,7 @@ class TransferController(wiring.Component):
         m.d.sync += [c.valid.eq(0), c.x.eq(0), c.x_neg.eq(0), c.d.eq(0), c.d_neg.eq(0)]
 
         out = flt.o_count.payload
-        count_abs = Mux(out.count < 0, -out.count, out.count)[: len(kmax)]
-        kmax_next = Mux(count_abs > kmax, count_abs, kmax)
+        count_abs = Mux(out.count < 0, -out.count, out.count)[: p.bl.bit_length()]
         with m.Switch(state):
             with m.Case(TransferState.IDLE):
                 with m.If(self.i_update_done & (self.transfer_every != 0)):
@@ -123,29 +126,27 @@ class TransferController(wiring.Component):
                         m.d.sync += count.eq(count + 1)
             with m.Case(TransferState.READ):
                 with m.If(self.i_adc.valid):
-                    m.d.sync += [kmax.eq(0), state.eq(TransferState.FILTER)]
+                    m.d.sync += state.eq(TransferState.FILTER)
             with m.Case(TransferState.FILTER):
                 with m.If(flt.o_count.valid):
                     for i in range(p.rows):
                         with m.If(out.row == i):
-                            m.d.sync += [k_abs[i].eq(count_abs), k_pos[i].eq(out.count > 0)]
-                    m.d.sync += kmax.eq(kmax_next)
+                            m.d.sync += [owed[i].eq(count_abs), k_pos[i].eq(out.count > 0)]
                     with m.If(out.row == p.rows - 1):
                         m.d.sync += state.eq(TransferState.DECIDE)
             with m.Case(TransferState.DECIDE):
-                with m.If(kmax != 0):
-                    m.d.sync += [slot.eq(0), state.eq(TransferState.WRITE)]
+                with m.If(any_pulse):
+                    m.d.sync += state.eq(TransferState.WRITE)
                 with m.Else():
                     m.d.sync += [col.eq(next_col), state.eq(TransferState.IDLE)]
             with m.Case(TransferState.WRITE):
                 m.d.sync += [
                     c.valid.eq(1),
                     c.x.eq(1 << col),
-                    c.d.eq(Cat(slot < k for k in k_abs)),
+                    c.d.eq(Cat(k != 0 for k in owed)),
                     c.d_neg.eq(Cat(k_pos)),
+                    *[k.eq(Mux(k != 0, k - 1, 0)) for k in owed],
                 ]
-                with m.If(slot == kmax - 1):
+                with m.If(~more):
                     m.d.sync += [col.eq(next_col), state.eq(TransferState.IDLE)]
-                with m.Else():
-                    m.d.sync += slot.eq(slot + 1)
         return m

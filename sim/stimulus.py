@@ -99,7 +99,7 @@ class PeripheryStimulus:
         self.widths = p.register_widths()
         even, odd = p.update_gains(0.05, 0.01)
         self.prelude = [(ConfigReg.GAIN_EVEN, even), (ConfigReg.GAIN_ODD, odd),
-                        (ConfigReg.TRANSFER_LR, 9), (ConfigReg.THRES_SHIFT, 3),
+                        (ConfigReg.TRANSFER_LR, 24), (ConfigReg.THRES_SHIFT, 2),
                         (ConfigReg.TRANSFER_EVERY, 2)]  # fmt: skip
         self.cycle = 0
 

@@ -69,6 +69,12 @@ class PeripheryParams(Params):
         return self.d_bits
 
     @property
+    def mult_bits(self) -> int:
+        """Clocks of the pulse generator's MULT step: one magnitude bit per clock (shift-add,
+        MSB first, over the wider of |x| and |d|)."""
+        return max(self.x_mag_bits, self.d_mag_bits)
+
+    @property
     def exp_bits(self) -> int:
         """Width of an exponent (bit length of a magnitude, 0 .. mag_bits)."""
         return max(self.x_mag_bits, self.d_mag_bits).bit_length()

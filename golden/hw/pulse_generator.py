@@ -18,10 +18,14 @@ if odd. The comparator code is
 (floor), and slot t of lane j fires when the lane's ``prob_bits``-bit LFSR word is ``< code_j``.
 Probabilities above 1 clip at 1 on each side (aihwkit moves the excess to the d side instead).
 
-Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> DEFICIT -> GAIN -> MULT -> SHIFT -> CODE
--> BL cycles of SLOTS -> IDLE (one short step per clock: >= 100 MHz on an ECP5). The pulse
-outputs are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and
-``o_done`` is high together with the last slot.
+Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> DEFICIT -> GAIN -> ``mult_bits`` cycles
+of MULT -> SHIFT -> CODE -> BL cycles of SLOTS -> IDLE (one short step per clock). MULT is a
+shift-add multiplier per lane, most significant magnitude bit first:
+``prod <- 2 prod + (bit ? G : 0)``, so after ``mult_bits`` clocks ``prod = |x_j| G`` exactly,
+with one adder per lane and no DSP block on the path (a DSP's combinational delay plus its
+routing in and out was the critical path of the single-clock product). The pulse outputs are
+registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and ``o_done`` is
+high together with the last slot.
 """
 
 from __future__ import annotations
@@ -161,6 +165,7 @@ class _Regs:
     gain: int = 0
     shift_x: int = 0
     shift_d: int = 0
+    mult_step: int = 0
     prod_x: list = field(default_factory=list)
     prod_d: list = field(default_factory=list)
     code_x: list = field(default_factory=list)
@@ -228,11 +233,18 @@ class PulseGeneratorModel:
             n.gain, n.shift_x, n.shift_d = gain_and_shifts(
                 r.ex, r.ed, gain_even, gain_odd, p.max_deficit, p.gain_frac, p.prob_bits
             )
+            n.prod_x, n.prod_d = [0] * p.cols, [0] * p.rows
+            n.mult_step = 0
             n.state = GeneratorState.MULT
-        elif st == GeneratorState.MULT:
-            n.prod_x = [m * r.gain for m in r.mag_x]
-            n.prod_d = [m * r.gain for m in r.mag_d]
-            n.state = GeneratorState.SHIFT
+        elif st == GeneratorState.MULT:  # bit mult_bits - 1 - step of each magnitude
+            bit = p.mult_bits - 1 - r.mult_step
+            n.prod_x = [2 * v + (r.gain if m >> bit & 1 else 0)
+                        for v, m in zip(r.prod_x, r.mag_x, strict=True)]  # fmt: skip
+            n.prod_d = [2 * v + (r.gain if m >> bit & 1 else 0)
+                        for v, m in zip(r.prod_d, r.mag_d, strict=True)]  # fmt: skip
+            last = r.mult_step == p.mult_bits - 1
+            n.mult_step = 0 if last else r.mult_step + 1
+            n.state = GeneratorState.SHIFT if last else GeneratorState.MULT
         elif st == GeneratorState.SHIFT:
             n.prod_x = [v >> r.shift_x for v in r.prod_x]
             n.prod_d = [v >> r.shift_d for v in r.prod_d]

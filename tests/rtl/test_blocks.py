@@ -184,7 +184,7 @@ def run_periphery(p: PeripheryParams, seed: int, cycles: int) -> dict:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_periphery_matches_golden(seed):
     seen = run_periphery(SMALL.replace(seed=seed), seed, CYCLES)
-    assert seen["a_slots"] > 1000 and seen["c_slots"] >= 5 and seen["transfers"] > 20
+    assert seen["a_slots"] > 800 and seen["c_slots"] >= 5 and seen["transfers"] > 20
 
 
 def test_constructors_reject_bad_params():
