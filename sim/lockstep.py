@@ -4,6 +4,8 @@ cycle, and at the end the device arrays A and C and the buffer H."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from cocotb.triggers import FallingEdge
 
@@ -11,9 +13,9 @@ from golden.hw.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from sim.scoreboard import Mismatch, Scoreboard
 from sim.stimulus import OUTPUT_PORTS, flat_outputs, structured
-from sim.tb_periphery import drive
+from sim.tb_periphery import drive, start
 
-__all__ = ["compare_state", "run_lockstep"]
+__all__ = ["compare_state", "lockstep_session", "run_lockstep"]
 
 
 async def run_lockstep(dut, p: PeripheryParams, hosts: dict, model: PeripheryModel,
@@ -51,3 +53,14 @@ def compare_state(dut, p: PeripheryParams, hosts: dict, model: PeripheryModel) -
         arrays[w] = int(np.sum(got != want))
     h = sum(a != b for a, b in zip(rtl_h(dut, p), model.ctrl.filter.h, strict=True))
     return {"array_mismatches": arrays, "h_mismatches": int(h)}
+
+
+async def lockstep_session(dut, p: PeripheryParams, hosts: dict, model: PeripheryModel,
+                           sb: Scoreboard, limit: int) -> dict:  # fmt: skip
+    """Reset the RTL, run :func:`run_lockstep`, then :func:`compare_state`; returns the
+    cycles, the seconds of the run and the state differences."""
+    await start(dut)
+    t0 = time.perf_counter()
+    cycles = await run_lockstep(dut, p, hosts, model, sb, limit)
+    seconds = time.perf_counter() - t0
+    return {"cycles": cycles, "seconds": seconds, **compare_state(dut, p, hosts, model)}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import cocotb
 import numba
@@ -21,9 +20,8 @@ import numpy as np
 from golden.hw.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from golden.params import IOParams, device_from_dict
-from sim.lockstep import compare_state, rtl_h, run_lockstep
+from sim.lockstep import lockstep_session, rtl_h
 from sim.scoreboard import Scoreboard
-from sim.tb_periphery import start
 from sim.ttv2_host import CosimParams
 from sim.ttv2_train import TrainLoopParams, cycle_limit, make_host
 
@@ -42,11 +40,9 @@ async def training_matches_golden(dut):
         sides[name], trainers[name] = make_host(p, device, io, c, t, samples, seed)
     model = PeripheryModel(p)
 
-    await start(dut)
-    t0 = time.perf_counter()
-    cycles = await run_lockstep(dut, p, sides, model, sb, cycle_limit(p, samples))
-    seconds = time.perf_counter() - t0
-    state = compare_state(dut, p, sides, model)
+    run = await lockstep_session(dut, p, sides, model, sb, cycle_limit(p, samples))
+    cycles, seconds = run.pop("cycles"), run.pop("seconds")
+    state = run
     learned = {k: trainers[k].state() for k in sides}
     w1 = int(np.sum(learned["rtl"]["W1"] != learned["golden"]["W1"]))
     np.savez(cfg["weights"], **learned["rtl"], H=np.array(rtl_h(dut, p)))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import cocotb
 import numba
@@ -20,9 +19,8 @@ from golden.hw.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from golden.params import IOParams, device_from_dict
 from sim.crossbar import BehavioralCrossbar
-from sim.lockstep import compare_state, run_lockstep
+from sim.lockstep import lockstep_session
 from sim.scoreboard import Scoreboard
-from sim.tb_periphery import start
 from sim.ttv2_host import CosimParams, Ttv2Host, register_values
 from sim.ttv2_train import cycle_limit
 
@@ -43,11 +41,9 @@ async def ttv2_steps_match_golden(dut):
         sides[name] = Ttv2Host(p, cb, regs, steps, seed, c.idle_p)
     model = PeripheryModel(p)
 
-    await start(dut)
-    t0 = time.perf_counter()
-    cycles = await run_lockstep(dut, p, sides, model, sb, cycle_limit(p, steps))
-    seconds = time.perf_counter() - t0
-    state = compare_state(dut, p, sides, model)
+    run = await lockstep_session(dut, p, sides, model, sb, cycle_limit(p, steps))
+    cycles, seconds = run.pop("cycles"), run.pop("seconds")
+    state = run
     cb = sides["golden"].crossbar
     result = {
         "mismatches": sb.mismatches
