@@ -195,7 +195,7 @@ def _run(sweep, out, store, scheduler, workers, retry_failed, progress, processe
                                     key=f"xbar-point-{p.digest}", pure=False)  # fmt: skip
                 pending[fut] = p
 
-        submit(window(client))
+        submit(room(client, 0))
         while pending:
             try:
                 finished, _ = wait(list(pending), timeout=1.0, return_when="FIRST_COMPLETED")
@@ -212,7 +212,7 @@ def _run(sweep, out, store, scheduler, workers, retry_failed, progress, processe
                     report.failed += 1
                     report.errors.append(f"{point.values} seed {point.seed}: {err}")
                 fut.release()
-            submit(window(client) - len(pending))
+            submit(room(client, len(pending)))
             bar.update(
                 bar_task,
                 completed=report.skipped + report.done + report.failed,
@@ -227,6 +227,12 @@ def window(client) -> int:
     """Tasks to keep in flight: two per worker thread (one running, one queued)."""
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
     return 2 * max(threads, 1)
+
+
+def room(client, in_flight: int) -> int:
+    """Points to submit now: the window less what is in flight, never negative (a worker that
+    is lost or restarting shrinks the window below what is already in flight)."""
+    return max(0, window(client) - in_flight)
 
 
 def _running(client) -> int:

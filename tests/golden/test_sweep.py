@@ -19,7 +19,7 @@ from golden.cli import main
 from golden.errors import ConfigError
 from golden.sweep.calibration import calibrate, smoothed_optimum
 from golden.sweep.config import Axis, load_sweep
-from golden.sweep.runner import run_point, run_sweep
+from golden.sweep.runner import room, run_point, run_sweep
 from golden.sweep.store import RESULTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,6 +157,19 @@ def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
     again = run_sweep(sweep, out, workers=1, progress=False, processes=False, retry_failed=True)
     assert (again.done, again.failed) == (4, 0)
     assert {r["status"] for r in _rows(out)} == {"done"}
+
+
+class _ShrunkCluster:
+    """A client whose cluster lost a worker: one thread left."""
+
+    def scheduler_info(self):
+        return {"workers": {"tcp://127.0.0.1:1": {"nthreads": 1}}}
+
+
+def test_a_lost_worker_pauses_submission_instead_of_failing():
+    # in flight beyond the shrunken window (2 per thread): submit nothing, do not raise
+    assert room(_ShrunkCluster(), 4) == 0
+    assert room(_ShrunkCluster(), 1) == 1
 
 
 @pytest.mark.slow
