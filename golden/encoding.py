@@ -88,10 +88,10 @@ class GeneratorState(IntEnum):
     REDUCE = 1  #: OR of all |x_j| and of all |d_i|
     EXPONENT = 2  #: their bit lengths e_x, e_d
     DEFICIT = 3  #: the exponent deficit x_bits + d_bits - e_x - e_d
-    GAIN = 4  #: gain register and right shifts selected from the deficit
-    MULT = 5  #: |x_j| * gain and |d_i| * gain, shift-add over mult_bits clocks (MSB first)
-    SHIFT = 6  #: products >> shift
-    CODE = 7  #: comparator codes = shifted products clipped to 2**prob_bits
+    GAIN = 4  #: gain register and the two sides' shifts selected from the deficit
+    ALIGN = 5  #: aligned gains A = gain << (mult_steps - shift), one per side
+    MULT = 6  #: (|x_j| A) >> mult_steps, shift-add over mult_steps clocks (LSB first)
+    CODE = 7  #: comparator codes = the products clipped to 2**prob_bits
     SLOTS = 8  #: BL slots, one per clock, every lane compared with its LFSR word
 
 

@@ -87,17 +87,18 @@ class PulseGenerator(wiring.Component):
             "d": (p.rows, p.d_mag_bits, self.i_update.payload.d, lfsr_d),
         }
         regs = {}
-        mb = p.mult_bits  # magnitudes zero-extended to the MULT step's bit count
-        for side, (n, _, _, _) in sides.items():
+        ab = p.aligned_bits
+        for side, (n, mag_bits, _, _) in sides.items():
             regs[side] = {
-                "mag": [Signal(mb, name=f"mag_{side}{k}") for k in range(n)],
+                "mag": [Signal(mag_bits, name=f"mag_{side}{k}") for k in range(n)],
                 "neg": Signal(n, name=f"neg_{side}"),
-                "prod": [Signal(mb + p.gain_bits, name=f"prod_{side}{k}") for k in range(n)],
+                "prod": [Signal(ab, name=f"prod_{side}{k}") for k in range(n)],
                 "code": [Signal(p.code_bits, name=f"code_{side}{k}") for k in range(n)],
-                "shift": Signal(p.shift_bits, name=f"shift_{side}"),
+                "lead": Signal(range(ab - p.gain_bits + 1), name=f"lead_{side}"),
+                "aligned": Signal(ab, name=f"aligned_{side}"),
             }
         gain = Signal(p.gain_bits)
-        mult_step = Signal(range(mb))
+        mult_step = Signal(range(p.mult_steps))
         slot = Signal(p.slot_bits)
         last = slot == p.bl - 1
 
@@ -144,26 +145,26 @@ class PulseGenerator(wiring.Component):
                 base = s + (p.gain_frac - p.prob_bits)
                 m.d.sync += [
                     gain.eq(Mux(deficit[0], self.gain_odd, self.gain_even)),
-                    regs["x"]["shift"].eq(ex + base),
-                    regs["d"]["shift"].eq(ed + base),
-                    *[pr.eq(0) for side in sides for pr in regs[side]["prod"]],
-                    mult_step.eq(0),
-                    state.eq(GeneratorState.MULT),
+                    regs["x"]["lead"].eq(p.mult_steps - (ex + base)),
+                    regs["d"]["lead"].eq(p.mult_steps - (ed + base)),
+                    state.eq(GeneratorState.ALIGN),
                 ]
-            with m.Case(GeneratorState.MULT):  # shift-add, most significant magnitude bit first
+            with m.Case(GeneratorState.ALIGN):  # the one shifter per side
+                for side in sides:
+                    r = regs[side]
+                    m.d.sync += r["aligned"].eq(gain << r["lead"])
+                    m.d.sync += [pr.eq(0) for pr in r["prod"]]
+                m.d.sync += [mult_step.eq(0), state.eq(GeneratorState.MULT)]
+            with m.Case(GeneratorState.MULT):  # shift-add, least significant magnitude bit first
                 for side in sides:
                     r = regs[side]
                     for pr, mag in zip(r["prod"], r["mag"], strict=True):
-                        m.d.sync += [pr.eq((pr << 1) + Mux(mag[-1], gain, 0)), mag.eq(mag << 1)]
-                with m.If(mult_step == mb - 1):
-                    m.d.sync += [mult_step.eq(0), state.eq(GeneratorState.SHIFT)]
+                        total = pr + Mux(mag[0], r["aligned"], 0)
+                        m.d.sync += [pr.eq(total >> 1), mag.eq(mag >> 1)]
+                with m.If(mult_step == p.mult_steps - 1):
+                    m.d.sync += [mult_step.eq(0), state.eq(GeneratorState.CODE)]
                 with m.Else():
                     m.d.sync += mult_step.eq(mult_step + 1)
-            with m.Case(GeneratorState.SHIFT):  # the product registers hold the shifted value
-                for side in sides:
-                    r = regs[side]
-                    m.d.sync += [pr.eq(pr >> r["shift"]) for pr in r["prod"]]
-                m.d.sync += state.eq(GeneratorState.CODE)
             with m.Case(GeneratorState.CODE):
                 for side in sides:
                     r = regs[side]

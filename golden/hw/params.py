@@ -69,10 +69,16 @@ class PeripheryParams(Params):
         return self.d_bits
 
     @property
-    def mult_bits(self) -> int:
-        """Clocks of the pulse generator's MULT step: one magnitude bit per clock (shift-add,
-        MSB first, over the wider of |x| and |d|)."""
-        return max(self.x_mag_bits, self.d_mag_bits)
+    def mult_steps(self) -> int:
+        """Clocks of the pulse generator's MULT step: one halving per clock, as many as the
+        largest right shift of ``|x| * gain`` (:attr:`max_shift`)."""
+        return self.max_shift
+
+    @property
+    def aligned_bits(self) -> int:
+        """Width of an aligned gain ``gain << (mult_steps - shift)`` and of a lane's product
+        register (the product stays below the aligned gain)."""
+        return self.gain_bits + self.mult_steps - (self.gain_frac - self.prob_bits)
 
     @property
     def exp_bits(self) -> int:
@@ -85,12 +91,9 @@ class PeripheryParams(Params):
         return self.x_mag_bits + self.d_mag_bits
 
     @property
-    def shift_bits(self) -> int:
-        """Width of the right shift applied to |x| * gain."""
-        return (self.max_shift).bit_length()
-
-    @property
     def max_shift(self) -> int:
+        """Largest right shift of ``|x| * gain`` (:func:`golden.hw.pulse_generator.gain_and_shifts`
+        with both exponents at their extremes)."""
         return self.max_mag_bits + (self.max_deficit + 1) // 2 + self.gain_frac - self.prob_bits
 
     @property

@@ -18,14 +18,20 @@ if odd. The comparator code is
 (floor), and slot t of lane j fires when the lane's ``prob_bits``-bit LFSR word is ``< code_j``.
 Probabilities above 1 clip at 1 on each side (aihwkit moves the excess to the d side instead).
 
-Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> DEFICIT -> GAIN -> ``mult_bits`` cycles
-of MULT -> SHIFT -> CODE -> BL cycles of SLOTS -> IDLE (one short step per clock). MULT is a
-shift-add multiplier per lane, most significant magnitude bit first:
-``prod <- 2 prod + (bit ? G : 0)``, so after ``mult_bits`` clocks ``prod = |x_j| G`` exactly,
-with one adder per lane and no DSP block on the path (a DSP's combinational delay plus its
-routing in and out was the critical path of the single-clock product). The pulse outputs are
-registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and ``o_done`` is
-high together with the last slot.
+Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> DEFICIT -> GAIN -> ALIGN -> ``mult_steps``
+cycles of MULT -> CODE -> BL cycles of SLOTS -> IDLE (one short step per clock).
+
+MULT computes the shifted product serially, least significant magnitude bit first, with no
+per-lane shifter. With ``T = mult_steps`` (the largest possible shift) and the side's gain
+aligned once in ALIGN, ``A = G << (T - shift)``, each lane does ``T`` times
+
+    prod <- (prod + (bit_k ? A : 0)) >> 1,      bit_k = bit k of |x_j| (0 beyond its width),
+
+and ``floor(floor(v / 2) / 2) = floor(v / 4)`` makes the result exactly
+``floor(|x_j| A / 2**T) = (|x_j| G) >> shift``: one adder per lane, the shift amount reaches
+only the two ALIGN shifters (one per side), and no DSP block is on the path. The pulse outputs
+are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and ``o_done``
+is high together with the last slot.
 """
 
 from __future__ import annotations
@@ -163,8 +169,10 @@ class _Regs:
     ed: int = 0
     deficit: int = 0
     gain: int = 0
-    shift_x: int = 0
-    shift_d: int = 0
+    lead_x: int = 0
+    lead_d: int = 0
+    aligned_x: int = 0
+    aligned_d: int = 0
     mult_step: int = 0
     prod_x: list = field(default_factory=list)
     prod_d: list = field(default_factory=list)
@@ -230,25 +238,25 @@ class PulseGeneratorModel:
             n.deficit = p.max_deficit - r.ex - r.ed  # gain_and_shifts derives the same
             n.state = GeneratorState.GAIN
         elif st == GeneratorState.GAIN:
-            n.gain, n.shift_x, n.shift_d = gain_and_shifts(
+            n.gain, shift_x, shift_d = gain_and_shifts(
                 r.ex, r.ed, gain_even, gain_odd, p.max_deficit, p.gain_frac, p.prob_bits
             )
+            n.lead_x, n.lead_d = p.mult_steps - shift_x, p.mult_steps - shift_d
+            n.state = GeneratorState.ALIGN
+        elif st == GeneratorState.ALIGN:
+            n.aligned_x, n.aligned_d = r.gain << r.lead_x, r.gain << r.lead_d
             n.prod_x, n.prod_d = [0] * p.cols, [0] * p.rows
             n.mult_step = 0
             n.state = GeneratorState.MULT
-        elif st == GeneratorState.MULT:  # bit mult_bits - 1 - step of each magnitude
-            bit = p.mult_bits - 1 - r.mult_step
-            n.prod_x = [2 * v + (r.gain if m >> bit & 1 else 0)
+        elif st == GeneratorState.MULT:  # bit mult_step of each magnitude, LSB first
+            n.prod_x = [(v + (r.aligned_x if m & 1 else 0)) >> 1
                         for v, m in zip(r.prod_x, r.mag_x, strict=True)]  # fmt: skip
-            n.prod_d = [2 * v + (r.gain if m >> bit & 1 else 0)
+            n.prod_d = [(v + (r.aligned_d if m & 1 else 0)) >> 1
                         for v, m in zip(r.prod_d, r.mag_d, strict=True)]  # fmt: skip
-            last = r.mult_step == p.mult_bits - 1
+            n.mag_x, n.mag_d = [m >> 1 for m in r.mag_x], [m >> 1 for m in r.mag_d]
+            last = r.mult_step == p.mult_steps - 1
             n.mult_step = 0 if last else r.mult_step + 1
-            n.state = GeneratorState.SHIFT if last else GeneratorState.MULT
-        elif st == GeneratorState.SHIFT:
-            n.prod_x = [v >> r.shift_x for v in r.prod_x]
-            n.prod_d = [v >> r.shift_d for v in r.prod_d]
-            n.state = GeneratorState.CODE
+            n.state = GeneratorState.CODE if last else GeneratorState.MULT
         elif st == GeneratorState.CODE:
             top = 1 << p.prob_bits
             n.code_x = [min(v, top) for v in r.prod_x]
