@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -75,113 +75,116 @@ class PulseGenerator(wiring.Component):
 
     def elaborate(self, platform):
         p = self._p
+        S = GeneratorState
         m = Module()
-        seeds_x = [lane_seed(p.seed, col_lane(j), p.lfsr_width) for j in range(p.cols)]
-        seeds_d = [lane_seed(p.seed, row_lane(i), p.lfsr_width) for i in range(p.rows)]
-        m.submodules.lfsr_x = lfsr_x = Lfsr(seeds_x, p.lfsr_width, p.prob_bits)
-        m.submodules.lfsr_d = lfsr_d = Lfsr(seeds_d, p.lfsr_width, p.prob_bits)
+        state, state_next = Signal(S), Signal(S)
+        m.d.comb += [state_next.eq(state), self.state.eq(state),
+                     self.i_update.ready.eq(state == S.IDLE)]  # fmt: skip
+        m.d.sync += [state.eq(state_next), self.o_pulse.valid.eq(0), self.o_done.eq(0)]
 
-        state = Signal(GeneratorState)
-        sides = {
-            "x": (p.cols, p.x_mag_bits, self.i_update.payload.x, lfsr_x),
-            "d": (p.rows, p.d_mag_bits, self.i_update.payload.d, lfsr_d),
-        }
-        regs = {}
-        ab = p.aligned_bits
-        for side, (n, mag_bits, _, _) in sides.items():
-            regs[side] = {
-                "mag": [Signal(mag_bits, name=f"mag_{side}{k}") for k in range(n)],
-                "neg": Signal(n, name=f"neg_{side}"),
-                "prod": [Signal(ab, name=f"prod_{side}{k}") for k in range(n)],
-                "code": [Signal(p.code_bits, name=f"code_{side}{k}") for k in range(n)],
-                "lead": Signal(range(ab - p.gain_bits + 1), name=f"lead_{side}"),
-                "aligned": Signal(ab, name=f"aligned_{side}"),
-            }
-        gain = Signal(p.gain_bits)
-        mult_step = Signal(range(p.mult_steps))
-        slot = Signal(p.slot_bits)
-        last = slot == p.bl - 1
-
-        m.d.comb += [
-            self.state.eq(state),
-            self.i_update.ready.eq(state == GeneratorState.IDLE),
-            lfsr_x.en.eq(state == GeneratorState.SLOTS),
-            lfsr_d.en.eq(state == GeneratorState.SLOTS),
-        ]
-        m.d.sync += [self.o_pulse.valid.eq(0), self.o_done.eq(0),
-                     self.o_pulse.x.eq(0), self.o_pulse.x_neg.eq(0),
-                     self.o_pulse.d.eq(0), self.o_pulse.d_neg.eq(0)]  # fmt: skip
-
-        def reduce_or(side):
-            acc = 0
-            for mag in regs[side]["mag"]:
-                acc = acc | mag
-            return acc
-
+        # ---- shared control: exponents, deficit, gain, shifts, step and slot counters -------
+        payload = self.i_update.payload
+        sides = {"x": (p.cols, p.x_mag_bits, payload.x, col_lane),
+                 "d": (p.rows, p.d_mag_bits, payload.d, row_lane)}  # fmt: skip
+        mags = {side: [] for side in sides}
         or_x, or_d = Signal(p.x_mag_bits), Signal(p.d_mag_bits)
         ex, ed = Signal(p.exp_bits), Signal(p.exp_bits)
         deficit = Signal(range(p.max_deficit + 1))
+        gain = Signal(p.gain_bits)
+        lead = {side: Signal(range(p.aligned_bits - p.gain_bits + 1), name=f"lead_{side}")
+                for side in sides}  # fmt: skip
+        mult_step = Signal(range(p.mult_steps))
+        slot = Signal(p.slot_bits)
+        half = Signal(range(p.max_deficit + 1))
+        m.d.comb += half.eq((deficit + 1) >> 1)
+        base = half + (p.gain_frac - p.prob_bits)
+        # ---- lanes, in groups of lane_group with their own copy of the state and the gain ---
+        for side, (n, _, _, _) in sides.items():
+            for g0 in range(0, n, p.lane_group):
+                lanes = range(g0, min(n, g0 + p.lane_group))
+                mags[side] += self._lane_group(m, sides[side], side, lanes, state_next,
+                                               gain << lead[side])  # fmt: skip
 
         with m.Switch(state):
-            with m.Case(GeneratorState.IDLE):
+            with m.Case(S.IDLE):
                 with m.If(self.i_update.valid):
-                    for side, (n, _, vec, _) in sides.items():
-                        r = regs[side]
-                        for k in range(n):
-                            m.d.sync += r["mag"][k].eq(Mux(vec[k] < 0, -vec[k], vec[k]))
-                        m.d.sync += r["neg"].eq(Cat(vec[k] < 0 for k in range(n)))
-                    m.d.sync += state.eq(GeneratorState.REDUCE)
-            with m.Case(GeneratorState.REDUCE):
-                m.d.sync += [or_x.eq(reduce_or("x")), or_d.eq(reduce_or("d")),
-                             state.eq(GeneratorState.EXPONENT)]  # fmt: skip
-            with m.Case(GeneratorState.EXPONENT):
-                m.d.sync += [ex.eq(bit_length(or_x)), ed.eq(bit_length(or_d)),
-                             state.eq(GeneratorState.DEFICIT)]  # fmt: skip
-            with m.Case(GeneratorState.DEFICIT):
-                m.d.sync += [deficit.eq(p.max_deficit - ex - ed), state.eq(GeneratorState.GAIN)]
-            with m.Case(GeneratorState.GAIN):
-                s = Signal(range(p.max_deficit + 1))
-                m.d.comb += s.eq((deficit + 1) >> 1)
-                base = s + (p.gain_frac - p.prob_bits)
+                    m.d.comb += state_next.eq(S.REDUCE)
+            with m.Case(S.REDUCE):
+                m.d.sync += [or_x.eq(_reduce_or(mags["x"])), or_d.eq(_reduce_or(mags["d"]))]
+                m.d.comb += state_next.eq(S.EXPONENT)
+            with m.Case(S.EXPONENT):
+                m.d.sync += [ex.eq(bit_length(or_x)), ed.eq(bit_length(or_d))]
+                m.d.comb += state_next.eq(S.DEFICIT)
+            with m.Case(S.DEFICIT):
+                m.d.sync += deficit.eq(p.max_deficit - ex - ed)
+                m.d.comb += state_next.eq(S.GAIN)
+            with m.Case(S.GAIN):
                 m.d.sync += [
                     gain.eq(Mux(deficit[0], self.gain_odd, self.gain_even)),
-                    regs["x"]["lead"].eq(p.mult_steps - (ex + base)),
-                    regs["d"]["lead"].eq(p.mult_steps - (ed + base)),
-                    state.eq(GeneratorState.ALIGN),
+                    lead["x"].eq(p.mult_steps - (ex + base)),
+                    lead["d"].eq(p.mult_steps - (ed + base)),
+                    mult_step.eq(0),
                 ]
-            with m.Case(GeneratorState.ALIGN):  # the one shifter per side
-                for side in sides:
-                    r = regs[side]
-                    m.d.sync += r["aligned"].eq(gain << r["lead"])
-                    m.d.sync += [pr.eq(0) for pr in r["prod"]]
-                m.d.sync += [mult_step.eq(0), state.eq(GeneratorState.MULT)]
-            with m.Case(GeneratorState.MULT):  # shift-add, least significant magnitude bit first
-                for side in sides:
-                    r = regs[side]
-                    for pr, mag in zip(r["prod"], r["mag"], strict=True):
-                        total = pr + Mux(mag[0], r["aligned"], 0)
-                        m.d.sync += [pr.eq(total >> 1), mag.eq(mag >> 1)]
+                m.d.comb += state_next.eq(S.ALIGN)
+            with m.Case(S.ALIGN):
+                m.d.comb += state_next.eq(S.MULT)
+            with m.Case(S.MULT):
+                m.d.sync += mult_step.eq(mult_step + 1)
                 with m.If(mult_step == p.mult_steps - 1):
-                    m.d.sync += [mult_step.eq(0), state.eq(GeneratorState.CODE)]
-                with m.Else():
-                    m.d.sync += mult_step.eq(mult_step + 1)
-            with m.Case(GeneratorState.CODE):
-                for side in sides:
-                    r = regs[side]
-                    m.d.sync += [
-                        code.eq(clamp_unsigned(pr, 1 << p.prob_bits, p.code_bits))
-                        for code, pr in zip(r["code"], r["prod"], strict=True)
-                    ]
-                m.d.sync += [slot.eq(0), state.eq(GeneratorState.SLOTS)]
-            with m.Case(GeneratorState.SLOTS):
-                for side, (n, _, _, lfsr) in sides.items():
-                    r = regs[side]
-                    fire = Cat(lfsr.words[k] < r["code"][k] for k in range(n))
-                    m.d.sync += [getattr(self.o_pulse, side).eq(fire),
-                                 getattr(self.o_pulse, f"{side}_neg").eq(r["neg"])]  # fmt: skip
-                m.d.sync += [self.o_pulse.valid.eq(1), self.o_done.eq(last)]
-                with m.If(last):
-                    m.d.sync += [slot.eq(0), state.eq(GeneratorState.IDLE)]
-                with m.Else():
-                    m.d.sync += slot.eq(slot + 1)
+                    m.d.comb += state_next.eq(S.CODE)
+            with m.Case(S.CODE):
+                m.d.sync += slot.eq(0)
+                m.d.comb += state_next.eq(S.SLOTS)
+            with m.Case(S.SLOTS):
+                m.d.sync += [self.o_pulse.valid.eq(1), self.o_done.eq(slot == p.bl - 1),
+                             slot.eq(slot + 1)]  # fmt: skip
+                with m.If(slot == p.bl - 1):
+                    m.d.comb += state_next.eq(S.IDLE)
         return m
+
+    def _lane_group(self, m, side_info, side, lanes, state_next, aligned_in) -> list:
+        """Lanes ``lanes`` of one side: magnitude, product, code and LFSR per lane, driven by a
+        local copy of the state register (``keep``: synthesis must not merge the copies).
+        Returns the lanes' magnitude registers."""
+        p, S = self._p, GeneratorState
+        _, mag_bits, codes, lane_of = side_info
+        lines, signs = getattr(self.o_pulse, side), getattr(self.o_pulse, f"{side}_neg")
+        keep, g0 = {"keep": 1}, lanes[0]
+        state = Signal(S, name=f"state_{side}{g0}", attrs=keep)
+        aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=keep)
+        m.d.sync += state.eq(state_next)
+        seeds = [lane_seed(p.seed, lane_of(k), p.lfsr_width) for k in lanes]
+        lfsr = Lfsr(seeds, p.lfsr_width, p.prob_bits)
+        m.submodules[f"lfsr_{side}{g0}"] = lfsr
+        m.d.comb += lfsr.en.eq(state == S.SLOTS)
+        mags = []
+        for i, k in enumerate(lanes):
+            mag = Signal(mag_bits, name=f"mag_{side}{k}")
+            prod = Signal(p.aligned_bits, name=f"prod_{side}{k}")
+            code = Signal(p.code_bits, name=f"code_{side}{k}")
+            neg = Signal(name=f"neg_{side}{k}")
+            mags.append(mag)
+            m.d.sync += [lines[k].eq(0), signs[k].eq(0)]
+            with m.Switch(state):
+                with m.Case(S.IDLE):  # loaded every idle cycle: holds the accepted update
+                    value = codes[k]
+                    sign = value[-1]  # the sign bit itself: no comparator carry chain
+                    m.d.sync += [mag.eq(Mux(sign, -value, value)), neg.eq(sign)]
+                with m.Case(S.ALIGN):
+                    m.d.sync += prod.eq(0)
+                with m.Case(S.MULT):  # shift-add, least significant magnitude bit first
+                    m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1), mag.eq(mag >> 1)]
+                with m.Case(S.CODE):
+                    m.d.sync += code.eq(clamp_unsigned(prod, 1 << p.prob_bits, p.code_bits))
+                with m.Case(S.SLOTS):
+                    m.d.sync += [lines[k].eq(lfsr.words[i] < code), signs[k].eq(neg)]
+        with m.If(state == S.ALIGN):  # the one shifter per side feeds every group's copy
+            m.d.sync += aligned.eq(aligned_in)
+        return mags
+
+
+def _reduce_or(values):
+    acc = 0
+    for v in values:
+        acc = acc | v
+    return acc

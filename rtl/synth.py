@@ -35,10 +35,11 @@ from rtl.periphery import CrossbarPeriphery
 
 __all__ = ["FPGAS", "IoHarness", "synthesize"]
 
-#: --synth choice -> (device name, yosys command, nextpnr tool, nextpnr device arguments)
+#: --synth choice -> (device name, yosys command, nextpnr tool, nextpnr arguments); ECP5 routes
+#: with router2 (router1 did not converge on a 64 x 64 periphery in 70 min; router2 takes 3)
 FPGAS = {
     "ecp5": ("LFE5U-85F-6BG381C", "synth_ecp5", "nextpnr-ecp5",
-             ["--85k", "--package", "CABGA381", "--speed", "6"]),
+             ["--85k", "--package", "CABGA381", "--speed", "6", "--router", "router2"]),
     "ice40": ("iCE40UP5K-SG48", "synth_ice40", "nextpnr-ice40", ["--up5k", "--package", "sg48"]),
 }  # fmt: skip
 
@@ -101,6 +102,14 @@ def _tool(name: str) -> list[str]:
                       f"{name} on PATH")  # fmt: skip
 
 
+def _front(path: str, top: str) -> str:
+    """Yosys commands that read the Verilog and mark every flip-flop whose output carries
+    ``(* keep *)`` as kept: the RTL's replicated control registers (copies of one value that
+    bound fan-out) would otherwise be merged back into one by ``opt_merge``."""
+    return (f"read_verilog {path}; hierarchy -top {top}; proc; "
+            "setattr -set keep 1 a:keep %ci1 t:$dff %i")  # fmt: skip
+
+
 def _version(tool: list[str]) -> str:
     proc = subprocess.run([*tool, "-V"], capture_output=True, text=True, check=False)
     return (proc.stdout or proc.stderr).strip().splitlines()[0] if proc.returncode == 0 else "?"
@@ -142,7 +151,7 @@ def synthesize(
     work = out / f"synth-{fpga}"
     work.mkdir(parents=True, exist_ok=True)
     (work / "periphery.v").write_text(verilog_text(CrossbarPeriphery(params)))
-    _run(yosys + ["-q", "-p", f"read_verilog periphery.v; {synth_cmd} -top {TOP_NAME}; "
+    _run(yosys + ["-q", "-p", f"{_front('periphery.v', TOP_NAME)}; {synth_cmd} -top {TOP_NAME}; "
                   "tee -q -o stat.json stat -json"], work, "yosys-periphery.log")  # fmt: skip
     stat = json.loads((work / "stat.json").read_text())
     resources = {**count_cells(stat, fpga), "fmax_mhz": None, "device": device,
@@ -158,7 +167,7 @@ def synthesize(
 def place_and_route(harness, work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz) -> float:
     """Fmax in MHz of the harness after nextpnr (the slowest clock domain)."""
     (work / "harness.v").write_text(verilog.convert(harness, name="harness", emit_src=False))
-    _run(yosys + ["-q", "-p", f"read_verilog harness.v; {synth_cmd} -top harness "
+    _run(yosys + ["-q", "-p", f"{_front('harness.v', 'harness')}; {synth_cmd} -top harness "
                   "-json harness.json"], work, "yosys-harness.log")  # fmt: skip
     _run(nextpnr + pnr_args + ["--json", "harness.json", "--freq", str(freq_mhz),
                                "--report", "report.json", "--seed", "1",

@@ -116,7 +116,9 @@ class TransferController(wiring.Component):
         m.d.sync += [c.valid.eq(0), c.x.eq(0), c.x_neg.eq(0), c.d.eq(0), c.d_neg.eq(0)]
 
         out = flt.o_count.payload
-        count_abs = Mux(out.count < 0, -out.count, out.count)[: p.bl.bit_length()]
+        # sign bits rather than comparisons against 0 (Yosys builds those as carry chains)
+        count_abs = Mux(out.count[-1], -out.count, out.count)[: p.bl.bit_length()]
+        count_pos = ~out.count[-1] & out.count.any()
         with m.Switch(state):
             with m.Case(TransferState.IDLE):
                 with m.If(self.i_update_done & (self.transfer_every != 0)):
@@ -131,7 +133,7 @@ class TransferController(wiring.Component):
                 with m.If(flt.o_count.valid):
                     for i in range(p.rows):
                         with m.If(out.row == i):
-                            m.d.sync += [owed[i].eq(count_abs), k_pos[i].eq(out.count > 0)]
+                            m.d.sync += [owed[i].eq(count_abs), k_pos[i].eq(count_pos)]
                     with m.If(out.row == p.rows - 1):
                         m.d.sync += state.eq(TransferState.DECIDE)
             with m.Case(TransferState.DECIDE):

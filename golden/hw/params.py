@@ -50,6 +50,13 @@ class PeripheryParams(Params):
     momentum_frac: int = spec(8, "fraction bits of the TTv2 MOMENTUM register", ge=1, le=16)
     period_bits: int = spec(16, "width of the TRANSFER_EVERY register", ge=1, le=32)
     rounding: Rounding = spec(Rounding.HALF_UP, "rounding of the momentum products")
+    lane_group: int = spec(
+        4,
+        "RTL only: pulse-generator lanes per replicated copy of the state and the aligned gain "
+        "(bounds the fan-out of the control nets; no effect on behaviour)",
+        ge=1,
+        le=1024,
+    )
 
     def check(self) -> None:
         check_hw_formats(self)
