@@ -107,7 +107,7 @@ class FilterState(IntEnum):
     ACCUMULATE = 4  #: H1 = sat(H + product)
     ABSOLUTE = 5  #: |H1|
     MAGNITUDE = 6  #: |H1| >> THRES_SHIFT
-    COUNT = 7  #: k = sign(H1) min(magnitude, MAX_PULSES)
+    COUNT = 7  #: k = sign(H1) min(magnitude, MAX_PULSES); 1 - MOMENTUM
     SCALE = 8  #: H1 * MOMENTUM and k * (1 - MOMENTUM)
     SHIFT = 9  #: k * (1 - MOMENTUM) << THRES_SHIFT
     ROUND = 10  #: both products rounded back to H units

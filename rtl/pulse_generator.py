@@ -143,20 +143,21 @@ class PulseGenerator(wiring.Component):
         return m
 
     def _lane_group(self, m, side_info, side, lanes, state_next, aligned_in) -> list:
-        """Lanes ``lanes`` of one side: magnitude, product, code and LFSR per lane, driven by a
-        local copy of the state register (``keep``: synthesis must not merge the copies).
-        Returns the lanes' magnitude registers."""
+        """Lanes ``lanes`` of one side: magnitude, product, code and LFSR per lane, driven by
+        the group's own registered one-hot copy of the state (``at[s]`` is high while the state
+        is ``s``; ``keep``: synthesis must not merge the copies). Returns the magnitudes."""
         p, S = self._p, GeneratorState
         _, mag_bits, codes, lane_of = side_info
         lines, signs = getattr(self.o_pulse, side), getattr(self.o_pulse, f"{side}_neg")
         keep, g0 = {"keep": 1}, lanes[0]
-        state = Signal(S, name=f"state_{side}{g0}", attrs=keep)
+        at = {s: Signal(name=f"at_{s.name.lower()}_{side}{g0}", init=s == S.IDLE, attrs=keep)
+              for s in (S.IDLE, S.ALIGN, S.MULT, S.CODE, S.SLOTS)}  # fmt: skip
+        m.d.sync += [flag.eq(state_next == s) for s, flag in at.items()]
         aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=keep)
-        m.d.sync += state.eq(state_next)
         seeds = [lane_seed(p.seed, lane_of(k), p.lfsr_width) for k in lanes]
         lfsr = Lfsr(seeds, p.lfsr_width, p.prob_bits)
         m.submodules[f"lfsr_{side}{g0}"] = lfsr
-        m.d.comb += lfsr.en.eq(state == S.SLOTS)
+        m.d.comb += lfsr.en.eq(at[S.SLOTS])
         mags = []
         for i, k in enumerate(lanes):
             mag = Signal(mag_bits, name=f"mag_{side}{k}")
@@ -165,20 +166,19 @@ class PulseGenerator(wiring.Component):
             neg = Signal(name=f"neg_{side}{k}")
             mags.append(mag)
             m.d.sync += [lines[k].eq(0), signs[k].eq(0)]
-            with m.Switch(state):
-                with m.Case(S.IDLE):  # loaded every idle cycle: holds the accepted update
-                    value = codes[k]
-                    sign = value[-1]  # the sign bit itself: no comparator carry chain
-                    m.d.sync += [mag.eq(Mux(sign, -value, value)), neg.eq(sign)]
-                with m.Case(S.ALIGN):
-                    m.d.sync += prod.eq(0)
-                with m.Case(S.MULT):  # shift-add, least significant magnitude bit first
-                    m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1), mag.eq(mag >> 1)]
-                with m.Case(S.CODE):
-                    m.d.sync += code.eq(clamp_unsigned(prod, 1 << p.prob_bits, p.code_bits))
-                with m.Case(S.SLOTS):
-                    m.d.sync += [lines[k].eq(lfsr.words[i] < code), signs[k].eq(neg)]
-        with m.If(state == S.ALIGN):  # the one shifter per side feeds every group's copy
+            with m.If(at[S.IDLE]):  # loaded every idle cycle: holds the accepted update
+                value = codes[k]
+                sign = value[-1]  # the sign bit itself: no comparator carry chain
+                m.d.sync += [mag.eq(Mux(sign, -value, value)), neg.eq(sign)]
+            with m.If(at[S.ALIGN]):
+                m.d.sync += prod.eq(0)
+            with m.If(at[S.MULT]):  # shift-add, least significant magnitude bit first
+                m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1), mag.eq(mag >> 1)]
+            with m.If(at[S.CODE]):
+                m.d.sync += code.eq(clamp_unsigned(prod, 1 << p.prob_bits, p.code_bits))
+            with m.If(at[S.SLOTS]):
+                m.d.sync += [lines[k].eq(lfsr.words[i] < code), signs[k].eq(neg)]
+        with m.If(at[S.ALIGN]):  # the one shifter per side feeds every group's copy
             m.d.sync += aligned.eq(aligned_in)
         return mags
 

@@ -113,9 +113,8 @@ class Ttv2Filter(wiring.Component):
         diff = Signal(signed(hb + 2))
         h2 = Signal(signed(hb))
         k_abs = clamp_unsigned(mag, self.max_pulses, p.bl.bit_length())
-        keep = Signal(p.momentum_bits)  # 2**momentum_frac - momentum
-        m.d.comb += [keep.eq((1 << mf) - self.momentum), wr.data.eq(h2),
-                     wr.en.eq(state == S.WRITE)]  # fmt: skip
+        keep = Signal(p.momentum_bits)  # 2**momentum_frac - momentum, registered in COUNT
+        m.d.comb += [wr.data.eq(h2), wr.en.eq(state == S.WRITE)]
         new_h = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(diff, hb)))
 
         steps = {
@@ -125,7 +124,7 @@ class Ttv2Filter(wiring.Component):
             S.ACCUMULATE: [h1.eq(saturate(total, hb))],
             S.ABSOLUTE: [h_abs.eq(Mux(h1[-1], -h1, h1))],
             S.MAGNITUDE: [mag.eq(h_abs >> self.thres_shift)],
-            S.COUNT: [k.eq(Mux(h1[-1], -k_abs, k_abs))],
+            S.COUNT: [k.eq(Mux(h1[-1], -k_abs, k_abs)), keep.eq((1 << mf) - self.momentum)],
             S.SCALE: [prod_m.eq(h1 * self.momentum), prod_k.eq(k * keep)],
             S.SHIFT: [shifted.eq(prod_k << self.thres_shift)],
             S.ROUND: [round_m.eq(shift_right(prod_m, mf, p.rounding)),

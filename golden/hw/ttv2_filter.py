@@ -56,12 +56,14 @@ STEPS = {
     FilterState.ACCUMULATE: lambda r, c, p: {"h1": _sat(r["total"], p.h_bits)},
     FilterState.ABSOLUTE: lambda r, c, p: {"h_abs": abs(r["h1"])},
     FilterState.MAGNITUDE: lambda r, c, p: {"mag": r["h_abs"] >> c.thres_shift},
+    # 1 - momentum is taken a clock ahead of its product, so no subtraction feeds the multiplier
     FilterState.COUNT: lambda r, c, p: {
-        "k": min(r["mag"], c.max_pulses) * (-1 if r["h1"] < 0 else 1)
+        "k": min(r["mag"], c.max_pulses) * (-1 if r["h1"] < 0 else 1),
+        "keep": (1 << p.momentum_frac) - c.momentum,
     },
     FilterState.SCALE: lambda r, c, p: {
         "prod_m": r["h1"] * c.momentum,
-        "prod_k": r["k"] * ((1 << p.momentum_frac) - c.momentum),
+        "prod_k": r["k"] * r["keep"],
     },
     FilterState.SHIFT: lambda r, c, p: {"shifted": r["prod_k"] << c.thres_shift},
     FilterState.ROUND: lambda r, c, p: {
