@@ -51,7 +51,7 @@ class PeripheryParams(Params):
     period_bits: int = spec(16, "width of the TRANSFER_EVERY register", ge=1, le=32)
     rounding: Rounding = spec(Rounding.HALF_UP, "rounding of the momentum products")
     lane_group: int = spec(
-        2,
+        4,
         "RTL only: pulse-generator lanes per replicated copy of the state and the aligned gain "
         "(bounds the fan-out of the control nets; no effect on behaviour)",
         ge=1,
