@@ -6,7 +6,7 @@ from amaranth.hdl import C, Mux, Value, signed, unsigned
 
 from golden.encoding import Rounding
 
-__all__ = ["bit_length", "clamp_unsigned", "saturate", "shift_right"]
+__all__ = ["absolute", "bit_length", "clamp_unsigned", "saturate", "shift_right"]
 
 
 def shift_right(value: Value, n: int, rounding: Rounding) -> Value:
@@ -24,6 +24,12 @@ def saturate(value: Value, width: int) -> Value:
     lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
     return Mux(value > hi, C(hi, signed(width)),
                Mux(value < lo, C(lo, signed(width)), value[:width].as_signed()))  # fmt: skip
+
+
+def absolute(value: Value) -> Value:
+    """``abs`` of a signed value, selected by its sign bit (a compare against 0 becomes a carry
+    chain in Yosys, which was on the critical path)."""
+    return Mux(value[-1], -value, value)
 
 
 def clamp_unsigned(value: Value, limit: int | Value, width: int) -> Value:

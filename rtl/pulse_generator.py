@@ -10,7 +10,7 @@ from amaranth.lib.wiring import In, Out
 from golden.encoding import GeneratorState
 from golden.hw.params import PeripheryParams
 from golden.lfsr import col_lane, lane_seed, row_lane
-from rtl.fixedpoint import bit_length, clamp_unsigned
+from rtl.fixedpoint import absolute, bit_length, clamp_unsigned
 from rtl.lfsr import Lfsr
 
 __all__ = ["PulseGenerator", "pulse_lines_signature", "update_layout"]
@@ -167,9 +167,7 @@ class PulseGenerator(wiring.Component):
             mags.append(mag)
             m.d.sync += [lines[k].eq(0), signs[k].eq(0)]
             with m.If(at[S.IDLE]):  # loaded every idle cycle: holds the accepted update
-                value = codes[k]
-                sign = value[-1]  # the sign bit itself: no comparator carry chain
-                m.d.sync += [mag.eq(Mux(sign, -value, value)), neg.eq(sign)]
+                m.d.sync += [mag.eq(absolute(codes[k])), neg.eq(codes[k][-1])]
             with m.If(at[S.ALIGN]):
                 m.d.sync += prod.eq(0)
             with m.If(at[S.MULT]):  # shift-add, least significant magnitude bit first

@@ -9,6 +9,7 @@ from amaranth.lib.wiring import In, Out
 
 from golden.encoding import TransferState
 from golden.hw.params import PeripheryParams
+from rtl.fixedpoint import absolute
 from rtl.pulse_generator import check_params, pulse_lines_signature
 from rtl.ttv2_filter import Ttv2Filter
 
@@ -116,9 +117,8 @@ class TransferController(wiring.Component):
         m.d.sync += [c.valid.eq(0), c.x.eq(0), c.x_neg.eq(0), c.d.eq(0), c.d_neg.eq(0)]
 
         out = flt.o_count.payload
-        # sign bits rather than comparisons against 0 (Yosys builds those as carry chains)
-        count_abs = Mux(out.count[-1], -out.count, out.count)[: p.bl.bit_length()]
-        count_pos = ~out.count[-1] & out.count.any()
+        count_abs = absolute(out.count)[: p.bl.bit_length()]
+        count_pos = ~out.count[-1] & out.count.any()  # sign bit, not a carry-chain compare
         with m.Switch(state):
             with m.Case(TransferState.IDLE):
                 with m.If(self.i_update_done & (self.transfer_every != 0)):

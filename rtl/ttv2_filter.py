@@ -10,7 +10,7 @@ from amaranth.lib.wiring import In, Out
 
 from golden.encoding import FilterState
 from golden.hw.params import PeripheryParams
-from rtl.fixedpoint import clamp_unsigned, saturate, shift_right
+from rtl.fixedpoint import absolute, clamp_unsigned, saturate, shift_right
 from rtl.pulse_generator import check_params
 
 __all__ = ["Ttv2Filter", "column_layout", "count_layout"]
@@ -122,7 +122,7 @@ class Ttv2Filter(wiring.Component):
             S.MULTIPLY: [h_reg.eq(rd.data), product.eq(code * self.transfer_lr)],
             S.SUM: [total.eq(h_reg + product)],
             S.ACCUMULATE: [h1.eq(saturate(total, hb))],
-            S.ABSOLUTE: [h_abs.eq(Mux(h1[-1], -h1, h1))],
+            S.ABSOLUTE: [h_abs.eq(absolute(h1))],
             S.MAGNITUDE: [mag.eq(h_abs >> self.thres_shift)],
             S.COUNT: [k.eq(Mux(h1[-1], -k_abs, k_abs)), keep.eq((1 << mf) - self.momentum)],
             S.SCALE: [prod_m.eq(h1 * self.momentum), prod_k.eq(k * keep)],
