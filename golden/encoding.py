@@ -85,14 +85,17 @@ class GeneratorState(IntEnum):
     """States of the pulse generator (golden.hw.pulse_generator, rtl.pulse_generator)."""
 
     IDLE = 0  #: ready for the next (x, d) update
-    REDUCE = 1  #: OR of all |x_j| and of all |d_i|
-    EXPONENT = 2  #: their bit lengths e_x, e_d
-    DEFICIT = 3  #: the exponent deficit x_bits + d_bits - e_x - e_d
-    GAIN = 4  #: gain register and the two sides' shifts selected from the deficit
-    ALIGN = 5  #: aligned gains A = gain << (mult_steps - shift), one per side
-    MULT = 6  #: (|x_j| A) >> mult_steps, shift-add over mult_steps clocks (LSB first)
-    CODE = 7  #: comparator codes = the products clipped to 2**prob_bits
-    SLOTS = 8  #: BL slots, one per clock, every lane compared with its LFSR word
+    CAPTURE = 1  #: every lane loads |code| and sign of the update registered at its input
+    GATHER = 2  #: every lane group ORs its magnitudes
+    REDUCE = 3  #: OR of all |x_j| and of all |d_i| (of the group ORs)
+    EXPONENT = 4  #: their bit lengths e_x, e_d
+    DEFICIT = 5  #: the exponent deficit x_bits + d_bits - e_x - e_d
+    GAIN = 6  #: gain register and the two sides' shifts selected from the deficit
+    ALIGN = 7  #: aligned gains A = gain << (mult_steps - shift), one per side
+    BROADCAST = 8  #: every lane group copies its side's aligned gain
+    MULT = 9  #: (|x_j| A) >> mult_steps, shift-add over mult_steps clocks (LSB first)
+    CODE = 10  #: comparator codes = the products clipped to 2**prob_bits
+    SLOTS = 11  #: BL slots, one per clock, every lane compared with its LFSR word
 
 
 class FilterState(IntEnum):

@@ -86,31 +86,43 @@ class PulseGenerator(wiring.Component):
         payload = self.i_update.payload
         sides = {"x": (p.cols, p.x_mag_bits, payload.x, col_lane),
                  "d": (p.rows, p.d_mag_bits, payload.d, row_lane)}  # fmt: skip
-        mags = {side: [] for side in sides}
         or_x, or_d = Signal(p.x_mag_bits), Signal(p.d_mag_bits)
         ex, ed = Signal(p.exp_bits), Signal(p.exp_bits)
         deficit = Signal(range(p.max_deficit + 1))
         gain = Signal(p.gain_bits)
         lead = {side: Signal(range(p.aligned_bits - p.gain_bits + 1), name=f"lead_{side}")
                 for side in sides}  # fmt: skip
+        aligned = {side: Signal(p.aligned_bits, name=f"aligned_{side}") for side in sides}
         mult_step = Signal(range(p.mult_steps))
         slot = Signal(p.slot_bits)
         half = Signal(range(p.max_deficit + 1))
         m.d.comb += half.eq((deficit + 1) >> 1)
         base = half + (p.gain_frac - p.prob_bits)
-        # ---- lanes, in groups of lane_group with their own copy of the state and the gain ---
+        # ---- lanes, in groups of lane_group, told the state through two registers ------------
+        ahead = self._two_ahead(state, state_next, mult_step, slot)
+        group_ors = {side: [] for side in sides}
         for side, (n, _, _, _) in sides.items():
+            keep = {"keep": 1}
+            told = {s: Signal(name=f"pre_{s.name.lower()}_{side}", init=s == S.IDLE, attrs=keep)
+                    for s in ahead}  # fmt: skip
+            m.d.sync += [told[s].eq(now) for s, now in ahead.items()]
             for g0 in range(0, n, p.lane_group):
                 lanes = range(g0, min(n, g0 + p.lane_group))
-                mags[side] += self._lane_group(m, sides[side], side, lanes, state_next,
-                                               gain << lead[side])  # fmt: skip
+                group_ors[side].append(
+                    self._lane_group(m, sides[side], side, lanes, told, aligned[side])
+                )
 
         with m.Switch(state):
             with m.Case(S.IDLE):
                 with m.If(self.i_update.valid):
-                    m.d.comb += state_next.eq(S.REDUCE)
+                    m.d.comb += state_next.eq(S.CAPTURE)
+            with m.Case(S.CAPTURE):
+                m.d.comb += state_next.eq(S.GATHER)
+            with m.Case(S.GATHER):
+                m.d.comb += state_next.eq(S.REDUCE)
             with m.Case(S.REDUCE):
-                m.d.sync += [or_x.eq(_reduce_or(mags["x"])), or_d.eq(_reduce_or(mags["d"]))]
+                m.d.sync += [or_x.eq(_reduce_or(group_ors["x"])),
+                             or_d.eq(_reduce_or(group_ors["d"]))]  # fmt: skip
                 m.d.comb += state_next.eq(S.EXPONENT)
             with m.Case(S.EXPONENT):
                 m.d.sync += [ex.eq(bit_length(or_x)), ed.eq(bit_length(or_d))]
@@ -123,10 +135,13 @@ class PulseGenerator(wiring.Component):
                     gain.eq(Mux(deficit[0], self.gain_odd, self.gain_even)),
                     lead["x"].eq(p.mult_steps - (ex + base)),
                     lead["d"].eq(p.mult_steps - (ed + base)),
-                    mult_step.eq(0),
                 ]
                 m.d.comb += state_next.eq(S.ALIGN)
             with m.Case(S.ALIGN):
+                m.d.sync += [*[aligned[side].eq(gain << lead[side]) for side in sides],
+                             mult_step.eq(0)]  # fmt: skip
+                m.d.comb += state_next.eq(S.BROADCAST)
+            with m.Case(S.BROADCAST):
                 m.d.comb += state_next.eq(S.MULT)
             with m.Case(S.MULT):
                 m.d.sync += mult_step.eq(mult_step + 1)
@@ -142,43 +157,66 @@ class PulseGenerator(wiring.Component):
                     m.d.comb += state_next.eq(S.IDLE)
         return m
 
-    def _lane_group(self, m, side_info, side, lanes, state_next, aligned_in) -> list:
-        """Lanes ``lanes`` of one side: magnitude, product, code and LFSR per lane, driven by
-        the group's own registered one-hot copy of the state (``at[s]`` is high while the state
-        is ``s``; ``keep``: synthesis must not merge the copies). Returns the magnitudes."""
+    def _two_ahead(self, state, state_next, mult_step, slot) -> dict:
+        """What the lanes' registers of the side and then of the group must be loaded with so
+        that the group's flag for state ``s`` is high exactly while ``state == s``: ``s`` two
+        clocks ahead. MULT, CODE and SLOTS follow deterministically from the step and slot
+        counters; IDLE stands for "was IDLE a clock ago" (the lanes' load enable): the state
+        after next, ``state_next == IDLE``, one clock ahead of the other two registers."""
+        S, last_step, bl = GeneratorState, self._p.mult_steps - 1, self._p.bl
+        at = {s: state == s for s in S}
+        return {
+            S.IDLE: state_next == S.IDLE,
+            S.MULT: at[S.ALIGN]
+            | (at[S.BROADCAST] & (last_step >= 1))
+            | (at[S.MULT] & (mult_step <= last_step - 2)),
+            S.CODE: (at[S.BROADCAST] & (last_step == 0))
+            | (at[S.MULT] & (mult_step == last_step - 1)),
+            S.SLOTS: (at[S.MULT] & (mult_step == last_step))
+            | (at[S.CODE] & (bl >= 2))
+            | (at[S.SLOTS] & (slot <= bl - 3)),
+        }
+
+    def _lane_group(self, m, side_info, side, lanes, told, aligned_in):
+        """Lanes ``lanes`` of one side: input, magnitude, product, code and LFSR per lane,
+        driven by the group's own registered copy of the side's flags ``told`` (so ``at[s]``
+        is high while the state is ``s``, ``at[IDLE]`` while it was IDLE a clock ago;
+        ``keep``: synthesis must not merge the copies). Returns the group's registered OR of
+        its magnitudes."""
         p, S = self._p, GeneratorState
         _, mag_bits, codes, lane_of = side_info
         lines, signs = getattr(self.o_pulse, side), getattr(self.o_pulse, f"{side}_neg")
         keep, g0 = {"keep": 1}, lanes[0]
         at = {s: Signal(name=f"at_{s.name.lower()}_{side}{g0}", init=s == S.IDLE, attrs=keep)
-              for s in (S.IDLE, S.ALIGN, S.MULT, S.CODE, S.SLOTS)}  # fmt: skip
-        m.d.sync += [flag.eq(state_next == s) for s, flag in at.items()]
+              for s in told}  # fmt: skip
+        m.d.sync += [flag.eq(told[s]) for s, flag in at.items()]
         aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=keep)
+        group_or = Signal(mag_bits, name=f"or_{side}{g0}")
         seeds = [lane_seed(p.seed, lane_of(k), p.lfsr_width) for k in lanes]
         lfsr = Lfsr(seeds, p.lfsr_width, p.prob_bits)
         m.submodules[f"lfsr_{side}{g0}"] = lfsr
         m.d.comb += lfsr.en.eq(at[S.SLOTS])
         mags = []
         for i, k in enumerate(lanes):
+            in_mag = Signal(mag_bits, name=f"in_mag_{side}{k}")
+            in_neg = Signal(name=f"in_neg_{side}{k}")
             mag = Signal(mag_bits, name=f"mag_{side}{k}")
             prod = Signal(p.aligned_bits, name=f"prod_{side}{k}")
             code = Signal(p.code_bits, name=f"code_{side}{k}")
             neg = Signal(name=f"neg_{side}{k}")
             mags.append(mag)
-            m.d.sync += [lines[k].eq(0), signs[k].eq(0)]
-            with m.If(at[S.IDLE]):  # loaded every idle cycle: holds the accepted update
-                m.d.sync += [mag.eq(absolute(codes[k])), neg.eq(codes[k][-1])]
-            with m.If(at[S.ALIGN]):
-                m.d.sync += prod.eq(0)
+            m.d.sync += [in_mag.eq(absolute(codes[k])), in_neg.eq(codes[k][-1]),
+                         lines[k].eq(0), signs[k].eq(0)]  # fmt: skip
+            with m.If(at[S.IDLE]):  # CAPTURE (and idle clocks): the update taken at IDLE
+                m.d.sync += [mag.eq(in_mag), neg.eq(in_neg), prod.eq(0)]
             with m.If(at[S.MULT]):  # shift-add, least significant magnitude bit first
                 m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1), mag.eq(mag >> 1)]
             with m.If(at[S.CODE]):
                 m.d.sync += code.eq(clamp_unsigned(prod, 1 << p.prob_bits, p.code_bits))
             with m.If(at[S.SLOTS]):
                 m.d.sync += [lines[k].eq(lfsr.words[i] < code), signs[k].eq(neg)]
-        with m.If(at[S.ALIGN]):  # the one shifter per side feeds every group's copy
-            m.d.sync += aligned.eq(aligned_in)
-        return mags
+        m.d.sync += [aligned.eq(aligned_in), group_or.eq(_reduce_or(mags))]  # every clock
+        return group_or
 
 
 def _reduce_or(values):

@@ -18,8 +18,16 @@ if odd. The comparator code is
 (floor), and slot t of lane j fires when the lane's ``prob_bits``-bit LFSR word is ``< code_j``.
 Probabilities above 1 clip at 1 on each side (aihwkit moves the excess to the d side instead).
 
-Timing: IDLE accepts (x, d) -> REDUCE -> EXPONENT -> DEFICIT -> GAIN -> ALIGN -> ``mult_steps``
-cycles of MULT -> CODE -> BL cycles of SLOTS -> IDLE (one short step per clock).
+Timing: IDLE accepts (x, d) -> CAPTURE -> GATHER -> REDUCE -> EXPONENT -> DEFICIT -> GAIN ->
+ALIGN -> BROADCAST -> ``mult_steps`` cycles of MULT -> CODE -> BL cycles of SLOTS -> IDLE (one
+short step per clock). CAPTURE, GATHER and BROADCAST exist so that no signal has to reach (or
+come from) every lane in the clock it is made: each lane registers its input code's magnitude
+and sign every clock and loads them into its working registers in CAPTURE; the lanes' groups
+OR their magnitudes in GATHER, and REDUCE ORs the group results; BROADCAST copies the aligned
+gain of ALIGN into every group. The lanes learn the state through two registers (a per-side
+copy, then a per-group copy), made from the state two clocks ahead, which is determined except
+for IDLE -> CAPTURE (the lanes load in CAPTURE and in every idle clock, so they need only
+"was IDLE a clock ago").
 
 MULT computes the shifted product serially, least significant magnitude bit first, with no
 per-lane shifter. With ``T = mult_steps`` (the largest possible shift) and the side's gain
@@ -159,6 +167,8 @@ class PulseLines:
 @dataclass
 class _Regs:
     state: GeneratorState = GeneratorState.IDLE
+    raw_x: list = field(default_factory=list)
+    raw_d: list = field(default_factory=list)
     mag_x: list = field(default_factory=list)
     mag_d: list = field(default_factory=list)
     neg_x: int = 0
@@ -202,7 +212,9 @@ class PulseGeneratorModel:
     def reset(self) -> None:
         p = self.p
         zx, zd = [0] * p.cols, [0] * p.rows
-        self.r = _Regs(mag_x=zx, mag_d=zd, prod_x=zx, prod_d=zd, code_x=zx, code_d=zd)
+        self.r = _Regs(
+            raw_x=zx, raw_d=zd, mag_x=zx, mag_d=zd, prod_x=zx, prod_d=zd, code_x=zx, code_d=zd
+        )
         self.lfsr_x.reset()
         self.lfsr_d.reset()
 
@@ -222,12 +234,18 @@ class PulseGeneratorModel:
         n.pulse = PulseLines()
         n.done = 0
         if st == GeneratorState.IDLE:
-            if valid:
-                n.mag_x = [abs(v) for v in x]
-                n.mag_d = [abs(v) for v in d]
-                n.neg_x = _mask(v < 0 for v in x)
-                n.neg_d = _mask(v < 0 for v in d)
-                n.state = GeneratorState.REDUCE
+            if valid:  # the lanes' input registers (the RTL registers them every clock)
+                n.raw_x, n.raw_d = list(x), list(d)
+                n.state = GeneratorState.CAPTURE
+        elif st == GeneratorState.CAPTURE:
+            n.mag_x = [abs(v) for v in r.raw_x]
+            n.mag_d = [abs(v) for v in r.raw_d]
+            n.neg_x = _mask(v < 0 for v in r.raw_x)
+            n.neg_d = _mask(v < 0 for v in r.raw_d)
+            n.prod_x, n.prod_d = [0] * p.cols, [0] * p.rows
+            n.state = GeneratorState.GATHER
+        elif st == GeneratorState.GATHER:  # the lane groups' ORs: REDUCE ORs those
+            n.state = GeneratorState.REDUCE
         elif st == GeneratorState.REDUCE:
             n.or_x, n.or_d = _or(r.mag_x), _or(r.mag_d)
             n.state = GeneratorState.EXPONENT
@@ -245,8 +263,9 @@ class PulseGeneratorModel:
             n.state = GeneratorState.ALIGN
         elif st == GeneratorState.ALIGN:
             n.aligned_x, n.aligned_d = r.gain << r.lead_x, r.gain << r.lead_d
-            n.prod_x, n.prod_d = [0] * p.cols, [0] * p.rows
             n.mult_step = 0
+            n.state = GeneratorState.BROADCAST
+        elif st == GeneratorState.BROADCAST:  # each lane group's copy of the aligned gains
             n.state = GeneratorState.MULT
         elif st == GeneratorState.MULT:  # bit mult_step of each magnitude, LSB first
             n.prod_x = [(v + (r.aligned_x if m & 1 else 0)) >> 1
