@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from golden.encoding import TransferState
+from golden.encoding import FilterState, TransferState
 from golden.hw.params import PeripheryParams
 from rtl.fixedpoint import absolute
 from rtl.pulse_generator import check_params, pulse_lines_signature
@@ -83,72 +83,102 @@ class TransferController(wiring.Component):
 
     def elaborate(self, platform):
         p = self._p
+        S = TransferState
         m = Module()
         m.submodules.filter = flt = self._filter
-        state = Signal(TransferState)
+        state = Signal(S)
         count = Signal(p.period_bits)
         col = Signal(range(p.cols))
-        # each row keeps the pulses it still owes C, |k_i| counted down one per WRITE slot, and
-        # k_i > 0; the model's slot counter and max_i |k_i| are never formed: a row fires while
-        # its count is non-zero, DECIDE asks whether any count is non-zero, and the last slot
-        # is the one in which no count exceeds 1 (the same cycles, with no adder or comparator
-        # on the way to the state register)
-        owed = [Signal(p.bl.bit_length(), name=f"owed{i}") for i in range(p.rows)]
-        k_pos = [Signal(name=f"k_pos{i}") for i in range(p.rows)]
-        any_pulse = Cat(k != 0 for k in owed).any()
-        more = Cat(k[1:] != 0 for k in owed).any()
+        onehot = Signal(p.cols, init=1)  # 1 << col, kept as a register
+        kmax = Signal(p.bl.bit_length())  # max_i |k_i| of the column, as in the model
+        left = Signal(p.bl.bit_length())  # WRITE slots left, this one included
         next_col = Mux(col == p.cols - 1, 0, col + 1)
         starts = Signal()
         m.d.comb += [
-            starts.eq((state == TransferState.IDLE) & self.i_update_done
+            starts.eq((state == S.IDLE) & self.i_update_done
                       & (self.transfer_every != 0) & (count + 1 >= self.transfer_every)),
-            self.o_busy.eq((state != TransferState.IDLE) | self.i_update_done),
+            self.o_busy.eq((state != S.IDLE) | self.i_update_done),
             self.state.eq(state),
             self.col.eq(col),
-            self.o_read.valid.eq(state == TransferState.READ),
-            self.o_read.onehot.eq(1 << col),
-            flt.i_column.valid.eq(self.i_adc.valid & (state == TransferState.READ)),
+            self.o_read.valid.eq(state == S.READ),
+            self.o_read.onehot.eq(onehot),
+            flt.i_column.valid.eq(self.i_adc.valid & (state == S.READ)),
             flt.i_column.payload.col.eq(col),
             flt.i_column.payload.codes.eq(self.i_adc.codes),
             flt.o_count.ready.eq(1),
         ]  # fmt: skip
         m.d.comb += [getattr(flt, name).eq(getattr(self, name)) for name in FILTER_PORTS]
-        c = self.o_c_pulse
-        m.d.sync += [c.valid.eq(0), c.x.eq(0), c.x_neg.eq(0), c.d.eq(0), c.d_neg.eq(0)]
 
         out = flt.o_count.payload
         count_abs = absolute(out.count)[: p.bl.bit_length()]
         count_pos = ~out.count[-1] & out.count.any()  # sign bit, not a carry-chain compare
+        emits = flt.o_count.valid
+        last_row = emits & (out.row == p.rows - 1)
+        # the rows learn "a count is emitted" and "WRITE" through two registers, made two
+        # clocks ahead (the filter emits two clocks after UPDATE; WRITE follows from kmax/left)
+        ahead = {
+            "emit": flt.state == FilterState.UPDATE,
+            "write": (state == S.FILTER) & last_row & ((kmax != 0) | (count_abs != 0))
+            | (state == S.DECIDE) & (kmax[1:] != 0)
+            | (state == S.WRITE) & (left > 2),
+        }
+        keep = {"keep": 1}
+        told = {k: Signal(name=f"pre_{k}", attrs=keep) for k in ahead}
+        m.d.sync += [told[k].eq(v) for k, v in ahead.items()]
+        writing = Signal(name="writing", attrs=keep)  # the column lines' own copy
+        m.d.sync += writing.eq(told["write"])
+        self._rows(m, told, count_abs, count_pos)
+        c = self.o_c_pulse
+        m.d.sync += [c.valid.eq(writing), c.x.eq(Mux(writing, onehot, 0))]
+
         with m.Switch(state):
-            with m.Case(TransferState.IDLE):
+            with m.Case(S.IDLE):
                 with m.If(self.i_update_done & (self.transfer_every != 0)):
                     with m.If(starts):
-                        m.d.sync += [count.eq(0), state.eq(TransferState.READ)]
+                        m.d.sync += [count.eq(0), state.eq(S.READ)]
                     with m.Else():
                         m.d.sync += count.eq(count + 1)
-            with m.Case(TransferState.READ):
+            with m.Case(S.READ):
+                m.d.sync += kmax.eq(0)
                 with m.If(self.i_adc.valid):
-                    m.d.sync += state.eq(TransferState.FILTER)
-            with m.Case(TransferState.FILTER):
-                with m.If(flt.o_count.valid):
-                    for i in range(p.rows):
-                        with m.If(out.row == i):
-                            m.d.sync += [owed[i].eq(count_abs), k_pos[i].eq(count_pos)]
-                    with m.If(out.row == p.rows - 1):
-                        m.d.sync += state.eq(TransferState.DECIDE)
-            with m.Case(TransferState.DECIDE):
-                with m.If(any_pulse):
-                    m.d.sync += state.eq(TransferState.WRITE)
+                    m.d.sync += state.eq(S.FILTER)
+            with m.Case(S.FILTER):
+                with m.If(emits):
+                    m.d.sync += kmax.eq(Mux(count_abs > kmax, count_abs, kmax))
+                with m.If(last_row):
+                    m.d.sync += state.eq(S.DECIDE)
+            with m.Case(S.DECIDE):
+                m.d.sync += left.eq(kmax)
+                with m.If(kmax != 0):
+                    m.d.sync += state.eq(S.WRITE)
                 with m.Else():
-                    m.d.sync += [col.eq(next_col), state.eq(TransferState.IDLE)]
-            with m.Case(TransferState.WRITE):
-                m.d.sync += [
-                    c.valid.eq(1),
-                    c.x.eq(1 << col),
-                    c.d.eq(Cat(k != 0 for k in owed)),
-                    c.d_neg.eq(Cat(k_pos)),
-                    *[k.eq(Mux(k != 0, k - 1, 0)) for k in owed],
-                ]
-                with m.If(~more):
-                    m.d.sync += [col.eq(next_col), state.eq(TransferState.IDLE)]
+                    m.d.sync += [col.eq(next_col), onehot.eq(onehot.rotate_left(1)),
+                                 state.eq(S.IDLE)]  # fmt: skip
+            with m.Case(S.WRITE):
+                m.d.sync += left.eq(left - 1)
+                with m.If(left == 1):
+                    m.d.sync += [col.eq(next_col), onehot.eq(onehot.rotate_left(1)),
+                                 state.eq(S.IDLE)]  # fmt: skip
         return m
+
+    def _rows(self, m, told, count_abs, count_pos) -> None:
+        """The rows' pulse counts, in groups of ``lane_group`` with their own copies of the
+        flags ``told``. Counts arrive in row order and shift in from the top (row ``rows -
+        1``), so after the column row i holds ``|k_i|`` and ``k_i > 0`` with no row decoder;
+        in WRITE a row fires while its count is non-zero and counts down, which is the model's
+        ``slot < |k_i|``."""
+        p, keep = self._p, {"keep": 1}
+        c = self.o_c_pulse
+        owed = [Signal(p.bl.bit_length(), name=f"owed{i}") for i in range(p.rows)]
+        k_pos = [Signal(name=f"k_pos{i}") for i in range(p.rows)]
+        for g0 in range(0, p.rows, p.lane_group):
+            at = {k: Signal(name=f"at_{k}{g0}", attrs=keep) for k in told}
+            m.d.sync += [at[k].eq(v) for k, v in told.items()]
+            for i in range(g0, min(p.rows, g0 + p.lane_group)):
+                above = (owed[i + 1], k_pos[i + 1]) if i + 1 < p.rows else (count_abs, count_pos)
+                with m.If(at["emit"]):
+                    m.d.sync += [owed[i].eq(above[0]), k_pos[i].eq(above[1])]
+                with m.If(at["write"] & (owed[i] != 0)):
+                    m.d.sync += owed[i].eq(owed[i] - 1)
+                m.d.sync += [c.d[i].eq(at["write"] & (owed[i] != 0)),
+                             c.d_neg[i].eq(at["write"] & k_pos[i])]  # fmt: skip

@@ -52,8 +52,9 @@ class PeripheryParams(Params):
     rounding: Rounding = spec(Rounding.HALF_UP, "rounding of the momentum products")
     lane_group: int = spec(
         4,
-        "RTL only: pulse-generator lanes per replicated copy of the state and the aligned gain "
-        "(bounds the fan-out of the control nets; no effect on behaviour)",
+        "RTL only: pulse-generator lanes (and transfer-controller rows) per replicated copy of "
+        "the state flags and the aligned gain (bounds the fan-out of the control nets; no "
+        "effect on behaviour)",
         ge=1,
         le=1024,
     )
