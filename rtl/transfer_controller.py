@@ -87,7 +87,9 @@ class TransferController(wiring.Component):
         m = Module()
         m.submodules.filter = flt = self._filter
         state = Signal(S)
-        count = Signal(p.period_bits)
+        # the model's update count plus one, kept as a register so that starting a transfer
+        # is one compare and no adder (count + 1 <= TRANSFER_EVERY <= 2**period_bits - 1)
+        counted = Signal(p.period_bits, init=1)
         col = Signal(range(p.cols))
         onehot = Signal(p.cols, init=1)  # 1 << col, kept as a register
         kmax = Signal(p.bl.bit_length())  # max_i |k_i| of the column, as in the model
@@ -96,7 +98,7 @@ class TransferController(wiring.Component):
         starts = Signal()
         m.d.comb += [
             starts.eq((state == S.IDLE) & self.i_update_done
-                      & (self.transfer_every != 0) & (count + 1 >= self.transfer_every)),
+                      & (self.transfer_every != 0) & (counted >= self.transfer_every)),
             self.o_busy.eq((state != S.IDLE) | self.i_update_done),
             self.state.eq(state),
             self.col.eq(col),
@@ -135,9 +137,9 @@ class TransferController(wiring.Component):
             with m.Case(S.IDLE):
                 with m.If(self.i_update_done & (self.transfer_every != 0)):
                     with m.If(starts):
-                        m.d.sync += [count.eq(0), state.eq(S.READ)]
+                        m.d.sync += [counted.eq(1), state.eq(S.READ)]
                     with m.Else():
-                        m.d.sync += count.eq(count + 1)
+                        m.d.sync += counted.eq(counted + 1)
             with m.Case(S.READ):
                 m.d.sync += kmax.eq(0)
                 with m.If(self.i_adc.valid):
