@@ -103,9 +103,9 @@ class PulseGenerator(wiring.Component):
         group_ors = {side: [] for side in sides}
         for side, (n, _, _, _) in sides.items():
             keep = {"keep": 1}
-            told = {s: Signal(name=f"pre_{s.name.lower()}_{side}", init=s == S.IDLE, attrs=keep)
-                    for s in ahead}  # fmt: skip
-            m.d.sync += [told[s].eq(now) for s, now in ahead.items()]
+            told = {f: Signal(name=f"pre_{f}_{side}", init=f in _LOADING, attrs=keep)
+                    for f in ahead}  # fmt: skip
+            m.d.sync += [told[f].eq(now) for f, now in ahead.items()]
             for g0 in range(0, n, p.lane_group):
                 lanes = range(g0, min(n, g0 + p.lane_group))
                 group_ors[side].append(
@@ -158,44 +158,48 @@ class PulseGenerator(wiring.Component):
         return m
 
     def _two_ahead(self, state, state_next, mult_step, slot) -> dict:
-        """What the lanes' registers of the side and then of the group must be loaded with so
-        that the group's flag for state ``s`` is high exactly while ``state == s``: ``s`` two
-        clocks ahead. MULT, CODE and SLOTS follow deterministically from the step and slot
-        counters; IDLE stands for "was IDLE a clock ago" (the lanes' load enable): the state
-        after next, ``state_next == IDLE``, one clock ahead of the other two registers."""
+        """The lane flags, two clocks ahead: what the side's and then the group's registers
+        are loaded with so that the group's flag is high exactly when
+
+        * ``load``: the state was IDLE a clock ago (the lanes load their input: in CAPTURE,
+          and harmlessly in idle clocks); from ``state_next``, one clock ahead of the others;
+        * ``step``: ``load`` or MULT (the clock enable of magnitude and product, a flag of its
+          own so that no gate sits between a group register and its 100-odd enables);
+        * ``code``, ``slots``: the state is CODE or SLOTS.
+
+        MULT, CODE and SLOTS follow deterministically from the step and slot counters."""
         S, last_step, bl = GeneratorState, self._p.mult_steps - 1, self._p.bl
         at = {s: state == s for s in S}
+        load = state_next == S.IDLE
+        mult = (at[S.ALIGN] | (at[S.BROADCAST] & (last_step >= 1))
+                | (at[S.MULT] & (mult_step <= last_step - 2)))  # fmt: skip
         return {
-            S.IDLE: state_next == S.IDLE,
-            S.MULT: at[S.ALIGN]
-            | (at[S.BROADCAST] & (last_step >= 1))
-            | (at[S.MULT] & (mult_step <= last_step - 2)),
-            S.CODE: (at[S.BROADCAST] & (last_step == 0))
+            "load": load,
+            "step": load | mult,
+            "code": (at[S.BROADCAST] & (last_step == 0))
             | (at[S.MULT] & (mult_step == last_step - 1)),
-            S.SLOTS: (at[S.MULT] & (mult_step == last_step))
+            "slots": (at[S.MULT] & (mult_step == last_step))
             | (at[S.CODE] & (bl >= 2))
             | (at[S.SLOTS] & (slot <= bl - 3)),
         }
 
     def _lane_group(self, m, side_info, side, lanes, told, aligned_in):
         """Lanes ``lanes`` of one side: input, magnitude, product, code and LFSR per lane,
-        driven by the group's own registered copy of the side's flags ``told`` (so ``at[s]``
-        is high while the state is ``s``, ``at[IDLE]`` while it was IDLE a clock ago;
-        ``keep``: synthesis must not merge the copies). Returns the group's registered OR of
-        its magnitudes."""
-        p, S = self._p, GeneratorState
+        driven by the group's own registered copy ``at`` of the side's flags ``told``
+        (:meth:`_two_ahead`; ``keep``: synthesis must not merge the copies). Returns the
+        group's registered OR of its magnitudes."""
+        p = self._p
         _, mag_bits, codes, lane_of = side_info
         lines, signs = getattr(self.o_pulse, side), getattr(self.o_pulse, f"{side}_neg")
         keep, g0 = {"keep": 1}, lanes[0]
-        at = {s: Signal(name=f"at_{s.name.lower()}_{side}{g0}", init=s == S.IDLE, attrs=keep)
-              for s in told}  # fmt: skip
-        m.d.sync += [flag.eq(told[s]) for s, flag in at.items()]
+        at = {f: Signal(name=f"at_{f}_{side}{g0}", init=f in _LOADING, attrs=keep) for f in told}
+        m.d.sync += [flag.eq(told[f]) for f, flag in at.items()]
         aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=keep)
         group_or = Signal(mag_bits, name=f"or_{side}{g0}")
         seeds = [lane_seed(p.seed, lane_of(k), p.lfsr_width) for k in lanes]
         lfsr = Lfsr(seeds, p.lfsr_width, p.prob_bits)
         m.submodules[f"lfsr_{side}{g0}"] = lfsr
-        m.d.comb += lfsr.en.eq(at[S.SLOTS])
+        m.d.comb += lfsr.en.eq(at["slots"])
         mags = []
         for i, k in enumerate(lanes):
             in_mag = Signal(mag_bits, name=f"in_mag_{side}{k}")
@@ -207,16 +211,22 @@ class PulseGenerator(wiring.Component):
             mags.append(mag)
             m.d.sync += [in_mag.eq(absolute(codes[k])), in_neg.eq(codes[k][-1]),
                          lines[k].eq(0), signs[k].eq(0)]  # fmt: skip
-            with m.If(at[S.IDLE]):  # CAPTURE (and idle clocks): the update taken at IDLE
-                m.d.sync += [mag.eq(in_mag), neg.eq(in_neg), prod.eq(0)]
-            with m.If(at[S.MULT]):  # shift-add, least significant magnitude bit first
-                m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1), mag.eq(mag >> 1)]
-            with m.If(at[S.CODE]):
+            with m.If(at["step"]):  # load (CAPTURE and idle clocks) or MULT: shift-add, least
+                with m.If(at["load"]):  # significant magnitude bit first
+                    m.d.sync += [mag.eq(in_mag), neg.eq(in_neg), prod.eq(0)]
+                with m.Else():
+                    m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1),
+                                 mag.eq(mag >> 1)]  # fmt: skip
+            with m.If(at["code"]):
                 m.d.sync += code.eq(clamp_unsigned(prod, 1 << p.prob_bits, p.code_bits))
-            with m.If(at[S.SLOTS]):
+            with m.If(at["slots"]):
                 m.d.sync += [lines[k].eq(lfsr.words[i] < code), signs[k].eq(neg)]
         m.d.sync += [aligned.eq(aligned_in), group_or.eq(_reduce_or(mags))]  # every clock
         return group_or
+
+
+#: the lane flags that are high after reset (the state was IDLE)
+_LOADING = ("load", "step")
 
 
 def _reduce_or(values):
