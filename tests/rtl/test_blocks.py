@@ -197,3 +197,11 @@ def test_constructors_reject_bad_params():
             with pytest.raises(TypeError, match=r"params must be a golden.hw.params.Periphery"):
                 block({"rows": 4})
         gc.collect()
+
+
+@pytest.mark.parametrize("bl", [1, 2, 3])
+def test_short_pulse_trains_match_golden(bl):
+    """BL 1..3: the lanes' and rows' flags made two clocks ahead meet the end of SLOTS and of
+    WRITE one or two clocks after they begin."""
+    seen = run_periphery(SMALL.replace(bl=bl, seed=bl), bl, 4000)
+    assert seen["a_slots"] > 30 and seen["c_slots"] >= 5 and seen["transfers"] > 20, seen
