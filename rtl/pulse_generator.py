@@ -12,6 +12,7 @@ from golden.hw.params import PeripheryParams
 from golden.lfsr import col_lane, lane_seed, row_lane
 from rtl.fixedpoint import absolute, bit_length, clamp_unsigned
 from rtl.lfsr import Lfsr
+from rtl.replicate import KEEP, kept_copies
 
 __all__ = ["PulseGenerator", "pulse_lines_signature", "update_layout"]
 
@@ -102,10 +103,7 @@ class PulseGenerator(wiring.Component):
         ahead = self._two_ahead(state, state_next, mult_step, slot)
         group_ors = {side: [] for side in sides}
         for side, (n, _, _, _) in sides.items():
-            keep = {"keep": 1}
-            told = {f: Signal(name=f"pre_{f}_{side}", init=f in _LOADING, attrs=keep)
-                    for f in ahead}  # fmt: skip
-            m.d.sync += [told[f].eq(now) for f, now in ahead.items()]
+            told = kept_copies(m, ahead, f"pre_{{}}_{side}", _LOADING)
             for g0 in range(0, n, p.lane_group):
                 lanes = range(g0, min(n, g0 + p.lane_group))
                 group_ors[side].append(
@@ -191,10 +189,9 @@ class PulseGenerator(wiring.Component):
         p = self._p
         _, mag_bits, codes, lane_of = side_info
         lines, signs = getattr(self.o_pulse, side), getattr(self.o_pulse, f"{side}_neg")
-        keep, g0 = {"keep": 1}, lanes[0]
-        at = {f: Signal(name=f"at_{f}_{side}{g0}", init=f in _LOADING, attrs=keep) for f in told}
-        m.d.sync += [flag.eq(told[f]) for f, flag in at.items()]
-        aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=keep)
+        g0 = lanes[0]
+        at = kept_copies(m, told, f"at_{{}}_{side}{g0}", _LOADING)
+        aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=KEEP)
         group_or = Signal(mag_bits, name=f"or_{side}{g0}")
         seeds = [lane_seed(p.seed, lane_of(k), p.lfsr_width) for k in lanes]
         lfsr = Lfsr(seeds, p.lfsr_width, p.prob_bits)

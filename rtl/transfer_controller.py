@@ -11,6 +11,7 @@ from golden.encoding import FilterState, TransferState
 from golden.hw.params import PeripheryParams
 from rtl.fixedpoint import absolute
 from rtl.pulse_generator import check_params, pulse_lines_signature
+from rtl.replicate import kept_copies
 from rtl.ttv2_filter import Ttv2Filter
 
 __all__ = ["TransferController", "adc_signature", "read_signature"]
@@ -95,6 +96,7 @@ class TransferController(wiring.Component):
         kmax = Signal(p.bl.bit_length())  # max_i |k_i| of the column, as in the model
         left = Signal(p.bl.bit_length())  # WRITE slots left, this one included
         next_col = Mux(col == p.cols - 1, 0, col + 1)
+        column_done = [col.eq(next_col), onehot.eq(onehot.rotate_left(1)), state.eq(S.IDLE)]
         starts = Signal()
         m.d.comb += [
             starts.eq((state == S.IDLE) & self.i_update_done
@@ -124,11 +126,9 @@ class TransferController(wiring.Component):
             | (state == S.DECIDE) & (kmax[1:] != 0)
             | (state == S.WRITE) & (left > 2),
         }
-        keep = {"keep": 1}
-        told = {k: Signal(name=f"pre_{k}", attrs=keep) for k in ahead}
-        m.d.sync += [told[k].eq(v) for k, v in ahead.items()]
-        writing = Signal(name="writing", attrs=keep)  # the column lines' own copy
-        m.d.sync += writing.eq(told["write"])
+        told = kept_copies(m, ahead, "pre_{}")
+        # the column lines' own copy of "write"
+        writing = kept_copies(m, {"write": told["write"]}, "{}_lines")["write"]
         self._rows(m, told, count_abs, count_pos)
         c = self.o_c_pulse
         m.d.sync += [c.valid.eq(writing), c.x.eq(Mux(writing, onehot, 0))]
@@ -154,13 +154,11 @@ class TransferController(wiring.Component):
                 with m.If(kmax != 0):
                     m.d.sync += state.eq(S.WRITE)
                 with m.Else():
-                    m.d.sync += [col.eq(next_col), onehot.eq(onehot.rotate_left(1)),
-                                 state.eq(S.IDLE)]  # fmt: skip
+                    m.d.sync += column_done
             with m.Case(S.WRITE):
                 m.d.sync += left.eq(left - 1)
                 with m.If(left == 1):
-                    m.d.sync += [col.eq(next_col), onehot.eq(onehot.rotate_left(1)),
-                                 state.eq(S.IDLE)]  # fmt: skip
+                    m.d.sync += column_done
         return m
 
     def _rows(self, m, told, count_abs, count_pos) -> None:
@@ -169,13 +167,12 @@ class TransferController(wiring.Component):
         1``), so after the column row i holds ``|k_i|`` and ``k_i > 0`` with no row decoder;
         in WRITE a row fires while its count is non-zero and counts down, which is the model's
         ``slot < |k_i|``."""
-        p, keep = self._p, {"keep": 1}
+        p = self._p
         c = self.o_c_pulse
         owed = [Signal(p.bl.bit_length(), name=f"owed{i}") for i in range(p.rows)]
         k_pos = [Signal(name=f"k_pos{i}") for i in range(p.rows)]
         for g0 in range(0, p.rows, p.lane_group):
-            at = {k: Signal(name=f"at_{k}{g0}", attrs=keep) for k in told}
-            m.d.sync += [at[k].eq(v) for k, v in told.items()]
+            at = kept_copies(m, told, f"at_{{}}{g0}")
             for i in range(g0, min(p.rows, g0 + p.lane_group)):
                 above = (owed[i + 1], k_pos[i + 1]) if i + 1 < p.rows else (count_abs, count_pos)
                 with m.If(at["emit"]):
