@@ -11,7 +11,7 @@ import argparse
 import time
 from pathlib import Path
 
-from golden.hw.params import load_rtl_config
+from golden.params import load_rtl_config
 from sim.runner import BUILD_ROOT, build, run_testbench
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
-from golden.hw.params import load_rtl_config
+from golden.params import load_rtl_config
 from rtl.synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]

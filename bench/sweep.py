@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from golden.sweep.config import load_sweep
-from golden.sweep.runner import run_point, run_sweep
+from golden.params.sweep import load_sweep
+from xbarkit.sweep.runner import run_point, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

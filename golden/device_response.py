@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,26 +10,7 @@ from golden.devices import DeviceArray
 from golden.errors import ConfigError
 from golden.params import DeviceParams
 
-__all__ = ["PulseResponse", "parse_pulses", "pulse_response"]
-
-_SEGMENT = re.compile(r"^([+-])(\d+)$")
-
-
-def parse_pulses(text: str) -> list[int]:
-    """``"+400,-400"`` -> ``[400, -400]``: segments of up (+) and down (-) pulses."""
-    segments = []
-    for part in text.split(","):
-        m = _SEGMENT.match(part.strip())
-        if not m or int(m.group(2)) == 0:
-            raise ConfigError(
-                "--pulses", text, 'expected signed counts such as "+400,-400" (each non-zero)'
-            )
-        n = int(m.group(2))
-        segments.append(n if m.group(1) == "+" else -n)
-    if sum(abs(n) for n in segments) > 1_000_000:
-        raise ConfigError("--pulses", text, "at most 1,000,000 pulses in total")
-    return segments
-
+__all__ = ["PulseResponse", "pulse_response"]
 
 @dataclass
 class PulseResponse:

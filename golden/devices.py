@@ -2,7 +2,7 @@
 
 :class:`DeviceArray` is what a crossbar holds: one device per cell, each with its own bounds,
 step sizes and slopes drawn once from a seed (aihwkit ``PulsedRPUDevice::populate``), and a
-per-pulse rule from :mod:`golden.kernels_device`.
+per-pulse rule from :mod:`golden.kernels.device`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 from golden.encoding import DeviceModel
 from golden.errors import ConfigError
-from golden.kernels_device import (
+from golden.kernels.device import (
     G_A,
     G_A_DOWN,
     G_A_UP,
@@ -36,6 +36,7 @@ from golden.kernels_device import (
     empty_globals,
     refresh_visible,
 )
+from golden.kernels.records import DeviceView
 from golden.params import (
     ConstantStepParams,
     DeviceParams,
@@ -216,27 +217,20 @@ class DeviceArray:
             self.hidden[:] = np.clip(w, self.b_min, self.b_max)
         self.refresh()
 
+    def view(self) -> DeviceView:
+        """The arrays as the device kernels take them (views, not copies)."""
+        return DeviceView(self.model, self.P, self.G, self.hidden, self.visible)
+
     def refresh(self) -> None:
         """Recompute the visible weights from the hidden state."""
-        refresh_visible(
-            self.model, self.P, self.G, self.hidden, self.visible, self.seed, self.next_counter()
-        )
+        refresh_visible(self.view(), self.seed, self.next_counter())
 
     def apply_pulses(self, counts: np.ndarray) -> None:
         """Apply ``counts[i, j]`` single pulses to each cell (> 0 up, < 0 down)."""
         counts = np.ascontiguousarray(counts, dtype=np.int64)
         if counts.shape != self.shape:
             raise ConfigError("counts", counts.shape, f"expected shape {self.shape}")
-        apply_pulse_counts(
-            self.model,
-            self.P,
-            self.G,
-            self.hidden,
-            self.visible,
-            counts,
-            self.seed,
-            self.next_counter(),
-        )
+        apply_pulse_counts(self.view(), counts, self.seed, self.next_counter())
 
 
 def _check_shape(shape) -> tuple[int, int]:

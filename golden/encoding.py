@@ -133,7 +133,7 @@ class TransferState(IntEnum):
 
 
 class ConfigReg(IntEnum):
-    """Addresses of the periphery's configuration registers (golden.hw.params.register_widths
+    """Addresses of the periphery's configuration registers (golden.params.PeripheryParams.register_widths
     gives their widths)."""
 
     GAIN_EVEN = 0  #: update gain sqrt(L) (gain_frac fraction bits) for even exponent deficits

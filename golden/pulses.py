@@ -23,16 +23,29 @@ import numpy as np
 from golden.devices import DeviceArray
 from golden.encoding import PulseType
 from golden.errors import ConfigError
-from golden.kernels_pulses import MAX_BL, U_FIELDS, pulsed_update, update_scales
+from golden.kernels.pulses import MAX_BL, pulsed_update, update_scales
+from golden.kernels.records import Lanes, UpdateConfig, Work, record
 from golden.lfsr import col_lane, lane_seed, lfsr_mask, row_lane
 from golden.params import UpdateParams
 
-__all__ = ["MAX_BL", "PulsedUpdater", "check_vector", "update_scales", "update_vector"]
+__all__ = ["MAX_BL", "PulsedUpdater", "check_vector", "update_record", "update_scales", "work_arrays"]
 
 
-def update_vector(params: UpdateParams) -> np.ndarray:
-    """The update parameters as the float vector ``U`` the kernels take."""
-    return params.to_vector(U_FIELDS)
+def update_record(params: UpdateParams) -> UpdateConfig:
+    """The update parameters as the record the kernels take."""
+    return record(UpdateConfig, params)
+
+
+def work_arrays(n: int) -> Work:
+    """Work arrays of :func:`~golden.kernels.pulses.pulsed_update` for arrays of up to ``n``
+    rows and columns."""
+    return Work(
+        np.zeros((2, n), dtype=np.uint64),
+        np.zeros((2, n), dtype=np.uint8),
+        np.zeros((2, n), dtype=np.int64),
+        np.zeros((MAX_BL, n), dtype=np.int64),
+        np.zeros(MAX_BL, dtype=np.int64),
+    )
 
 
 def check_vector(name: str, v, size: int) -> np.ndarray:
@@ -63,22 +76,19 @@ class PulsedUpdater:
             )
         self.params = params
         self.devices = devices
-        self.U = update_vector(params)
+        self.upd = update_record(params)
         rows, cols = devices.shape
         width = params.lfsr_width
-        self.lfsr_mask = np.uint64(lfsr_mask(width))
-        self.lfsr_x = np.array(
-            [lane_seed(lfsr_seed, col_lane(j), width) for j in range(cols)], dtype=np.uint64
+        self.lanes = Lanes(
+            np.array(
+                [lane_seed(lfsr_seed, col_lane(j), width) for j in range(cols)], dtype=np.uint64
+            ),
+            np.array(
+                [lane_seed(lfsr_seed, row_lane(i), width) for i in range(rows)], dtype=np.uint64
+            ),
+            np.uint64(lfsr_mask(width)),
         )
-        self.lfsr_d = np.array(
-            [lane_seed(lfsr_seed, row_lane(i), width) for i in range(rows)], dtype=np.uint64
-        )
-        n = max(rows, cols)
-        self._bits = np.zeros((2, n), dtype=np.uint64)
-        self._neg = np.zeros((2, n), dtype=np.uint8)
-        self._codes = np.zeros((2, n), dtype=np.int64)
-        self._slot_idx = np.zeros((MAX_BL, cols), dtype=np.int64)
-        self._slot_cnt = np.zeros(MAX_BL, dtype=np.int64)
+        self.work = work_arrays(max(rows, cols))
 
     def update(self, x, d, lr: float) -> int:
         """Pulsed ``W <- W - lr d x^T``; returns the pulse-train length BL used (0: no-op)."""
@@ -93,20 +103,10 @@ class PulsedUpdater:
             d,
             float(lr),
             dev.params.granularity,
-            self.U,
-            dev.model,
-            dev.P,
-            dev.G,
-            dev.hidden,
-            dev.visible,
+            self.upd,
+            dev.view(),
+            self.lanes,
             dev.seed,
             dev.next_counter(),
-            self.lfsr_x,
-            self.lfsr_d,
-            self.lfsr_mask,
-            self._bits,
-            self._neg,
-            self._codes,
-            self._slot_idx,
-            self._slot_cnt,
+            self.work,
         )

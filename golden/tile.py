@@ -13,16 +13,17 @@ import numpy as np
 from golden.devices import DeviceArray, check_matrix
 from golden.encoding import PulseType
 from golden.errors import ConfigError
-from golden.kernels_tile import IO_FIELDS, analog_mvm, analog_mvm_batch
+from golden.kernels.records import IOConfig, record
+from golden.kernels.tile import analog_mvm, analog_mvm_batch
 from golden.params import IOParams, LutParams, TileParams
 from golden.pulses import PulsedUpdater, check_vector
 
-__all__ = ["AnalogTile", "io_vector"]
+__all__ = ["AnalogTile", "io_record"]
 
 
-def io_vector(params: IOParams) -> np.ndarray:
-    """The IO parameters as the float vector ``IO`` the kernels take."""
-    return params.to_vector(IO_FIELDS)
+def io_record(params: IOParams) -> IOConfig:
+    """The IO parameters as the record the kernels take."""
+    return record(IOConfig, params)
 
 
 class AnalogTile:
@@ -44,8 +45,8 @@ class AnalogTile:
         self.devices = DeviceArray(params.device, (out_size, in_size), seed=seed)
         self.seed = int(seed)
         self._io_counter = 0
-        self._fwd = io_vector(params.forward)
-        self._bwd = io_vector(params.backward)
+        self._fwd = io_record(params.forward)
+        self._bwd = io_record(params.backward)
         ptype = params.update.pulse_type
         if ptype in (PulseType.NONE, PulseType.NONE_WITH_DEVICE):
             if isinstance(params.device, LutParams):
@@ -72,7 +73,7 @@ class AnalogTile:
         """Program the weights (clipped to the device bounds)."""
         self.devices.set_weights(w)
 
-    def _mvm(self, v, transposed: bool, IO: np.ndarray, use_bm: bool) -> np.ndarray:
+    def _mvm(self, v, transposed: bool, io: IOConfig, use_bm: bool) -> np.ndarray:
         n_in = self.out_size if transposed else self.in_size
         n_out = self.in_size if transposed else self.out_size
         name = "d" if transposed else "x"
@@ -81,7 +82,7 @@ class AnalogTile:
         if v.ndim == 1:
             v = check_vector(name, v, n_in)
             y = np.empty(n_out)
-            analog_mvm(W, v, transposed, IO, use_bm, self.seed, self._io_counter, np.empty(n_in), y)
+            analog_mvm(W, v, transposed, io, use_bm, self.seed, self._io_counter, np.empty(n_in), y)
             self._io_counter += 1
             return y
         if v.ndim != 2 or v.shape[1] != n_in:
@@ -92,7 +93,7 @@ class AnalogTile:
             raise ConfigError(name, "<array with NaN/inf>", "every entry must be finite")
         v = np.ascontiguousarray(v)
         y = np.empty((v.shape[0], n_out))
-        analog_mvm_batch(W, v, transposed, IO, use_bm, self.seed, self._io_counter, y)
+        analog_mvm_batch(W, v, transposed, io, use_bm, self.seed, self._io_counter, y)
         self._io_counter += v.shape[0]
         return y
 

@@ -1,7 +1,7 @@
-"""Training runs: data, network, epochs, progress, checkpoints, metrics and plots.
+"""Training runs: data, network, epochs, progress reports, checkpoints and metrics.
 
 Python only orchestrates chunks of ``checkpoint_every`` samples; inside a chunk the whole
-per-sample loop runs in :mod:`golden.kernels_train`. A checkpoint after every chunk holds all
+per-sample loop runs in :mod:`golden.kernels.loop`. A checkpoint after every chunk holds all
 state (weights, buffers, counters, choppers), so a killed run resumed with ``resume=True``
 finishes bit-identical to an uninterrupted one.
 """
@@ -20,7 +20,7 @@ from golden.errors import ConfigError
 from golden.network import Network
 from golden.params import TrainParams
 
-__all__ = ["CHECKPOINT", "load_checked_data", "run_training"]
+__all__ = ["CHECKPOINT", "TrainingProgress", "load_checked_data", "run_training"]
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -30,26 +30,21 @@ def _order(seed: int, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch, 0x5EED]).permutation(n).astype(np.int64)
 
 
-def _progress(enabled: bool):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+class TrainingProgress:
+    """What a training run reports while it runs (no-op here; the application layer draws a
+    progress bar from it)."""
 
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:>7.0f} samples/s"),
-        TextColumn("loss {task.fields[loss]:.3f}"),
-        TextColumn("train acc {task.fields[acc]:.1%}"),
-        TextColumn("test acc {task.fields[test]}"),
-        TimeRemainingColumn(),
-        disable=not enabled,
-    )
+    def start(self, description: str, total: int, completed: int, test: str) -> None:
+        """Before the first chunk: ``total`` samples, ``completed`` of them already done."""
+
+    def advance(self, completed: int, rate: float, loss: float, accuracy: float) -> None:
+        """After each chunk: samples done, samples/s, running train loss and accuracy."""
+
+    def epoch_done(self, test_accuracy: float) -> None:
+        """After each epoch's test evaluation."""
+
+    def stop(self) -> None:
+        """After the last epoch."""
 
 
 def load_checked_data(params: TrainParams) -> DataSet:
@@ -71,11 +66,10 @@ def run_training(
     params: TrainParams,
     out: Path,
     resume: bool = False,
-    progress: bool = True,
-    plots: bool = True,
+    progress: TrainingProgress | None = None,
 ) -> dict:
-    """Train as ``params`` says; write ``out/metrics.json``, plots (unless ``plots`` is false,
-    as in sweeps) and checkpoints.
+    """Train as ``params`` says; write ``out/metrics.json``, ``out/weights.npz`` (final and
+    model-averaged weights per layer) and checkpoints; report to ``progress``.
 
     Everything is validated before any work starts: data present, network sizes matching
     the data, no checkpoint in ``out`` unless resuming (so nothing written is ever lost).
@@ -124,10 +118,10 @@ def run_training(
 
     # compile (or load from numba's cache) before the clock starts: samples/s is training speed
     net.train(data.x_train, data.y_train, _order(t.seed, 0, n), 0, 0, 0, avg_start)
-    with _progress(progress) as bar:
-        task = bar.add_task(f"{t.algorithm} on {d.name}", total=t.epochs * n,
-                            completed=epoch * n + pos, rate=0.0, loss=0.0, acc=0.0,
-                            test=epochs[-1]["test_accuracy"] if epochs else "-")  # fmt: skip
+    bar = progress or TrainingProgress()
+    bar.start(f"{t.algorithm} on {d.name}", t.epochs * n, epoch * n + pos,
+              f"{epochs[-1]['test_accuracy']:.1%}" if epochs else "-")  # fmt: skip
+    try:
         while epoch < t.epochs:
             order = _order(t.seed, epoch, n)
             while pos < n:
@@ -142,8 +136,8 @@ def run_training(
                                      "train_accuracy": float(correct)})  # fmt: skip
                 pos = stop
                 done = epoch * n + pos
-                bar.update(task, completed=done, rate=done / max(train_seconds, 1e-9),
-                           loss=net.stats[0] / pos, acc=net.stats[1] / pos)  # fmt: skip
+                bar.advance(done, done / max(train_seconds, 1e-9), net.stats[0] / pos,
+                            net.stats[1] / pos)  # fmt: skip
                 if pos < n and len(progress_log) % save_every == 0:
                     save()
             test_acc = net.accuracy(data.x_test, data.y_test, net.weights(), epoch)
@@ -151,10 +145,12 @@ def run_training(
                            "train_loss": float(net.stats[0] / n),
                            "train_accuracy": float(net.stats[1] / n),
                            "test_accuracy": float(test_acc), "seconds": train_seconds})  # fmt: skip
-            bar.update(task, test=f"{test_acc:.1%}")
+            bar.epoch_done(test_acc)
             net.stats[:2] = 0.0
             epoch, pos = epoch + 1, 0
             save()
+    finally:
+        bar.stop()
 
     metrics = _metrics(params, net, data, epochs, train_seconds)
     metrics["progress"] = progress_log
@@ -164,12 +160,6 @@ def run_training(
     if averaged is not None:  # the model-averaged weights, exported next to the final ones
         arrays.update({f"averaged_layer{l}": w for l, w in enumerate(net.layer_weights(averaged))})
     np.savez(out / "weights.npz", **arrays)
-    if not plots:
-        return metrics
-    from golden.plots import plot_curves, plot_weights  # matplotlib only when writing
-
-    plot_curves(epochs, metrics, out / "curves.png")
-    plot_weights(net.layer_weights(), out / "weights.png", t.algorithm)
     return metrics
 
 

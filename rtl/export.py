@@ -10,7 +10,7 @@ from amaranth.back import verilog
 from amaranth.hdl import Value
 from amaranth.lib import wiring
 
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery
 from rtl.pulse_generator import PulseGenerator
 from rtl.transfer_controller import TransferController

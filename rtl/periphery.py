@@ -8,7 +8,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from golden.encoding import ConfigReg, GeneratorState, TransferState
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from rtl.pulse_generator import PulseGenerator, check_params, pulse_lines_signature, update_layout
 from rtl.transfer_controller import (
     FILTER_PORTS,

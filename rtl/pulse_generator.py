@@ -8,7 +8,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from golden.encoding import GeneratorState
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from golden.lfsr import col_lane, lane_seed, row_lane
 from rtl.fixedpoint import absolute, bit_length, clamp_unsigned
 from rtl.lfsr import Lfsr
@@ -19,7 +19,7 @@ __all__ = ["PulseGenerator", "pulse_lines_signature", "update_layout"]
 
 def check_params(params) -> PeripheryParams:
     if not isinstance(params, PeripheryParams):
-        raise TypeError(f"params must be a golden.hw.params.PeripheryParams, not {params!r}")
+        raise TypeError(f"params must be a golden.params.PeripheryParams, not {params!r}")
     return params
 
 

@@ -29,7 +29,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from golden.errors import ConfigError
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from rtl.export import TOP_NAME, verilog_text
 from rtl.periphery import CrossbarPeriphery
 

@@ -8,7 +8,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from golden.encoding import FilterState, TransferState
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from rtl.fixedpoint import absolute
 from rtl.pulse_generator import check_params, pulse_lines_signature
 from rtl.replicate import kept_copies

@@ -9,7 +9,7 @@ from amaranth.lib.memory import Memory, MemoryData
 from amaranth.lib.wiring import In, Out
 
 from golden.encoding import FilterState
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from rtl.fixedpoint import absolute, clamp_unsigned, saturate, shift_right
 from rtl.pulse_generator import check_params
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from golden.hw.pulse_generator import PULSE_FIELDS, PulseGeneratorModel, PulseLines
 from golden.hw.transfer_controller import TransferControllerModel
 from golden.hw.ttv2_filter import FilterConfig, Ttv2FilterModel

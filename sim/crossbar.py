@@ -1,9 +1,9 @@
 """Behavioral crossbar behind the periphery: arrays A and C as golden device arrays.
 
 Every clock the pulse lines of A and of C are applied slot by slot with golden's kernels
-(:func:`golden.kernels_pulses.apply_coincidences`: one pulse per coincidence, up when
+(:func:`golden.kernels.pulses.apply_coincidences`: one pulse per coincidence, up when
 ``x_neg != d_neg``, c2c noise from the array's seeded streams); a one-hot read of column j of A
-goes through golden's tile IO model (:func:`golden.kernels_tile.analog_mvm`: DAC, output noise,
+goes through golden's tile IO model (:func:`golden.kernels.tile.analog_mvm`: DAC, output noise,
 ADC, bounds) and is answered with the ADC codes ``round(y / out_step)``. Two instances built
 with the same arguments and driven with the same lines evolve bit for bit alike.
 """
@@ -14,12 +14,11 @@ import numpy as np
 
 from golden.devices import DeviceArray
 from golden.errors import ConfigError
-from golden.hw.params import PeripheryParams
 from golden.hw.pulse_generator import PulseLines
-from golden.kernels_pulses import MAX_BL, apply_coincidences, slot_columns
-from golden.kernels_tile import IO_OUT_STEP, analog_mvm
-from golden.params import DeviceParams, IOParams
-from golden.tile import io_vector
+from golden.kernels.pulses import MAX_BL, apply_coincidences, slot_columns
+from golden.kernels.tile import analog_mvm
+from golden.params import DeviceParams, IOParams, PeripheryParams
+from golden.tile import io_record
 
 __all__ = ["BehavioralCrossbar"]
 
@@ -37,10 +36,12 @@ class BehavioralCrossbar:
     def __init__(self, p: PeripheryParams, device: DeviceParams, io: IOParams, seed: int):
         self.p = p
         shape = (p.rows, p.cols)
-        self.arrays = {"a": DeviceArray(device, shape, seed=seed),
-                       "c": DeviceArray(device, shape, seed=seed + 1)}  # fmt: skip
-        self.IO = io_vector(io)
-        self.out_step = float(self.IO[IO_OUT_STEP])
+        self.arrays = {
+            "a": DeviceArray(device, shape, seed=seed),
+            "c": DeviceArray(device, shape, seed=seed + 1),
+        }
+        self.io = io_record(io)
+        self.out_step = self.io.out_step
         if self.out_step <= 0:
             raise ConfigError("io.out_res", io.out_res, "the ADC needs out_res > 0")
         self.seed = seed
@@ -59,10 +60,17 @@ class BehavioralCrossbar:
         dbits = _lanes(lines.d, p.rows, np.uint64)
         slot_columns(xbits, 1, self._slot_idx, self._slot_cnt)
         apply_coincidences(
-            arr.model, arr.P, arr.G, arr.hidden, arr.visible, 1, self._slot_idx, self._slot_cnt,
-            _lanes(lines.x_neg, p.cols, np.uint8), dbits, _lanes(lines.d_neg, p.rows, np.uint8),
-            np.uint8(0), arr.seed, arr.next_counter(),
-        )  # fmt: skip
+            arr.view(),
+            1,
+            self._slot_idx,
+            self._slot_cnt,
+            _lanes(lines.x_neg, p.cols, np.uint8),
+            dbits,
+            _lanes(lines.d_neg, p.rows, np.uint8),
+            np.uint8(0),
+            arr.seed,
+            arr.next_counter(),
+        )
         self.pulses[which] += bin(lines.x).count("1") * bin(lines.d).count("1")
 
     def read(self, onehot: int) -> list[int]:
@@ -71,7 +79,7 @@ class BehavioralCrossbar:
         x = _lanes(onehot, p.cols, np.float64)
         y = np.empty(p.rows)
         a = self.arrays["a"]
-        analog_mvm(a.visible, x, False, self.IO, False, self.seed, self.reads, np.empty(p.cols), y)
+        analog_mvm(a.visible, x, False, self.io, False, self.seed, self.reads, np.empty(p.cols), y)
         self.reads += 1
         top = (1 << (p.adc_bits - 1)) - 1
         return [int(min(max(round(v / self.out_step), -top - 1), top)) for v in y]
@@ -83,7 +91,7 @@ class BehavioralCrossbar:
         y = np.empty(self.p.rows)
         x = np.ascontiguousarray(x, dtype=np.float64)
         counter, work = FORWARD_COUNTER + self.forwards, np.empty(self.p.cols)
-        analog_mvm(arr.visible, x, False, self.IO, False, self.seed, counter, work, y)
+        analog_mvm(arr.visible, x, False, self.io, False, self.seed, counter, work, y)
         self.forwards += 1
         return y
 

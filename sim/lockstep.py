@@ -9,7 +9,7 @@ import time
 import numpy as np
 from cocotb.triggers import FallingEdge
 
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from sim.scoreboard import Mismatch, Scoreboard
 from sim.stimulus import OUTPUT_PORTS, flat_outputs, structured

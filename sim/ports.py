@@ -3,9 +3,9 @@ Amaranth's ``ArrayLayout`` and ``StructLayout`` lay them out)."""
 
 from __future__ import annotations
 
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 
-__all__ = ["pack_codes", "pack_update", "unpack_codes"]
+__all__ = ["pack_codes", "pack_update"]
 
 
 def pack_codes(values, bits: int) -> int:
@@ -15,15 +15,6 @@ def pack_codes(values, bits: int) -> int:
     for k, v in enumerate(values):
         word |= (int(v) & mask) << (k * bits)
     return word
-
-
-def unpack_codes(word: int, n: int, bits: int) -> list[int]:
-    """The inverse of :func:`pack_codes`."""
-    out = []
-    for k in range(n):
-        v = (word >> (k * bits)) & ((1 << bits) - 1)
-        out.append(v - (1 << bits) if v >> (bits - 1) else v)
-    return out
 
 
 def pack_update(x, d, p: PeripheryParams) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from cocotb_tools.runner import get_runner
 
 from golden.errors import ConfigError
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from rtl.export import BLOCKS, module_name, verilog_text
 
 __all__ = ["BUILD_ROOT", "build", "run_testbench", "use_simulator"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from golden.encoding import ConfigReg
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from golden.hw.pulse_generator import PULSE_FIELDS, PulseLines
 
 __all__ = [

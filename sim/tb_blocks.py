@@ -15,7 +15,7 @@ import time
 import cocotb
 from cocotb.triggers import FallingEdge, ReadOnly
 
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from sim.block_benches import BENCHES
 from sim.scoreboard import Mismatch, Scoreboard
 from sim.tb_periphery import start

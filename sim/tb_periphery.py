@@ -18,7 +18,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from sim.ports import pack_codes, pack_update
 from sim.scoreboard import Mismatch, Scoreboard

@@ -17,7 +17,7 @@ import cocotb
 import numba
 import numpy as np
 
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from golden.params import IOParams, device_from_dict
 from sim.lockstep import lockstep_session, rtl_h

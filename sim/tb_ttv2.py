@@ -15,7 +15,7 @@ import os
 import cocotb
 import numba
 
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from golden.params import IOParams, device_from_dict
 from sim.crossbar import BehavioralCrossbar

@@ -11,35 +11,15 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
-from typing import ClassVar
-
 from golden.encoding import ConfigReg, GeneratorState, TransferState
-from golden.hw.params import PeripheryParams
-from golden.params import Params, spec
+from golden.params.cosim import CosimParams
+from golden.params.periphery import PeripheryParams
 from sim.crossbar import BehavioralCrossbar
 from sim.stimulus import PeripheryInputs, random_codes
 
-__all__ = ["CosimParams", "Ttv2Host", "register_values"]
+__all__ = ["Ttv2Host", "register_values"]
 
 READ_LATENCY = 2
-
-
-@dataclass(frozen=True)
-class CosimParams(Params):
-    """The TTv2 operating point of a co-simulation (``[cosim]`` table of an rtl config)."""
-
-    section: ClassVar[str] = "cosim"
-
-    lr: float = spec(1.0, "learning rate of the pulsed updates of A", gt=0)
-    transfer_scale: float = spec(
-        4.0, "H increment in thresholds per unit of the read value of A", gt=0
-    )
-    transfer_every: int = spec(2, "updates between transfers (TTv2 transfer_every)", ge=0)
-    momentum: float = spec(0.0, "TTv2 momentum", ge=0, le=1)
-    forget_buffer: bool = spec(False, "TTv2 forget_buffer")
-    idle_p: float = spec(0.2, "probability of an idle cycle in the host's update stream",
-                         ge=0, lt=1)  # fmt: skip
 
 
 def register_values(p: PeripheryParams, c: CosimParams, dw_min: float, out_step: float):

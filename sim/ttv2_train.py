@@ -15,38 +15,24 @@ same seed both end with the same arrays A, C, buffer H and float layer, bit for 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import ClassVar
-
 import numpy as np
 
 from golden.data import load_dataset
 from golden.errors import ConfigError
-from golden.hw.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
-from golden.params import DeviceParams, IOParams, Params, spec
+from golden.params import DeviceParams, IOParams
+from golden.params.cosim import CosimParams, TrainLoopParams
+from golden.params.periphery import PeripheryParams
 from sim.crossbar import BehavioralCrossbar
-from sim.ttv2_host import CosimParams, Ttv2Host, register_values
+from sim.ttv2_host import Ttv2Host, register_values
 
 __all__ = [
     "DigitsTrainer",
-    "TrainLoopParams",
     "check_layer",
     "cycle_limit",
     "make_host",
     "run_reference",
 ]
-
-
-@dataclass(frozen=True)
-class TrainLoopParams(Params):
-    """The network around the co-simulated layer (``[train]`` table of a cosim config)."""
-
-    section: ClassVar[str] = "train"
-
-    hidden: int = spec(16, "hidden units H (the crossbar layer is H -> 10: rtl.cols = H)", ge=1)
-    float_lr: float = spec(0.1, "SGD learning rate of the float layer 64 -> H", gt=0)
-    n_test: int = spec(0, "test samples for the accuracy (0 = all)", ge=0)
 
 
 def check_layer(p: PeripheryParams, t: TrainLoopParams):

@@ -3,7 +3,7 @@
 
 Host side: a stream of updates (x, d) with valid/ready, and a register write port (``cfg_we``,
 ``cfg_addr`` a :class:`~golden.encoding.ConfigReg`, ``cfg_data``; a write takes effect the next
-cycle and saturates at :meth:`~golden.hw.params.PeripheryParams.register_limit`). Crossbar side:
+cycle and saturates at :meth:`~golden.params.PeripheryParams.register_limit`). Crossbar side:
 the pulse lines of A (from the pulse generator) and of C (from the transfer controller), the
 one-hot read request of A and the ADC response. The host is stalled (``ready`` low) while a
 transfer runs.
@@ -12,10 +12,10 @@ transfer runs.
 from __future__ import annotations
 
 from golden.encoding import ConfigReg
-from golden.hw.params import PeripheryParams
 from golden.hw.pulse_generator import PulseGeneratorModel
 from golden.hw.transfer_controller import TransferControllerModel
 from golden.hw.ttv2_filter import FilterConfig
+from golden.params import PeripheryParams
 
 __all__ = ["PeripheryModel"]
 

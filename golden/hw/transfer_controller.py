@@ -21,9 +21,9 @@ transfer ends; the top stalls the host meanwhile, so A is never updated while it
 from __future__ import annotations
 
 from golden.encoding import TransferState
-from golden.hw.params import PeripheryParams
 from golden.hw.pulse_generator import PulseLines
 from golden.hw.ttv2_filter import FilterConfig, Ttv2FilterModel
+from golden.params import PeripheryParams
 
 __all__ = ["TransferControllerModel"]
 

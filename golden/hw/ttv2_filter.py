@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from golden.encoding import FilterState, Overflow
 from golden.fixedpoint import resize, shift_right
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 
 __all__ = ["STEPS", "FilterConfig", "Ttv2FilterModel"]
 

@@ -11,8 +11,9 @@ import pytest
 
 from golden.devices import DeviceArray
 from golden.errors import ConfigError
-from golden.hw.params import PeripheryParams
-from golden.hw.pulse_generator import PulseGeneratorModel, quantize_inputs
+from golden.params import PeripheryParams
+from golden.hw.pulse_generator import PulseGeneratorModel
+from golden.update_management import quantize_inputs
 from golden.params import SoftBoundsParams, UpdateParams
 from golden.pulses import PulsedUpdater
 

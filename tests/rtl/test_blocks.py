@@ -14,7 +14,7 @@ import pytest
 from amaranth.hdl import UnusedElaboratable
 
 from golden.hw.lfsr import LfsrBank
-from golden.hw.params import PeripheryParams
+from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from golden.hw.ttv2_filter import FilterConfig
 from golden.lfsr import lane_seed
@@ -194,7 +194,7 @@ def test_constructors_reject_bad_params():
     with warnings.catch_warnings():  # the half-built objects are never elaborated, by design
         warnings.simplefilter("ignore", UnusedElaboratable)
         for block in (PulseGenerator, Ttv2Filter, TransferController, CrossbarPeriphery):
-            with pytest.raises(TypeError, match=r"params must be a golden.hw.params.Periphery"):
+            with pytest.raises(TypeError, match=r"params must be a golden.params.Periphery"):
                 block({"rows": 4})
         gc.collect()
 

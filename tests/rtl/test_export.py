@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from golden.cli import main
-from golden.hw.params import PeripheryParams, load_rtl_config
+from golden.params import PeripheryParams, load_rtl_config
 from rtl.export import TOP_NAME, export
 
 ROOT = Path(__file__).resolve().parents[2]

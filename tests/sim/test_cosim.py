@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from golden.cli import main
-from golden.hw.params import PeripheryParams, load_rtl_config
+from golden.params import PeripheryParams, load_rtl_config
 from golden.params import IOParams, device_preset
 from sim.cmd_cosim import load_cosim_config
 from sim.runner import BUILD_ROOT, run_testbench

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
-from golden.cli import add_set_option
-from golden.device_response import parse_pulses, pulse_response
+from xbarkit.options import add_set_option
+from golden.device_response import pulse_response
 from golden.errors import ConfigError
 from golden.params import (
     DEVICE_PRESETS,
@@ -16,7 +17,25 @@ from golden.params import (
     load_device_config,
 )
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "parse_pulses", "run"]
+
+_SEGMENT = re.compile(r"^([+-])(\d+)$")
+
+
+def parse_pulses(text: str) -> list[int]:
+    """``"+400,-400"`` -> ``[400, -400]``: segments of up (+) and down (-) pulses."""
+    segments = []
+    for part in text.split(","):
+        m = _SEGMENT.match(part.strip())
+        if not m or int(m.group(2)) == 0:
+            raise ConfigError(
+                "--pulses", text, 'expected signed counts such as "+400,-400" (each non-zero)'
+            )
+        n = int(m.group(2))
+        segments.append(n if m.group(1) == "+" else -n)
+    if sum(abs(n) for n in segments) > 1_000_000:
+        raise ConfigError("--pulses", text, "at most 1,000,000 pulses in total")
+    return segments
 
 
 def add_parser(sub, name: str) -> None:
@@ -60,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--out", str(args.out), "must be a directory")
     resp = pulse_response(params, segments, args.devices, args.w_init, args.seed)
 
-    from golden.plots import plot_pulse_response  # matplotlib only when writing
+    from xbarkit.plots import plot_pulse_response  # matplotlib only when writing
 
     args.out.mkdir(parents=True, exist_ok=True)
     config = {

@@ -33,8 +33,8 @@ def add_parser(sub, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from golden.sweep.config import load_sweep
-    from golden.sweep.runner import run_sweep
+    from golden.params.sweep import load_sweep
+    from xbarkit.sweep.runner import run_sweep
 
     if args.workers is not None and not 1 <= args.workers <= 256:
         raise ConfigError("--workers", args.workers, "an integer in [1, 256]")
@@ -60,7 +60,7 @@ def summarize(sweep, out: Path, report) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from golden.sweep.store import RESULTS, ResultStore
+    from xbarkit.sweep.store import RESULTS, ResultStore
 
     store = ResultStore(out / RESULTS, sweep.columns)
     try:
@@ -104,8 +104,8 @@ def summarize(sweep, out: Path, report) -> None:
     if len(rows) < report.total:
         console.print("calibration skipped: not every point is stored yet")
         return
-    from golden.sweep.calibration import calibrate
-    from golden.sweep.plots import plot_calibration
+    from xbarkit.sweep.calibration import calibrate
+    from xbarkit.sweep.plots import plot_calibration
 
     cal = calibrate(sweep, rows)
     (out / "calibration.json").write_text(json.dumps(cal, indent=1))

@@ -1,5 +1,7 @@
 """numba kernels of the stochastic pulsed update (private; see :mod:`golden.pulses`).
 
+The update parameters enter as an :class:`~golden.kernels.records.UpdateConfig` ``upd``.
+
 Pulse trains are bit-packed: bit ``t`` of a lane's uint64 is slot ``t`` (BL <= 64). A cell gets
 ``popcount(dbits[i] & xbits[j])`` coincidences (counted slot by slot, see
 :func:`apply_coincidences`), each one pulse of direction
@@ -14,14 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from golden.encoding import PulseType, RngMode
-from golden.hw.pulse_generator import (
-    code_of,
-    exponent,
-    gain_and_shifts,
-    quantize_inputs,
-    update_gains,
-)
-from golden.kernels_device import has_visible_copy, pulse_once, visible_of
+from golden.kernels.device import has_visible_copy, pulse_once, visible_of
 from golden.lfsr import lfsr_word
 from golden.rng import (
     STREAM_BITS_D,
@@ -31,20 +26,16 @@ from golden.rng import (
     next_uniform,
     stream_key,
 )
+from golden.update_management import (
+    code_of,
+    exponent,
+    gain_and_shifts,
+    quantize_inputs,
+    update_gains,
+)
 
 MAX_BL = 64
 
-#: the update-parameter vector U: entry k is this UpdateParams field (golden.pulses.update_vector)
-U_FIELDS = (
-    "desired_bl", "fixed_bl", "update_management", "update_bl_management", "um_grad_scale",
-    "pulse_type", "x_res_implicit", "d_res_implicit", "rng_mode", "prob_bits",
-    "x_bits", "d_bits", "gain_bits", "gain_frac",
-)  # fmt: skip
-(U_DESIRED_BL, U_FIXED_BL, U_UM, U_UBLM, U_GRAD_SCALE,
- U_PULSE_TYPE, U_X_RES, U_D_RES, U_RNG_MODE, U_PROB_BITS,
- U_X_BITS, U_D_BITS, U_GAIN_BITS, U_GAIN_FRAC) = range(len(U_FIELDS))  # fmt: skip
-
-STOCHASTIC = int(PulseType.STOCHASTIC_COMPRESSED)
 IMPLICIT = int(PulseType.DETERMINISTIC_IMPLICIT)
 HW_EXACT = int(RngMode.HW_EXACT)
 
@@ -64,7 +55,7 @@ def popcount64(x: np.uint64) -> int:
 
 
 @njit(cache=True)
-def update_scales(lr, granularity, x_max, d_max, U):
+def update_scales(lr, granularity, x_max, d_max, upd):
     """Pulse-train length and probability scales for one update (aihwkit ``calculateBlAB`` and
     ``performUpdateManagement``).
 
@@ -74,21 +65,21 @@ def update_scales(lr, granularity, x_max, d_max, U):
     ``k > desired_bl`` the d side is the one clipped.
     """
     lr = abs(lr)
-    desired_bl = int(U[U_DESIRED_BL])
-    dm = d_max * U[U_GRAD_SCALE]
+    desired_bl = upd.desired_bl
+    dm = d_max * upd.um_grad_scale
     if lr == 0.0 or x_max == 0.0 or dm == 0.0:
         return 0, 0.0, 0.0
-    if U[U_FIXED_BL] != 0.0 or U[U_UBLM] != 0.0 or granularity * desired_bl >= lr:
+    if upd.fixed_bl or upd.update_bl_management or granularity * desired_bl >= lr:
         bl = desired_bl
         a = b = math.sqrt(lr / (granularity * bl))
     else:
         bl = min(int(math.ceil(lr / granularity)), MAX_BL)
         a = b = 1.0
     k = lr * x_max * dm / granularity
-    if U[U_UBLM] != 0.0:
+    if upd.update_bl_management:
         bl = max(1, min(int(math.ceil(k)), desired_bl))
         a = b = math.sqrt(lr / (granularity * bl))
-    if U[U_UM] != 0.0 or U[U_UBLM] != 0.0:
+    if upd.update_management or upd.update_bl_management:
         if k > desired_bl:
             dm = dm * desired_bl / k
         a = a * math.sqrt(x_max / dm)
@@ -126,16 +117,16 @@ def bitlines_fast(v, scale, bl, seed, stream, counter, bits):
 
 
 @njit(cache=True)
-def hw_exact_codes(x, d, lr, granularity, U, codes_x, codes_d):
+def hw_exact_codes(x, d, lr, granularity, upd, codes_x, codes_d):
     """hw-exact mode: the comparator codes the periphery computes for this update.
 
-    The host quantises x and d to the periphery's codes (:func:`quantize_inputs`, power-of-two
-    scales ``s_x``, ``s_d``) and writes the gains for ``lr s_x s_d`` (:func:`update_gains`);
+    The host quantises x and d to the periphery's codes (:func:`~golden.update_management.quantize_inputs`, power-of-two
+    scales ``s_x``, ``s_d``) and writes the gains for ``lr s_x s_d`` (:func:`~golden.update_management.update_gains`);
     the pulse generator's fixed-point update management then gives the codes
     (:func:`gain_and_shifts`, :func:`code_of`), the very functions of its cycle model.
     """
-    bl, xb, db = int(U[U_DESIRED_BL]), int(U[U_X_BITS]), int(U[U_D_BITS])
-    nbits, gb, gf = int(U[U_PROB_BITS]), int(U[U_GAIN_BITS]), int(U[U_GAIN_FRAC])
+    bl, xb, db = upd.desired_bl, upd.x_bits, upd.d_bits
+    nbits, gb, gf = upd.prob_bits, upd.gain_bits, upd.gain_frac
     sx = quantize_inputs(x, xb, codes_x)
     sd = quantize_inputs(d, db, codes_d)
     even, odd = update_gains(abs(lr) * sx * sd, granularity, bl, xb, db, gb, gf)
@@ -179,13 +170,13 @@ def slot_columns(xbits, bl, slot_idx, slot_cnt):
 
 
 @njit(cache=True, parallel=True)
-def apply_coincidences(
-    model, P, G, hidden, visible, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter
-):
+def apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter):
     """Apply one pulse per coincidence: for every row i and slot t where row i fires, a pulse
     to every column firing in slot t (aihwkit's sparse update, slot order). Work is
     proportional to the number of coincidences, ``sum_ij popcount(dbits[i] & xbits[j])``.
-    Rows run in parallel, each with its own noise streams keyed by (seed, counter, i)."""
+    Rows run in parallel, each with its own noise streams keyed by (seed, counter, i).
+    ``dev`` is a :class:`~golden.kernels.records.DeviceView`."""
+    model, P, G, hidden, visible = dev
     rows = hidden.shape[0]
     copy = has_visible_copy(model, G)
     for i in prange(rows):
@@ -220,10 +211,11 @@ def _implicit_q(v, scale, res):
 
 
 @njit(cache=True, parallel=True)
-def apply_implicit(
-    model, P, G, hidden, visible, x, d, a, b, bl, x_res, d_res, lr_neg, seed, counter
-):
-    """DETERMINISTIC_IMPLICIT: cell (i, j) gets ``rint(BL q_d q_x)`` pulses."""
+def apply_implicit(dev, x, d, a, b, bl, upd, lr_neg, seed, counter):
+    """DETERMINISTIC_IMPLICIT: cell (i, j) gets ``rint(BL q_d q_x)`` pulses (q quantised to
+    the update's ``x_res_implicit`` / ``d_res_implicit``)."""
+    model, P, G, hidden, visible = dev
+    x_res, d_res = upd.x_res_implicit, upd.d_res_implicit
     rows, cols = hidden.shape
     copy = has_visible_copy(model, G)
     for i in prange(rows):
@@ -254,85 +246,37 @@ def abs_max(v):
 
 
 @njit(cache=True)
-def pulsed_update(
-    x,
-    d,
-    lr,
-    granularity,
-    U,
-    model,
-    P,
-    G,
-    hidden,
-    visible,
-    seed,
-    counter,
-    lfsr_x,
-    lfsr_d,
-    lfsr_mask,
-    bits,
-    neg,
-    codes,
-    slot_idx,
-    slot_cnt,
-):
-    """One rank-1 pulsed update ``W += -lr d x^T`` (in expectation) of a device array.
+def pulsed_update(x, d, lr, granularity, upd, dev, lanes, seed, counter, work):
+    """One rank-1 pulsed update ``W += -lr d x^T`` (in expectation) of a device array ``dev``
+    (:class:`~golden.kernels.records.DeviceView`) with the per-lane LFSRs ``lanes``
+    (:class:`~golden.kernels.records.Lanes`, hw-exact mode).
 
-    Work arrays: ``bits`` (2, n) uint64, ``neg`` (2, n) uint8, ``codes`` (2, n) int64,
-    ``slot_idx`` (MAX_BL, n) int64, ``slot_cnt`` (MAX_BL,) int64 with ``n >= max(rows, cols)``;
-    row 0 is the x side, row 1 the d side. Returns the BL used (0: the update was empty).
+    ``work`` (:class:`~golden.kernels.records.Work`): ``bits`` (2, n) uint64, ``neg`` (2, n)
+    uint8, ``codes`` (2, n) int64, ``slot_idx`` (MAX_BL, n) int64, ``slot_cnt`` (MAX_BL,) int64
+    with ``n >= max(rows, cols)``; row 0 is the x side, row 1 the d side. Returns the BL used
+    (0: the update was empty).
     """
-    bl, a, b = update_scales(lr, granularity, abs_max(x), abs_max(d), U)
+    bits, neg, codes, slot_idx, slot_cnt = work
+    bl, a, b = update_scales(lr, granularity, abs_max(x), abs_max(d), upd)
     if bl == 0:
         return 0
     lr_neg = np.uint8(1 if lr < 0.0 else 0)
-    if int(U[U_PULSE_TYPE]) == IMPLICIT:
-        apply_implicit(
-            model,
-            P,
-            G,
-            hidden,
-            visible,
-            x,
-            d,
-            a,
-            b,
-            bl,
-            U[U_X_RES],
-            U[U_D_RES],
-            lr_neg,
-            seed,
-            counter,
-        )
+    if upd.pulse_type == IMPLICIT:
+        apply_implicit(dev, x, d, a, b, bl, upd, lr_neg, seed, counter)
         return bl
     cols, rows = x.shape[0], d.shape[0]
     xbits, dbits = bits[0, :cols], bits[1, :rows]
     xneg, dneg = neg[0, :cols], neg[1, :rows]
     signs(x, xneg)
     signs(d, dneg)
-    if int(U[U_RNG_MODE]) == HW_EXACT:
-        nbits = int(U[U_PROB_BITS])
-        hw_exact_codes(x, d, lr, granularity, U, codes[0, :cols], codes[1, :rows])
-        bitlines_lfsr(codes[0, :cols], lfsr_x, lfsr_mask, nbits, bl, xbits)
-        bitlines_lfsr(codes[1, :rows], lfsr_d, lfsr_mask, nbits, bl, dbits)
+    if upd.rng_mode == HW_EXACT:
+        nbits = upd.prob_bits
+        hw_exact_codes(x, d, lr, granularity, upd, codes[0, :cols], codes[1, :rows])
+        bitlines_lfsr(codes[0, :cols], lanes.lfsr_x, lanes.lfsr_mask, nbits, bl, xbits)
+        bitlines_lfsr(codes[1, :rows], lanes.lfsr_d, lanes.lfsr_mask, nbits, bl, dbits)
     else:
         bitlines_fast(x, b, bl, seed, STREAM_BITS_X, counter, xbits)
         bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)
     slot_columns(xbits, bl, slot_idx, slot_cnt)
-    apply_coincidences(
-        model,
-        P,
-        G,
-        hidden,
-        visible,
-        bl,
-        slot_idx,
-        slot_cnt,
-        xneg,
-        dbits,
-        dneg,
-        lr_neg,
-        seed,
-        counter,
-    )
+    apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter)
     return bl

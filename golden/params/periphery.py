@@ -7,7 +7,7 @@ Formats (``raw`` integers; a value with ``f`` fraction bits is ``raw / 2**f``):
 
 * x and d: signed ``x_bits`` / ``d_bits`` codes, real value ``code / 2**(bits - 1)``.
 * update gains ``GAIN_EVEN``, ``GAIN_ODD``: unsigned ``gain_bits`` with ``gain_frac`` fraction
-  bits (see :mod:`golden.hw.pulse_generator` for the update management they implement).
+  bits (see :mod:`golden.update_management` for the update management they implement).
 * comparator codes: ``prob_bits`` fraction bits, ``0 .. 2**prob_bits``.
 * ADC codes: signed ``adc_bits``.
 * TTv2 buffer H: signed ``h_bits``, saturating; ``TRANSFER_LR`` unsigned ``lr_bits``;
@@ -21,9 +21,11 @@ from typing import ClassVar
 
 from golden.encoding import ConfigReg, Rounding
 from golden.errors import ConfigError
-from golden.params import HW_FORMATS, Params, check_hw_formats, hw_format, spec
+from golden.params.base import Params, spec
+from golden.params.io_update import HW_FORMATS, check_hw_formats, hw_format
+from golden.update_management import update_gains
 
-__all__ = ["PeripheryParams", "load_rtl_config", "read_rtl_tables"]
+__all__ = ["PeripheryParams"]
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ class PeripheryParams(Params):
 
     @property
     def max_shift(self) -> int:
-        """Largest right shift of ``|x| * gain`` (:func:`golden.hw.pulse_generator.gain_and_shifts`
+        """Largest right shift of ``|x| * gain`` (:func:`golden.update_management.gain_and_shifts`
         with both exponents at their extremes)."""
         return self.max_mag_bits + (self.max_deficit + 1) // 2 + self.gain_frac - self.prob_bits
 
@@ -173,10 +175,8 @@ class PeripheryParams(Params):
     # ---- host-side helpers --------------------------------------------------------------
     def update_gains(self, lr: float, dw_min: float) -> tuple[int, int]:
         """``(GAIN_EVEN, GAIN_ODD)`` codes for learning rate ``lr`` on devices of step
-        ``dw_min`` (:func:`golden.hw.pulse_generator.update_gains`; x and d codes stand for
+        ``dw_min`` (:func:`golden.update_management.update_gains`; x and d codes stand for
         ``code / 2**(bits - 1)``)."""
-        from golden.hw.pulse_generator import update_gains
-
         if not (lr > 0 and dw_min > 0):
             raise ConfigError("lr", lr, "lr and dw_min must be > 0")
         g = update_gains(float(lr), float(dw_min), self.bl, self.x_bits, self.d_bits,
@@ -190,21 +190,3 @@ class PeripheryParams(Params):
         formats = {name: getattr(update, name) for name in HW_FORMATS}
         return cls(rows=rows, cols=cols, bl=update.desired_bl, seed=seed, **formats, **rest)
 
-
-def read_rtl_tables(path, overrides=()) -> tuple[PeripheryParams, dict]:
-    """``(PeripheryParams, all tables)`` of a TOML file with an ``[rtl]`` table, after the
-    ``--set`` overrides (a bare key belongs to ``[rtl]``); other tables stay raw for the caller."""
-    from golden.params import _read_toml, apply_overrides
-
-    data = apply_overrides(_read_toml(path), list(overrides), default_section="rtl")
-    if "rtl" not in data:
-        raise ConfigError("rtl", None, f"{path} needs an [rtl] table")
-    try:
-        return PeripheryParams.from_dict(data["rtl"]), data
-    except ConfigError as err:
-        raise err.within("rtl") from None
-
-
-def load_rtl_config(path, overrides=()) -> PeripheryParams:
-    """A :class:`PeripheryParams` from a TOML file with an ``[rtl]`` table."""
-    return read_rtl_tables(path, overrides)[0]

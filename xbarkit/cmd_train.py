@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from golden.cli import add_set_option
+from xbarkit.options import add_set_option
 from golden.params import load_train_config
 
 __all__ = ["add_parser", "run"]
@@ -27,10 +27,19 @@ def add_parser(sub, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from golden.train import run_training
+    from xbarkit.plots import plot_curves, plot_weights
+    from xbarkit.progress import RichTrainingProgress
 
     params = load_train_config(args.config, args.overrides)
-    metrics = run_training(params, args.out, resume=args.resume, progress=not args.no_progress)
+    progress = RichTrainingProgress(enabled=not args.no_progress)
+    metrics = run_training(params, args.out, resume=args.resume, progress=progress)
+    plot_curves(metrics["epochs"], metrics, args.out / "curves.png")
+    with np.load(args.out / "weights.npz") as saved:
+        final = [saved[f"layer{k}"] for k in range(len(params.network.sizes) - 1)]
+    plot_weights(final, args.out / "weights.png", params.training.algorithm)
     line = (
         f"{metrics['algorithm']} on {metrics['data']}: test accuracy {metrics['test_accuracy']:.2%}"
     )

@@ -1,7 +1,6 @@
 """numba kernels of the analog MVM with IO non-idealities (private; see :mod:`golden.tile`).
 
-The IO parameters enter as the float vector ``IO`` (entries ``IO_*``), see
-:func:`golden.tile.io_vector`.
+The IO parameters enter as an :class:`~golden.kernels.records.IOConfig` record ``io``.
 """
 
 from __future__ import annotations
@@ -12,16 +11,6 @@ from numba import njit, prange
 from golden.encoding import BoundManagement, NoiseManagement
 from golden.rng import STREAM_IO, next_normal, stream_key
 
-#: the IO vector: entry k is this IOParams field or property (golden.tile.io_vector)
-IO_FIELDS = (
-    "is_perfect", "inp_step", "inp_bound", "inp_noise", "out_step", "out_bound", "out_noise",
-    "out_scale", "noise_management", "nm_thres", "bound_management", "max_bm_factor",
-    "max_bm_res", "bm_test_negative_bound",
-)  # fmt: skip
-(IO_PERFECT, IO_INP_STEP, IO_INP_BOUND, IO_INP_NOISE, IO_OUT_STEP, IO_OUT_BOUND, IO_OUT_NOISE,
- IO_OUT_SCALE, IO_NM, IO_NM_THRES, IO_BM, IO_MAX_BM_FACTOR, IO_MAX_BM_RES,
- IO_BM_NEG) = range(len(IO_FIELDS))  # fmt: skip
-
 NM_NONE = int(NoiseManagement.NONE)
 NM_ABS_MAX = int(NoiseManagement.ABS_MAX)
 NM_MAX = int(NoiseManagement.MAX)
@@ -30,19 +19,19 @@ BM_ITERATIVE = int(BoundManagement.ITERATIVE)
 
 
 @njit(cache=True)
-def nm_scale(x, IO):
+def nm_scale(x, io):
     """Noise-management scale alpha of input ``x``."""
-    nm = int(IO[IO_NM])
+    nm = io.noise_management
     if nm == NM_NONE:
         return 1.0
     if nm == NM_CONSTANT:
-        return IO[IO_NM_THRES] if IO[IO_NM_THRES] > 0.0 else 1.0
+        return io.nm_thres if io.nm_thres > 0.0 else 1.0
     m = 0.0
     if nm == NM_ABS_MAX:
         for k in range(x.shape[0]):
             m = max(m, abs(x[k]))
-        if IO[IO_NM_THRES] > 0.0:
-            m = min(m, IO[IO_NM_THRES])
+        if io.nm_thres > 0.0:
+            m = min(m, io.nm_thres)
     else:
         m = -np.inf
         for k in range(x.shape[0]):
@@ -125,26 +114,26 @@ def mvm(W, v, transposed, y):
 
 
 @njit(cache=True)
-def analog_mvm(W, x, transposed, IO, use_bm, seed, counter, v, y):
+def analog_mvm(W, x, transposed, io, use_bm, seed, counter, v, y):
     """One analog MVM with DAC, noise, ADC, noise and bound management (aihwkit
     ``forwardVector``): ``y = out_scale alpha rho ADC(W DAC(x / (alpha rho)) + noise)``.
 
     ``v`` is a work vector of x's length. Noise comes from stream (seed, STREAM_IO, counter,
     pass). Returns the number of passes (bound management repeats while outputs saturate).
     """
-    if IO[IO_PERFECT] != 0.0:
+    if io.is_perfect:
         mvm(W, x, transposed, y)
-        y *= IO[IO_OUT_SCALE]
+        y *= io.out_scale
         return 1
-    alpha = nm_scale(x, IO)
-    if alpha <= 0.0 and IO[IO_INP_NOISE] == 0.0:
+    alpha = nm_scale(x, io)
+    if alpha <= 0.0 and io.inp_noise == 0.0:
         y[:] = 0.0
         return 1
     if alpha <= 0.0:
         alpha = 1.0
-    inp_step, inp_bound, inp_noise = IO[IO_INP_STEP], IO[IO_INP_BOUND], IO[IO_INP_NOISE]
-    out_step, out_bound, out_noise = IO[IO_OUT_STEP], IO[IO_OUT_BOUND], IO[IO_OUT_NOISE]
-    bm = use_bm and int(IO[IO_BM]) == BM_ITERATIVE
+    inp_step, inp_bound, inp_noise = io.inp_step, io.inp_bound, io.inp_noise
+    out_step, out_bound, out_noise = io.out_step, io.out_bound, io.out_noise
+    bm = use_bm and io.bound_management == BM_ITERATIVE
     rho = 1.0
     passes = 0
     while True:
@@ -169,27 +158,27 @@ def analog_mvm(W, x, transposed, IO, use_bm, seed, counter, v, y):
                 hit = True
             elif yi <= -out_bound:
                 yi = -out_bound
-                if IO[IO_BM_NEG] != 0.0:
+                if io.bm_test_negative_bound:
                     hit = True
             y[i] = yi
         if (
             not bm
             or not hit
-            or rho > IO[IO_MAX_BM_FACTOR]
-            or (inp_step > 0.0 and rho > IO[IO_MAX_BM_RES] / inp_step)
+            or rho > io.max_bm_factor
+            or (inp_step > 0.0 and rho > io.max_bm_res / inp_step)
         ):
             break
         rho *= 2.0
-    scale = alpha * rho * IO[IO_OUT_SCALE]
+    scale = alpha * rho * io.out_scale
     for i in range(y.shape[0]):
         y[i] *= scale
     return passes
 
 
 @njit(cache=True, parallel=True)
-def analog_mvm_batch(W, X, transposed, IO, use_bm, seed, counter, Y):
+def analog_mvm_batch(W, X, transposed, io, use_bm, seed, counter, Y):
     """:func:`analog_mvm` for every row of ``X`` (samples in parallel; sample b uses counter
     ``counter + b``)."""
     for b in prange(X.shape[0]):
         v = np.empty(X.shape[1], dtype=np.float64)
-        analog_mvm(W, X[b], transposed, IO, use_bm, seed, counter + b, v, Y[b])
+        analog_mvm(W, X[b], transposed, io, use_bm, seed, counter + b, v, Y[b])

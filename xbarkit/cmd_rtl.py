@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from golden.cli import add_set_option
+from xbarkit.options import add_set_option
 
 __all__ = ["add_parser", "run"]
 
@@ -29,7 +29,7 @@ def add_parser(sub, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from golden.hw.params import load_rtl_config
+    from golden.params import load_rtl_config
 
     params = load_rtl_config(args.config, args.overrides)  # validates before any work
     from rtl.export import export

@@ -8,7 +8,8 @@ A device array is described by plain arrays, so kernels stay free of Python obje
 * ``hidden[i, j]``: the persistent device state (a weight, or a Lut state index);
 * ``visible[i, j]``: the weight the MVM sees (hidden + write noise, or a Lut level).
 
-The equations are documented on the params classes in :mod:`golden.params`.
+The equations are documented on the params classes in :mod:`golden.params.devices`; the
+kernels take one array as a :class:`~golden.kernels.records.DeviceView`.
 """
 
 from __future__ import annotations
@@ -141,12 +142,14 @@ def visible_of(model, P, G, i, j, w, rng):
 
 
 @njit(cache=True, parallel=True)
-def apply_pulse_counts(model, P, G, hidden, visible, counts, seed, counter):
-    """Apply ``counts[i, j]`` pulses to every cell (> 0: up, < 0: down), one at a time.
+def apply_pulse_counts(dev, counts, seed, counter):
+    """Apply ``counts[i, j]`` pulses to every cell of ``dev`` (a
+    :class:`~golden.kernels.records.DeviceView`; > 0: up, < 0: down), one at a time.
 
     The c2c noise of row i comes from stream (seed, STREAM_DEVICE, counter, i); the write noise
     from (seed, STREAM_WRITE_NOISE, counter, i).
     """
+    model, P, G, hidden, visible = dev
     rows, cols = hidden.shape
     copy = has_visible_copy(model, G)
     for i in prange(rows):
@@ -165,8 +168,10 @@ def apply_pulse_counts(model, P, G, hidden, visible, counts, seed, counter):
 
 
 @njit(cache=True, parallel=True)
-def refresh_visible(model, P, G, hidden, visible, seed, counter):
-    """Recompute every visible weight from the hidden state (after a set or a clip)."""
+def refresh_visible(dev, seed, counter):
+    """Recompute every visible weight of ``dev`` from the hidden state (after a set or a
+    clip)."""
+    model, P, G, hidden, visible = dev
     rows, cols = hidden.shape
     if not has_visible_copy(model, G):
         return

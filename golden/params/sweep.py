@@ -18,7 +18,7 @@ A sweep file (TOML)::
     [[point]]                      # or a list of points instead of axes
     "algorithm.fast_lr" = 0.1
 
-    [calibration]                  # Lee et al. 2022 (see golden.sweep.calibration)
+    [calibration]                  # Lee et al. 2022 (see xbarkit.sweep.calibration)
     asymmetry = ["asymmetry_a", "asymmetry_c"]
     hyper = ["fast_lr", "transfer_lr"]
     margin = 0.02
@@ -30,13 +30,14 @@ run starts, so a bad key or value is reported at once, naming the point and the 
 from __future__ import annotations
 
 import itertools
-import tomllib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from golden.errors import ConfigError
-from golden.params import TrainParams, set_path
+from golden.params.files import read_toml, set_path
+from golden.params.training import TrainParams
 
 __all__ = ["Axis", "Calibration", "Point", "SweepConfig", "load_sweep"]
 
@@ -117,15 +118,6 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError("sweep", str(path), "file not found")
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError("sweep", str(path), f"not valid TOML ({err})") from None
-
-
 def _axes(raw: list[Any]) -> tuple[Axis, ...]:
     axes = []
     for k, table in enumerate(raw):
@@ -181,8 +173,6 @@ def _calibration(raw: dict[str, Any] | None, axes: tuple[Axis, ...]) -> Calibrat
 
 
 def _build(base: dict, settings: dict[str, Any], seed: int, where: str) -> TrainParams:
-    import json
-
     data = json.loads(json.dumps(base))
     for key, value in {**settings, "training.seed": seed}.items():
         set_path(data, key.split("."), value, field=f"{where}.{key}")
@@ -202,7 +192,7 @@ def _baseline_data(base: dict, fixed: dict[str, Any]) -> tuple[dict, dict[str, A
 def load_sweep(path: str | Path) -> SweepConfig:
     """Read and validate a sweep file; every point's training config is built here."""
     path = Path(path)
-    raw = _read(path)
+    raw = read_toml(path, field="sweep")
     unknown = set(raw) - {"sweep", "set", "axis", "point", "calibration"}
     if unknown:
         raise ConfigError(
@@ -212,12 +202,7 @@ def load_sweep(path: str | Path) -> SweepConfig:
     if "base" not in head:
         raise ConfigError("sweep.base", None, "the training config every point starts from")
     base_path = (path.parent / head["base"]).resolve()
-    if not base_path.is_file():
-        raise ConfigError("sweep.base", head["base"], f"file not found ({base_path})")
-    try:
-        base = tomllib.loads(base_path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError("sweep.base", str(base_path), f"not valid TOML ({err})") from None
+    base = read_toml(base_path, field="sweep.base")
     seeds = head.get("seeds", [0])
     if (
         not isinstance(seeds, list)

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from golden.params import TrainParams
-from golden.sweep.config import Point, SweepConfig
-from golden.sweep.store import RESULTS, ResultStore
+from golden.params.sweep import Point, SweepConfig
 from golden.train import CHECKPOINT, load_checked_data, run_training
+from xbarkit.progress import sweep_progress
+from xbarkit.sweep.store import RESULTS, ResultStore
 
 __all__ = ["SweepReport", "run_point", "run_sweep", "POINTS"]
 
@@ -40,7 +41,7 @@ def run_point(params: TrainParams, out: str, threads: int | None = None) -> dict
     out_dir = Path(out)
     t0 = time.perf_counter()
     resume = (out_dir / CHECKPOINT).is_file()
-    metrics = run_training(params, out_dir, resume=resume, progress=False, plots=False)
+    metrics = run_training(params, out_dir, resume=resume)
     return {
         "test_accuracy": metrics["test_accuracy"],
         "averaged_test_accuracy": metrics.get("averaged_test_accuracy"),
@@ -103,29 +104,6 @@ def dask_client(scheduler: str | None, workers: int | None, processes: bool = Tr
         yield client, max(1, (os.cpu_count() or 1) // n)
 
 
-def _progress(enabled: bool):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("running {task.fields[running]}"),
-        TextColumn("[red]failed {task.fields[failed]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        disable=not enabled,
-    )
-
-
 def _row(point: Point, status: str, result: dict | None = None, error: str | None = None):
     row = {
         "digest": point.digest,
@@ -178,7 +156,7 @@ def _run(sweep, out, store, scheduler, workers, retry_failed, progress, processe
     t0 = time.perf_counter()
     with (
         dask_client(scheduler, workers, processes) as (client, threads),
-        _progress(progress) as bar,
+        sweep_progress(progress) as bar,
     ):
         report.workers = len(client.scheduler_info().get("workers", {}))
         bar_task = bar.add_task(

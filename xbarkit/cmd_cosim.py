@@ -9,9 +9,9 @@ import json
 import shutil
 from pathlib import Path
 
-from golden.cli import add_set_option
+from xbarkit.options import add_set_option
 
-__all__ = ["add_parser", "load_cosim_config", "run"]
+__all__ = ["add_parser", "run"]
 
 SIMULATORS = ("icarus", "verilator")
 
@@ -41,33 +41,13 @@ def add_parser(sub, name: str) -> None:
     p.set_defaults(run=run)
 
 
-def load_cosim_config(path: Path, overrides=()):
-    """``(PeripheryParams, DeviceParams, IOParams, CosimParams, TrainLoopParams)`` from one
-    TOML file."""
-    from golden.errors import ConfigError
-    from golden.hw.params import read_rtl_tables
-    from golden.params import DEVICE_PRESETS, IOParams, device_from_dict
-    from sim.ttv2_host import CosimParams
-    from sim.ttv2_train import TrainLoopParams
-
-    params, data = read_rtl_tables(path, overrides)
-    parts = [params]
-    for section, build in (("device", device_from_dict), ("io", IOParams.from_dict),
-                           ("cosim", CosimParams.from_dict),
-                           ("train", TrainLoopParams.from_dict)):  # fmt: skip
-        default = DEVICE_PRESETS["softbounds-20"] if section == "device" else {}
-        try:
-            parts.append(build(data.get(section, default)))
-        except ConfigError as err:
-            raise err.within(section) from None
-    return tuple(parts)
-
-
 def run(args: argparse.Namespace) -> int:
     from golden.errors import ConfigError
 
     if args.steps < 1:
         raise ConfigError("--steps", args.steps, "must be >= 1")
+    from golden.params import load_cosim_config
+
     params, device, io, cosim, train = load_cosim_config(args.config, args.overrides)
     from sim.runner import run_testbench, use_simulator
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from golden.errors import ConfigError
-from golden.sweep.config import Axis, SweepConfig
+from golden.params.sweep import Axis, SweepConfig
 
 __all__ = ["calibrate", "smoothed_optimum", "baseline_accuracy"]
 

@@ -1,0 +1,71 @@
+"""The flat arena of a network's layers and the per-layer views into it (private).
+
+Layers live in flat arrays described by a :class:`~golden.kernels.records.Layout`: layer l is
+a ``rows x cols`` array (``cols`` includes the bias input when the bias is analog) at
+``off[l] : off[l] + rows*cols``; per-device parameters at six times that offset; per-row and
+per-column vectors at ``roff[l]`` and ``coff[l]``; activations at ``aoff[l]``, deltas at
+``doff[l]``. Integer state per layer is ``S[l, S_*]``, float state ``F[l, F_*]``; all of it is
+saved by checkpoints.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from golden.kernels.pulses import pulsed_update
+from golden.kernels.records import DeviceView, Lanes
+
+__all__ = ["array_update", "layer", "layer_device", "layer_p"]
+
+# integer state per layer: update counters of A, C and the IO noise, updates seen, the next
+# column to read, sweeps done, chopper draws, the next row (mixed precision), MP draws
+S_CNT_A, S_CNT_C, S_CNT_IO, S_UPDATES, S_COL, S_SWEEP, S_CNT_CHOP, S_ROW, S_CNT_MP = range(9)
+N_S = 9
+# float state per layer: auto_scale's running max|x| and max|d|
+F_MX, F_MD = range(2)
+N_F = 2
+
+# noise streams of the digital algorithms (golden.rng numbers those of pulses, devices, IO)
+STREAM_CHOP = 7
+STREAM_MP = 8
+STREAM_SR = 9
+
+
+@njit(cache=True)
+def layer(arr, off, rows, cols):
+    """Layer view ``rows x cols`` of a flat array at offset ``off``."""
+    return arr[off : off + rows * cols].reshape(rows, cols)
+
+
+@njit(cache=True)
+def layer_p(arr, off, rows, cols):
+    """Layer view ``6 x rows x cols`` of a flat array of per-device parameters."""
+    return arr[6 * off : 6 * (off + rows * cols)].reshape(6, rows, cols)
+
+
+@njit(cache=True)
+def layer_device(arr, l, lay):
+    """Layer l of a :class:`~golden.kernels.records.DeviceArena`: its
+    :class:`~golden.kernels.records.DeviceView` and :class:`~golden.kernels.records.Lanes`."""
+    rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
+    o = lay.off[l]
+    dev = DeviceView(
+        arr.model,
+        layer_p(arr.P, o, rows, cols),
+        arr.G,
+        layer(arr.hidden, o, rows, cols),
+        layer(arr.visible, o, rows, cols),
+    )
+    lanes = Lanes(
+        arr.lfsr_x[lay.coff[l] : lay.coff[l] + cols],
+        arr.lfsr_d[lay.roff[l] : lay.roff[l] + rows],
+        arr.lfsr_mask,
+    )
+    return dev, lanes
+
+
+@njit(cache=True)
+def array_update(arr, l, lay, x, d, lr, gran, upd, seed, counter, work):
+    """Pulsed rank-1 update ``-lr d x^T`` of layer l of the device arena ``arr``."""
+    dev, lanes = layer_device(arr, l, lay)
+    return pulsed_update(x, d, lr, gran, upd, dev, lanes, seed, counter, work)

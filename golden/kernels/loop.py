@@ -1,0 +1,126 @@
+"""numba kernels of a whole training run (private; see :mod:`golden.network`,
+:mod:`golden.train`).
+
+The per-sample loop — analog forward, softmax cross-entropy, analog backward and each
+algorithm's update and transfer — runs here, with no Python per sample. Configuration arrives
+as a :class:`~golden.kernels.records.Config`, the state as a
+:class:`~golden.kernels.records.NetState` (all of it saved by checkpoints).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from golden.kernels.arena import S_CNT_C, S_CNT_IO, S_UPDATES, array_update, layer
+from golden.kernels.decomposition import nmf_write, pca_accumulate, pca_write
+from golden.kernels.mixed_precision import mp_update
+from golden.kernels.passes import backward_sample, forward_sample, softmax_xent
+from golden.kernels.transfer import A_FLOAT, A_MP, A_NMF, A_PCA, A_SGD, transfer_update
+
+__all__ = ["train_batches", "update_layer", "visible_weights"]
+
+
+@njit(cache=True)
+def update_layer(l, x, d, lay, cfg, st, buf, work):
+    """Every algorithm's per-sample update of layer l (x with its bias input, d the delta)."""
+    tr = cfg.train
+    algo = tr.algo
+    rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
+    lr = tr.lr
+    bias = st.bias
+    if bias.shape[0] > 0:  # a digital bias learns by plain SGD (aihwkit: the torch optimizer)
+        for i in range(rows):
+            bias[lay.roff[l] + i] -= lr * d[i]
+    if algo == A_FLOAT:
+        Wl = layer(st.W_float, lay.off[l], rows, cols)
+        for i in range(rows):
+            g = lr * d[i]
+            if g != 0.0:
+                for j in range(cols):
+                    Wl[i, j] -= g * x[j]
+    elif algo == A_PCA:
+        pca_accumulate(l, x, d, lay, cfg.dec.rank, st.digital)
+    elif algo == A_NMF:  # streamed from the stored batch at its end (nmf_write)
+        pass
+    elif algo == A_MP:
+        mp_update(l, x, d, lay, cfg, st, buf, work)
+    elif algo == A_SGD:
+        S = st.S
+        array_update(st.arr_c, l, lay, x, d, lr, tr.gran_c, cfg.u_a, st.seeds[l, 2],
+                     S[l, S_CNT_C], work)  # fmt: skip
+        S[l, S_CNT_C] += 1
+        S[l, S_UPDATES] += 1
+    else:
+        transfer_update(l, x, d, lay, cfg, st, buf, work)
+
+
+@njit(cache=True)
+def visible_weights(cfg, st, n_total):
+    """The weights the forward/backward passes use: float W, C, or gamma A + C."""
+    if cfg.train.algo == A_FLOAT:
+        return st.W_float
+    g = cfg.transfer.gamma
+    if g > 0.0:
+        A, C, weff = st.arr_a.visible, st.arr_c.visible, st.weff
+        for k in range(n_total):
+            weff[k] = g * A[k] + C[k]
+        return weff
+    return st.arr_c.visible
+
+
+@njit(cache=True)
+def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scratch):
+    """Train on ``order[start:stop]`` (whole mini-batches). Each mini-batch: forward and
+    backward of every sample with the weights of the batch start, then the per-sample
+    updates in order with ``d / batch`` (mean loss; aihwkit's semantics). Adds
+    (loss sum, correct, averaged iterates) into ``st.stats``. ``step0`` is the global index of
+    the first mini-batch; from global mini-batch ``avg_start`` on, every ``average_every``-th
+    weight iterate is added into ``st.W_avg`` (model averaging)."""
+    tr = cfg.train
+    B = tr.batch_size
+    shapes, off, aoff, doff = lay.shapes, lay.off, lay.aoff, lay.doff
+    acts, deltas, buf, work = scratch
+    S, stats, W_avg = st.S, st.stats, st.W_avg
+    seeds0 = st.seeds[:, 0]
+    n_layers = shapes.shape[0]
+    n_total = off[n_layers]
+    io_counters = np.empty(n_layers, dtype=np.int64)
+    for b0 in range(start, stop, B):
+        nb = min(B, stop - b0)
+        W = visible_weights(cfg, st, n_total)
+        for b in range(nb):
+            s = order[b0 + b]
+            for l in range(n_layers):
+                io_counters[l] = S[l, S_CNT_IO]
+            forward_sample(X[s], W, st.bias, lay, tr.activation, cfg.io_f, seeds0, io_counters,
+                           1, acts[b], buf[3])  # fmt: skip
+            for l in range(n_layers):
+                S[l, S_CNT_IO] = io_counters[l]
+            L = n_layers - 1
+            logits = acts[b, aoff[L + 1] : aoff[L + 1] + shapes[L, 0]]
+            loss, ok = softmax_xent(logits, Y[s], deltas[b, doff[L] : doff[L] + shapes[L, 0]])
+            stats[0] += loss
+            stats[1] += 1.0 if ok else 0.0
+            backward_sample(W, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b],
+                            buf[3], buf[2])  # fmt: skip
+        for b in range(nb):
+            for l in range(n_layers):
+                rows, cols = shapes[l, 0], shapes[l, 1]
+                x = acts[b, aoff[l] : aoff[l] + cols]
+                d = buf[6, :rows]
+                for i in range(rows):
+                    d[i] = deltas[b, doff[l] + i] / nb
+                update_layer(l, x, d, lay, cfg, st, buf, work)
+        if tr.algo == A_PCA:  # the mini-batch's decomposed gradient goes to the array
+            for l in range(n_layers):
+                pca_write(l, nb, lay, cfg, st, scratch)
+        elif tr.algo == A_NMF:
+            for l in range(n_layers):
+                nmf_write(l, nb, lay, cfg, st, scratch)
+        step = step0 + (b0 - start) // B
+        if W_avg.shape[0] > 0 and step >= avg_start and (step - avg_start) % tr.average_every == 0:
+            Wn = visible_weights(cfg, st, n_total)
+            for k in range(n_total):
+                W_avg[k] += Wn[k]
+            stats[2] += 1.0
