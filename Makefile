@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-out
+PACKAGES := golden rtl sim xbarkit tests bench
 # Debian packages: command or path that proves it is there -> package name.
 DEB_CHECKS := iverilog:iverilog yosys:yosys /usr/share/datasets/fashion-mnist:dataset-fashion-mnist
 
@@ -38,12 +39,16 @@ deb:
 demo: setup
 	rm -rf $(DEMO_OUT)
 	$(BIN)/xbar train configs/fmnist-ttv2.toml --out $(DEMO_OUT)
-	$(BIN)/xbar device configs/devices/softbounds-20.toml --pulses "+60,-60" --devices 2000 \
+	$(BIN)/xbar device --preset softbounds-20 --pulses "+60,-60" --devices 2000 \
 	  --seed 0 --out $(DEMO_OUT)/device
 	@echo "demo: wrote $(DEMO_OUT)/metrics.json, curves.png, weights.png and device/response.*"
 
-test: setup
-	$(BIN)/ruff check golden rtl sim tests bench
+# Lint and format check of every package (part of `make test`).
+lint: setup
+	$(BIN)/ruff check $(PACKAGES)
+	$(BIN)/ruff format --check $(PACKAGES)
+
+test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: setup
@@ -53,4 +58,4 @@ bench: setup
 	$(BIN)/python bench/rtl_resources.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache build

@@ -35,8 +35,9 @@ def main() -> None:
             r = run_testbench(params, "tb_periphery", 1, args.cycles, BUILD_ROOT / "bench", sim)
             assert r["mismatches"] == 0, r["first_mismatch"]
             speed[sim] = r["cycles"] / r["seconds"]
-            print(f"| {n}x{n} | {sim} | {built:.1f} | {r['cycles']} | {speed[sim]:,.0f} |",
-                  flush=True)  # fmt: skip
+            print(
+                f"| {n}x{n} | {sim} | {built:.1f} | {r['cycles']} | {speed[sim]:,.0f} |", flush=True
+            )
         if len(speed) == 2:
             ratio = speed["verilator"] / speed["icarus"]
             print(f"| {n}x{n} | verilator / icarus | | | {ratio:.1f}x |", flush=True)

@@ -30,16 +30,23 @@ def main() -> None:
     for n in args.sizes:
         params = load_rtl_config(ROOT / "configs" / f"rtl-{n}x{n}.toml")
         t0 = time.perf_counter()
-        r = synthesize(params, ROOT / "build" / "rtl-resources" / f"{n}x{n}", args.fpga,
-                       args.freq, place=n in args.place)  # fmt: skip
+        r = synthesize(
+            params,
+            ROOT / "build" / "rtl-resources" / f"{n}x{n}",
+            args.fpga,
+            args.freq,
+            place=n in args.place,
+        )
         rows.append((n, r, time.perf_counter() - t0))
         print(f"{n}x{n}: {r} ({rows[-1][2]:.0f} s)", flush=True)
     print("\n| array | LUTs | FFs | BRAMs | DSPs | Fmax (MHz) | device |")
     print("|---|---|---|---|---|---|---|")
     for n, r, _ in rows:
         fmax = "not placed" if r["fmax_mhz"] is None else f"{r['fmax_mhz']:.1f}"
-        print(f"| {n}x{n} BL 31 | {r['luts']:,} | {r['ffs']:,} | {r['brams']} | {r['dsps']} | "
-              f"{fmax} | {r['device']} |")  # fmt: skip
+        print(
+            f"| {n}x{n} BL 31 | {r['luts']:,} | {r['ffs']:,} | {r['brams']} | {r['dsps']} | "
+            f"{fmax} | {r['device']} |"
+        )
 
 
 if __name__ == "__main__":

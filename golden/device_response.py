@@ -12,6 +12,7 @@ from golden.params import DeviceParams
 
 __all__ = ["PulseResponse", "pulse_response"]
 
+
 @dataclass
 class PulseResponse:
     """Mean and std of the visible weight over devices after every pulse."""

@@ -133,8 +133,8 @@ class TransferState(IntEnum):
 
 
 class ConfigReg(IntEnum):
-    """Addresses of the periphery's configuration registers (golden.params.PeripheryParams.register_widths
-    gives their widths)."""
+    """Addresses of the periphery's configuration registers
+    (:meth:`golden.params.PeripheryParams.register_widths` gives their widths)."""
 
     GAIN_EVEN = 0  #: update gain sqrt(L) (gain_frac fraction bits) for even exponent deficits
     GAIN_ODD = 1  #: update gain sqrt(2 L) for odd exponent deficits

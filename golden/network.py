@@ -235,7 +235,14 @@ class Network:
             ]
             devs.append(dev)
         arena = DeviceArena(
-            devs[0].model, P, devs[0].G, hidden, visible, lfsr_x, lfsr_d, np.uint64(lfsr_mask(width))
+            devs[0].model,
+            P,
+            devs[0].G,
+            hidden,
+            visible,
+            lfsr_x,
+            lfsr_d,
+            np.uint64(lfsr_mask(width)),
         )
         return arena, devs
 
@@ -243,8 +250,9 @@ class Network:
     def train(self, X, Y, order, start: int, stop: int, step0: int, avg_start: int) -> None:
         """Train on ``order[start:stop]`` inside the kernels (whole mini-batches); ``step0``
         is the global mini-batch index of ``start``, ``avg_start`` where averaging begins."""
-        train_batches(X, Y, order, start, stop, step0, avg_start, self.lay, self.cfg, self.state,
-                      self.scratch)  # fmt: skip
+        train_batches(
+            X, Y, order, start, stop, step0, avg_start, self.lay, self.cfg, self.state, self.scratch
+        )
 
     @property
     def stats(self) -> np.ndarray:

@@ -28,7 +28,14 @@ from golden.kernels.records import Lanes, UpdateConfig, Work, record
 from golden.lfsr import col_lane, lane_seed, lfsr_mask, row_lane
 from golden.params import UpdateParams
 
-__all__ = ["MAX_BL", "PulsedUpdater", "check_vector", "update_record", "update_scales", "work_arrays"]
+__all__ = [
+    "MAX_BL",
+    "PulsedUpdater",
+    "check_vector",
+    "update_record",
+    "update_scales",
+    "work_arrays",
+]
 
 
 def update_record(params: UpdateParams) -> UpdateConfig:

@@ -111,16 +111,25 @@ def run_training(
     out.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
-        extra = {"digest": params.digest(), "epoch": epoch, "pos": pos,
-                 "epochs": json.dumps(epochs), "progress": json.dumps(progress_log),
-                 "train_seconds": train_seconds}  # fmt: skip
+        extra = {
+            "digest": params.digest(),
+            "epoch": epoch,
+            "pos": pos,
+            "epochs": json.dumps(epochs),
+            "progress": json.dumps(progress_log),
+            "train_seconds": train_seconds,
+        }
         net.save(ckpt, {k: np.array(v) for k, v in extra.items()})
 
     # compile (or load from numba's cache) before the clock starts: samples/s is training speed
     net.train(data.x_train, data.y_train, _order(t.seed, 0, n), 0, 0, 0, avg_start)
     bar = progress or TrainingProgress()
-    bar.start(f"{t.algorithm} on {d.name}", t.epochs * n, epoch * n + pos,
-              f"{epochs[-1]['test_accuracy']:.1%}" if epochs else "-")  # fmt: skip
+    bar.start(
+        f"{t.algorithm} on {d.name}",
+        t.epochs * n,
+        epoch * n + pos,
+        f"{epochs[-1]['test_accuracy']:.1%}" if epochs else "-",
+    )
     try:
         while epoch < t.epochs:
             order = _order(t.seed, epoch, n)
@@ -128,23 +137,42 @@ def run_training(
                 stop = min(pos + chunk, n)
                 before = net.stats[:2].copy()
                 t0 = time.perf_counter()
-                net.train(data.x_train, data.y_train, order, pos, stop,
-                          epoch * batches_per_epoch + pos // B, avg_start)  # fmt: skip
+                net.train(
+                    data.x_train,
+                    data.y_train,
+                    order,
+                    pos,
+                    stop,
+                    epoch * batches_per_epoch + pos // B,
+                    avg_start,
+                )
                 train_seconds += time.perf_counter() - t0
                 loss, correct = (net.stats[:2] - before) / (stop - pos)
-                progress_log.append({"samples": epoch * n + stop, "train_loss": float(loss),
-                                     "train_accuracy": float(correct)})  # fmt: skip
+                progress_log.append(
+                    {
+                        "samples": epoch * n + stop,
+                        "train_loss": float(loss),
+                        "train_accuracy": float(correct),
+                    }
+                )
                 pos = stop
                 done = epoch * n + pos
-                bar.advance(done, done / max(train_seconds, 1e-9), net.stats[0] / pos,
-                            net.stats[1] / pos)  # fmt: skip
+                bar.advance(
+                    done, done / max(train_seconds, 1e-9), net.stats[0] / pos, net.stats[1] / pos
+                )
                 if pos < n and len(progress_log) % save_every == 0:
                     save()
             test_acc = net.accuracy(data.x_test, data.y_test, net.weights(), epoch)
-            epochs.append({"epoch": epoch + 1, "samples": (epoch + 1) * n,
-                           "train_loss": float(net.stats[0] / n),
-                           "train_accuracy": float(net.stats[1] / n),
-                           "test_accuracy": float(test_acc), "seconds": train_seconds})  # fmt: skip
+            epochs.append(
+                {
+                    "epoch": epoch + 1,
+                    "samples": (epoch + 1) * n,
+                    "train_loss": float(net.stats[0] / n),
+                    "train_accuracy": float(net.stats[1] / n),
+                    "test_accuracy": float(test_acc),
+                    "seconds": train_seconds,
+                }
+            )
             bar.epoch_done(test_acc)
             net.stats[:2] = 0.0
             epoch, pos = epoch + 1, 0

@@ -50,12 +50,14 @@ def port_table(top: wiring.Component) -> list[dict]:
     ]
     for path, member, value in top.signature.flatten(top):
         name = "__".join(str(part) for part in path)
-        rows.append({
-            "name": name,
-            "direction": "input" if member.flow == wiring.In else "output",
-            "width": len(Value.cast(value)),
-            "meaning": PORT_MEANINGS[name],
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": name,
+                "direction": "input" if member.flow == wiring.In else "output",
+                "width": len(Value.cast(value)),
+                "meaning": PORT_MEANINGS[name],
+            }
+        )
     return rows
 
 

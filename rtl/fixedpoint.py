@@ -22,8 +22,11 @@ def shift_right(value: Value, n: int, rounding: Rounding) -> Value:
 def saturate(value: Value, width: int) -> Value:
     """``value`` clamped to ``signed(width)`` (``golden.fixedpoint.resize`` with SATURATE)."""
     lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-    return Mux(value > hi, C(hi, signed(width)),
-               Mux(value < lo, C(lo, signed(width)), value[:width].as_signed()))  # fmt: skip
+    return Mux(
+        value > hi,
+        C(hi, signed(width)),
+        Mux(value < lo, C(lo, signed(width)), value[:width].as_signed()),
+    )
 
 
 def absolute(value: Value) -> Value:

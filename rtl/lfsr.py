@@ -71,8 +71,10 @@ def transition_masks(width: int, nbits: int) -> tuple[list[int], list[int]]:
     re-evaluations in event-driven simulators)."""
     mask = lfsr_mask(width)
     images = [lfsr_word_int(1 << i, mask, nbits) for i in range(width)]
-    next_masks = [sum(1 << i for i, (st, _) in enumerate(images) if st >> b & 1)
-                  for b in range(width)]  # fmt: skip
-    word_masks = [sum(1 << i for i, (_, w) in enumerate(images) if w >> k & 1)
-                  for k in range(nbits)]  # fmt: skip
+    next_masks = [
+        sum(1 << i for i, (st, _) in enumerate(images) if st >> b & 1) for b in range(width)
+    ]
+    word_masks = [
+        sum(1 << i for i, (_, w) in enumerate(images) if w >> k & 1) for k in range(nbits)
+    ]
     return next_masks, word_masks

@@ -22,11 +22,13 @@ __all__ = ["CrossbarPeriphery", "PORT_MEANINGS", "config_signature"]
 
 def config_signature(p: PeripheryParams) -> wiring.Signature:
     """Register write port: ``we``, ``addr`` (a ConfigReg), ``data``."""
-    return wiring.Signature({
-        "we": Out(1),
-        "addr": Out(ConfigReg),
-        "data": Out(p.cfg_data_bits),
-    })  # fmt: skip
+    return wiring.Signature(
+        {
+            "we": Out(1),
+            "addr": Out(ConfigReg),
+            "data": Out(p.cfg_data_bits),
+        }
+    )
 
 
 #: what each top-level port means (ports.json and the README)
@@ -83,17 +85,19 @@ class CrossbarPeriphery(wiring.Component):
         self._p = p = check_params(params)
         self._gen = PulseGenerator(p)
         self._ctrl = TransferController(p)
-        super().__init__({
-            "i_update": In(stream.Signature(update_layout(p))),
-            "cfg": In(config_signature(p)),
-            "o_a_pulse": Out(pulse_lines_signature(p)),
-            "o_c_pulse": Out(pulse_lines_signature(p)),
-            "o_read": Out(read_signature(p)),
-            "i_adc": In(adc_signature(p)),
-            "gen_state": Out(GeneratorState),
-            "xfer_state": Out(TransferState),
-            "col": Out(range(p.cols)),
-        })  # fmt: skip
+        super().__init__(
+            {
+                "i_update": In(stream.Signature(update_layout(p))),
+                "cfg": In(config_signature(p)),
+                "o_a_pulse": Out(pulse_lines_signature(p)),
+                "o_c_pulse": Out(pulse_lines_signature(p)),
+                "o_read": Out(read_signature(p)),
+                "i_adc": In(adc_signature(p)),
+                "gen_state": Out(GeneratorState),
+                "xfer_state": Out(TransferState),
+                "col": Out(range(p.cols)),
+            }
+        )
 
     @property
     def params(self) -> PeripheryParams:
@@ -109,8 +113,9 @@ class CrossbarPeriphery(wiring.Component):
         m.submodules.gen = gen = self._gen
         m.submodules.ctrl = ctrl = self._ctrl
         widths, resets = p.register_widths(), p.register_resets()
-        regs = {r: Signal(widths[r], init=resets[r], name=f"reg_{r.name.lower()}")
-                for r in ConfigReg}  # fmt: skip
+        regs = {
+            r: Signal(widths[r], init=resets[r], name=f"reg_{r.name.lower()}") for r in ConfigReg
+        }
         with m.If(self.cfg.we):
             with m.Switch(self.cfg.addr):
                 for r, reg in regs.items():

@@ -8,8 +8,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from golden.encoding import GeneratorState
-from golden.params import PeripheryParams
 from golden.lfsr import col_lane, lane_seed, row_lane
+from golden.params import PeripheryParams
 from rtl.fixedpoint import absolute, bit_length, clamp_unsigned
 from rtl.lfsr import Lfsr
 from rtl.replicate import KEEP, kept_copies
@@ -25,21 +25,25 @@ def check_params(params) -> PeripheryParams:
 
 def pulse_lines_signature(p: PeripheryParams) -> wiring.Signature:
     """One slot of pulse lines of an array (``golden.hw.pulse_generator.PulseLines``)."""
-    return wiring.Signature({
-        "valid": Out(1),
-        "x": Out(p.cols),
-        "x_neg": Out(p.cols),
-        "d": Out(p.rows),
-        "d_neg": Out(p.rows),
-    })  # fmt: skip
+    return wiring.Signature(
+        {
+            "valid": Out(1),
+            "x": Out(p.cols),
+            "x_neg": Out(p.cols),
+            "d": Out(p.rows),
+            "d_neg": Out(p.rows),
+        }
+    )
 
 
 def update_layout(p: PeripheryParams) -> data.StructLayout:
     """Payload of the host's update stream: the x and d code vectors."""
-    return data.StructLayout({
-        "x": data.ArrayLayout(signed(p.x_bits), p.cols),
-        "d": data.ArrayLayout(signed(p.d_bits), p.rows),
-    })  # fmt: skip
+    return data.StructLayout(
+        {
+            "x": data.ArrayLayout(signed(p.x_bits), p.cols),
+            "d": data.ArrayLayout(signed(p.d_bits), p.rows),
+        }
+    )
 
 
 class PulseGenerator(wiring.Component):
@@ -61,14 +65,16 @@ class PulseGenerator(wiring.Component):
 
     def __init__(self, params: PeripheryParams):
         self._p = p = check_params(params)
-        super().__init__({
-            "i_update": In(stream.Signature(update_layout(p))),
-            "gain_even": In(p.gain_bits),
-            "gain_odd": In(p.gain_bits),
-            "o_pulse": Out(pulse_lines_signature(p)),
-            "o_done": Out(1),
-            "state": Out(GeneratorState),
-        })  # fmt: skip
+        super().__init__(
+            {
+                "i_update": In(stream.Signature(update_layout(p))),
+                "gain_even": In(p.gain_bits),
+                "gain_odd": In(p.gain_bits),
+                "o_pulse": Out(pulse_lines_signature(p)),
+                "o_done": Out(1),
+                "state": Out(GeneratorState),
+            }
+        )
 
     @property
     def params(self) -> PeripheryParams:
@@ -79,20 +85,27 @@ class PulseGenerator(wiring.Component):
         S = GeneratorState
         m = Module()
         state, state_next = Signal(S), Signal(S)
-        m.d.comb += [state_next.eq(state), self.state.eq(state),
-                     self.i_update.ready.eq(state == S.IDLE)]  # fmt: skip
+        m.d.comb += [
+            state_next.eq(state),
+            self.state.eq(state),
+            self.i_update.ready.eq(state == S.IDLE),
+        ]
         m.d.sync += [state.eq(state_next), self.o_pulse.valid.eq(0), self.o_done.eq(0)]
 
         # ---- shared control: exponents, deficit, gain, shifts, step and slot counters -------
         payload = self.i_update.payload
-        sides = {"x": (p.cols, p.x_mag_bits, payload.x, col_lane),
-                 "d": (p.rows, p.d_mag_bits, payload.d, row_lane)}  # fmt: skip
+        sides = {
+            "x": (p.cols, p.x_mag_bits, payload.x, col_lane),
+            "d": (p.rows, p.d_mag_bits, payload.d, row_lane),
+        }
         or_x, or_d = Signal(p.x_mag_bits), Signal(p.d_mag_bits)
         ex, ed = Signal(p.exp_bits), Signal(p.exp_bits)
         deficit = Signal(range(p.max_deficit + 1))
         gain = Signal(p.gain_bits)
-        lead = {side: Signal(range(p.aligned_bits - p.gain_bits + 1), name=f"lead_{side}")
-                for side in sides}  # fmt: skip
+        lead = {
+            side: Signal(range(p.aligned_bits - p.gain_bits + 1), name=f"lead_{side}")
+            for side in sides
+        }
         aligned = {side: Signal(p.aligned_bits, name=f"aligned_{side}") for side in sides}
         mult_step = Signal(range(p.mult_steps))
         slot = Signal(p.slot_bits)
@@ -119,8 +132,10 @@ class PulseGenerator(wiring.Component):
             with m.Case(S.GATHER):
                 m.d.comb += state_next.eq(S.REDUCE)
             with m.Case(S.REDUCE):
-                m.d.sync += [or_x.eq(_reduce_or(group_ors["x"])),
-                             or_d.eq(_reduce_or(group_ors["d"]))]  # fmt: skip
+                m.d.sync += [
+                    or_x.eq(_reduce_or(group_ors["x"])),
+                    or_d.eq(_reduce_or(group_ors["d"])),
+                ]
                 m.d.comb += state_next.eq(S.EXPONENT)
             with m.Case(S.EXPONENT):
                 m.d.sync += [ex.eq(bit_length(or_x)), ed.eq(bit_length(or_d))]
@@ -136,8 +151,10 @@ class PulseGenerator(wiring.Component):
                 ]
                 m.d.comb += state_next.eq(S.ALIGN)
             with m.Case(S.ALIGN):
-                m.d.sync += [*[aligned[side].eq(gain << lead[side]) for side in sides],
-                             mult_step.eq(0)]  # fmt: skip
+                m.d.sync += [
+                    *[aligned[side].eq(gain << lead[side]) for side in sides],
+                    mult_step.eq(0),
+                ]
                 m.d.comb += state_next.eq(S.BROADCAST)
             with m.Case(S.BROADCAST):
                 m.d.comb += state_next.eq(S.MULT)
@@ -149,8 +166,11 @@ class PulseGenerator(wiring.Component):
                 m.d.sync += slot.eq(0)
                 m.d.comb += state_next.eq(S.SLOTS)
             with m.Case(S.SLOTS):
-                m.d.sync += [self.o_pulse.valid.eq(1), self.o_done.eq(slot == p.bl - 1),
-                             slot.eq(slot + 1)]  # fmt: skip
+                m.d.sync += [
+                    self.o_pulse.valid.eq(1),
+                    self.o_done.eq(slot == p.bl - 1),
+                    slot.eq(slot + 1),
+                ]
                 with m.If(slot == p.bl - 1):
                     m.d.comb += state_next.eq(S.IDLE)
         return m
@@ -169,8 +189,11 @@ class PulseGenerator(wiring.Component):
         S, last_step, bl = GeneratorState, self._p.mult_steps - 1, self._p.bl
         at = {s: state == s for s in S}
         load = state_next == S.IDLE
-        mult = (at[S.ALIGN] | (at[S.BROADCAST] & (last_step >= 1))
-                | (at[S.MULT] & (mult_step <= last_step - 2)))  # fmt: skip
+        mult = (
+            at[S.ALIGN]
+            | (at[S.BROADCAST] & (last_step >= 1))
+            | (at[S.MULT] & (mult_step <= last_step - 2))
+        )
         return {
             "load": load,
             "step": load | mult,
@@ -206,14 +229,17 @@ class PulseGenerator(wiring.Component):
             code = Signal(p.code_bits, name=f"code_{side}{k}")
             neg = Signal(name=f"neg_{side}{k}")
             mags.append(mag)
-            m.d.sync += [in_mag.eq(absolute(codes[k])), in_neg.eq(codes[k][-1]),
-                         lines[k].eq(0), signs[k].eq(0)]  # fmt: skip
+            m.d.sync += [
+                in_mag.eq(absolute(codes[k])),
+                in_neg.eq(codes[k][-1]),
+                lines[k].eq(0),
+                signs[k].eq(0),
+            ]
             with m.If(at["step"]):  # load (CAPTURE and idle clocks) or MULT: shift-add, least
                 with m.If(at["load"]):  # significant magnitude bit first
                     m.d.sync += [mag.eq(in_mag), neg.eq(in_neg), prod.eq(0)]
                 with m.Else():
-                    m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1),
-                                 mag.eq(mag >> 1)]  # fmt: skip
+                    m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1), mag.eq(mag >> 1)]
             with m.If(at["code"]):
                 m.d.sync += code.eq(clamp_unsigned(prod, 1 << p.prob_bits, p.code_bits))
             with m.If(at["slots"]):

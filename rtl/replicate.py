@@ -15,7 +15,9 @@ def kept_copies(m: Module, values: dict, name: str, high_after_reset=()) -> dict
     """One 1-bit register per entry of ``values``, loaded with it every clock and marked
     :data:`KEEP`; named ``name.format(key)``, reset high for the keys in ``high_after_reset``.
     Chained (copies of copies), they carry a flag to many places a clock per level."""
-    regs = {key: Signal(name=name.format(key), init=key in high_after_reset, attrs=KEEP)
-            for key in values}  # fmt: skip
+    regs = {
+        key: Signal(name=name.format(key), init=key in high_after_reset, attrs=KEEP)
+        for key in values
+    }
     m.d.sync += [regs[key].eq(value) for key, value in values.items()]
     return regs

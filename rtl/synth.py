@@ -38,20 +38,41 @@ __all__ = ["FPGAS", "IoHarness", "synthesize"]
 #: --synth choice -> (device name, yosys command, nextpnr tool, nextpnr arguments); ECP5 routes
 #: with router2 (router1 did not converge on a 64 x 64 periphery in 70 min; router2 takes 3)
 FPGAS = {
-    "ecp5": ("LFE5U-85F-6BG381C", "synth_ecp5", "nextpnr-ecp5",
-             ["--85k", "--package", "CABGA381", "--speed", "6", "--router", "router2"]),
+    "ecp5": (
+        "LFE5U-85F-6BG381C",
+        "synth_ecp5",
+        "nextpnr-ecp5",
+        ["--85k", "--package", "CABGA381", "--speed", "6", "--router", "router2"],
+    ),
     "ice40": ("iCE40UP5K-SG48", "synth_ice40", "nextpnr-ice40", ["--up5k", "--package", "sg48"]),
-}  # fmt: skip
+}
 
 #: cell types counted as LUTs, FFs, BRAMs and DSPs per family
 CELLS = {
-    "ecp5": {"luts": ("LUT4",), "ffs": ("TRELLIS_FF",), "brams": ("DP16KD", "PDPW16KD"),
-             "dsps": ("MULT18X18D", "ALU54B")},
-    "ice40": {"luts": ("SB_LUT4",), "ffs": ("SB_DFF", "SB_DFFE", "SB_DFFSR", "SB_DFFSS",
-                                            "SB_DFFESR", "SB_DFFESS", "SB_DFFR", "SB_DFFER",
-                                            "SB_DFFS", "SB_DFFES"),
-              "brams": ("SB_RAM40_4K", "SB_SPRAM256KA"), "dsps": ("SB_MAC16",)},
-}  # fmt: skip
+    "ecp5": {
+        "luts": ("LUT4",),
+        "ffs": ("TRELLIS_FF",),
+        "brams": ("DP16KD", "PDPW16KD"),
+        "dsps": ("MULT18X18D", "ALU54B"),
+    },
+    "ice40": {
+        "luts": ("SB_LUT4",),
+        "ffs": (
+            "SB_DFF",
+            "SB_DFFE",
+            "SB_DFFSR",
+            "SB_DFFSS",
+            "SB_DFFESR",
+            "SB_DFFESS",
+            "SB_DFFR",
+            "SB_DFFER",
+            "SB_DFFS",
+            "SB_DFFES",
+        ),
+        "brams": ("SB_RAM40_4K", "SB_SPRAM256KA"),
+        "dsps": ("SB_MAC16",),
+    },
+}
 
 
 class IoHarness(wiring.Component):
@@ -98,16 +119,19 @@ def _tool(name: str) -> list[str]:
     for candidate in (shutil.which(name), here, shutil.which(f"yowasp-{name}")):
         if candidate and Path(candidate).exists():
             return [str(candidate)]
-    raise ConfigError("--synth", name, f"needs yowasp-{name} (pip install yowasp-{name}) or "
-                      f"{name} on PATH")  # fmt: skip
+    raise ConfigError(
+        "--synth", name, f"needs yowasp-{name} (pip install yowasp-{name}) or {name} on PATH"
+    )
 
 
 def _front(path: str, top: str) -> str:
     """Yosys commands that read the Verilog and mark every flip-flop whose output carries
     ``(* keep *)`` as kept: the RTL's replicated control registers (copies of one value that
     bound fan-out) would otherwise be merged back into one by ``opt_merge``."""
-    return (f"read_verilog {path}; hierarchy -top {top}; proc; "
-            "setattr -set keep 1 a:keep %ci1 t:$dff %i")  # fmt: skip
+    return (
+        f"read_verilog {path}; hierarchy -top {top}; proc; "
+        "setattr -set keep 1 a:keep %ci1 t:$dff %i"
+    )
 
 
 def _version(tool: list[str]) -> str:
@@ -121,16 +145,16 @@ def _run(cmd: list[str], cwd: Path, log: str) -> None:
     if proc.returncode != 0:
         lines = (cwd / log).read_text().splitlines()
         tail = [line for line in lines if "ERROR" in line][:5] + lines[-10:]
-        raise RuntimeError(f"{cmd[0]} failed (exit {proc.returncode}); see {cwd / log}:\n"
-                           + "\n".join(tail))  # fmt: skip
+        raise RuntimeError(
+            f"{cmd[0]} failed (exit {proc.returncode}); see {cwd / log}:\n" + "\n".join(tail)
+        )
 
 
 def count_cells(stat: dict, family: str) -> dict[str, int]:
     """LUT/FF/BRAM/DSP counts from Yosys ``stat -json`` output (the top design)."""
     design = stat.get("design", {})
     cells = design.get("num_cells_by_type", {})
-    return {kind: int(sum(cells.get(c, 0) for c in names))
-            for kind, names in CELLS[family].items()}  # fmt: skip
+    return {kind: int(sum(cells.get(c, 0) for c in names)) for kind, names in CELLS[family].items()}
 
 
 def synthesize(
@@ -151,14 +175,28 @@ def synthesize(
     work = out / f"synth-{fpga}"
     work.mkdir(parents=True, exist_ok=True)
     (work / "periphery.v").write_text(verilog_text(CrossbarPeriphery(params)))
-    _run(yosys + ["-q", "-p", f"{_front('periphery.v', TOP_NAME)}; {synth_cmd} -top {TOP_NAME}; "
-                  "tee -q -o stat.json stat -json"], work, "yosys-periphery.log")  # fmt: skip
+    _run(
+        yosys
+        + [
+            "-q",
+            "-p",
+            f"{_front('periphery.v', TOP_NAME)}; {synth_cmd} -top {TOP_NAME}; "
+            "tee -q -o stat.json stat -json",
+        ],
+        work,
+        "yosys-periphery.log",
+    )
     stat = json.loads((work / "stat.json").read_text())
-    resources = {**count_cells(stat, fpga), "fmax_mhz": None, "device": device,
-                 "yosys": _version(yosys)}  # fmt: skip
+    resources = {
+        **count_cells(stat, fpga),
+        "fmax_mhz": None,
+        "device": device,
+        "yosys": _version(yosys),
+    }
     if place:
-        resources["fmax_mhz"] = place_and_route(IoHarness(params), work, yosys, nextpnr, synth_cmd,
-                                                pnr_args, freq_mhz)  # fmt: skip
+        resources["fmax_mhz"] = place_and_route(
+            IoHarness(params), work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz
+        )
         resources.update(target_mhz=freq_mhz, fmax_of="IoHarness (registered I/O), nextpnr")
     (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
     return resources
@@ -167,11 +205,32 @@ def synthesize(
 def place_and_route(harness, work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz) -> float:
     """Fmax in MHz of the harness after nextpnr (the slowest clock domain)."""
     (work / "harness.v").write_text(verilog.convert(harness, name="harness", emit_src=False))
-    _run(yosys + ["-q", "-p", f"{_front('harness.v', 'harness')}; {synth_cmd} -top harness "
-                  "-json harness.json"], work, "yosys-harness.log")  # fmt: skip
-    _run(nextpnr + pnr_args + ["--json", "harness.json", "--freq", str(freq_mhz),
-                               "--report", "report.json", "--seed", "1",
-                               "--timing-allow-fail"],
-         work, "nextpnr.log")  # fmt: skip
+    _run(
+        yosys
+        + [
+            "-q",
+            "-p",
+            f"{_front('harness.v', 'harness')}; {synth_cmd} -top harness -json harness.json",
+        ],
+        work,
+        "yosys-harness.log",
+    )
+    _run(
+        nextpnr
+        + pnr_args
+        + [
+            "--json",
+            "harness.json",
+            "--freq",
+            str(freq_mhz),
+            "--report",
+            "report.json",
+            "--seed",
+            "1",
+            "--timing-allow-fail",
+        ],
+        work,
+        "nextpnr.log",
+    )
     report = json.loads((work / "report.json").read_text())
     return round(float(min(v["achieved"] for v in report["fmax"].values())), 2)

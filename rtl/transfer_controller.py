@@ -24,10 +24,12 @@ def read_signature(p: PeripheryParams) -> wiring.Signature:
 
 def adc_signature(p: PeripheryParams) -> wiring.Signature:
     """ADC response of a read (driven by the crossbar): ``valid`` for one cycle with the codes."""
-    return wiring.Signature({
-        "valid": Out(1),
-        "codes": Out(data.ArrayLayout(signed(p.adc_bits), p.rows)),
-    })  # fmt: skip
+    return wiring.Signature(
+        {
+            "valid": Out(1),
+            "codes": Out(data.ArrayLayout(signed(p.adc_bits), p.rows)),
+        }
+    )
 
 
 FILTER_PORTS = ("transfer_lr", "thres_shift", "momentum", "forget", "max_pulses")
@@ -62,17 +64,19 @@ class TransferController(wiring.Component):
     def __init__(self, params: PeripheryParams):
         self._p = p = check_params(params)
         self._filter = Ttv2Filter(p)
-        super().__init__({
-            "i_update_done": In(1),
-            "transfer_every": In(p.period_bits),
-            **{name: In(self._filter.signature.members[name].shape) for name in FILTER_PORTS},
-            "o_read": Out(read_signature(p)),
-            "i_adc": In(adc_signature(p)),
-            "o_c_pulse": Out(pulse_lines_signature(p)),
-            "o_busy": Out(1),
-            "state": Out(TransferState),
-            "col": Out(range(p.cols)),
-        })  # fmt: skip
+        super().__init__(
+            {
+                "i_update_done": In(1),
+                "transfer_every": In(p.period_bits),
+                **{name: In(self._filter.signature.members[name].shape) for name in FILTER_PORTS},
+                "o_read": Out(read_signature(p)),
+                "i_adc": In(adc_signature(p)),
+                "o_c_pulse": Out(pulse_lines_signature(p)),
+                "o_busy": Out(1),
+                "state": Out(TransferState),
+                "col": Out(range(p.cols)),
+            }
+        )
 
     @property
     def params(self) -> PeripheryParams:
@@ -99,8 +103,12 @@ class TransferController(wiring.Component):
         column_done = [col.eq(next_col), onehot.eq(onehot.rotate_left(1)), state.eq(S.IDLE)]
         starts = Signal()
         m.d.comb += [
-            starts.eq((state == S.IDLE) & self.i_update_done
-                      & (self.transfer_every != 0) & (counted >= self.transfer_every)),
+            starts.eq(
+                (state == S.IDLE)
+                & self.i_update_done
+                & (self.transfer_every != 0)
+                & (counted >= self.transfer_every)
+            ),
             self.o_busy.eq((state != S.IDLE) | self.i_update_done),
             self.state.eq(state),
             self.col.eq(col),
@@ -110,7 +118,7 @@ class TransferController(wiring.Component):
             flt.i_column.payload.col.eq(col),
             flt.i_column.payload.codes.eq(self.i_adc.codes),
             flt.o_count.ready.eq(1),
-        ]  # fmt: skip
+        ]
         m.d.comb += [getattr(flt, name).eq(getattr(self, name)) for name in FILTER_PORTS]
 
         out = flt.o_count.payload
@@ -179,5 +187,7 @@ class TransferController(wiring.Component):
                     m.d.sync += [owed[i].eq(above[0]), k_pos[i].eq(above[1])]
                 with m.If(at["write"] & (owed[i] != 0)):
                     m.d.sync += owed[i].eq(owed[i] - 1)
-                m.d.sync += [c.d[i].eq(at["write"] & (owed[i] != 0)),
-                             c.d_neg[i].eq(at["write"] & k_pos[i])]  # fmt: skip
+                m.d.sync += [
+                    c.d[i].eq(at["write"] & (owed[i] != 0)),
+                    c.d_neg[i].eq(at["write"] & k_pos[i]),
+                ]

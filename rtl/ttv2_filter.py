@@ -18,18 +18,22 @@ __all__ = ["Ttv2Filter", "column_layout", "count_layout"]
 
 def column_layout(p: PeripheryParams) -> data.StructLayout:
     """A column read of A: its index and the rows' ADC codes."""
-    return data.StructLayout({
-        "col": unsigned(max(1, (p.cols - 1).bit_length())),
-        "codes": data.ArrayLayout(signed(p.adc_bits), p.rows),
-    })  # fmt: skip
+    return data.StructLayout(
+        {
+            "col": unsigned(max(1, (p.cols - 1).bit_length())),
+            "codes": data.ArrayLayout(signed(p.adc_bits), p.rows),
+        }
+    )
 
 
 def count_layout(p: PeripheryParams) -> data.StructLayout:
     """One row's result: the row and its signed pulse count for C."""
-    return data.StructLayout({
-        "row": unsigned(max(1, (p.rows - 1).bit_length())),
-        "count": signed(p.count_bits),
-    })  # fmt: skip
+    return data.StructLayout(
+        {
+            "row": unsigned(max(1, (p.rows - 1).bit_length())),
+            "count": signed(p.count_bits),
+        }
+    )
 
 
 class Ttv2Filter(wiring.Component):
@@ -50,16 +54,18 @@ class Ttv2Filter(wiring.Component):
 
     def __init__(self, params: PeripheryParams):
         self._p = p = check_params(params)
-        super().__init__({
-            "i_column": In(stream.Signature(column_layout(p))),
-            "o_count": Out(stream.Signature(count_layout(p))),
-            "transfer_lr": In(p.lr_bits),
-            "thres_shift": In(p.thres_bits),
-            "momentum": In(p.momentum_bits),
-            "forget": In(1),
-            "max_pulses": In(p.bl.bit_length()),
-            "state": Out(FilterState),
-        })  # fmt: skip
+        super().__init__(
+            {
+                "i_column": In(stream.Signature(column_layout(p))),
+                "o_count": Out(stream.Signature(count_layout(p))),
+                "transfer_lr": In(p.lr_bits),
+                "thres_shift": In(p.thres_bits),
+                "momentum": In(p.momentum_bits),
+                "forget": In(1),
+                "max_pulses": In(p.bl.bit_length()),
+                "state": Out(FilterState),
+            }
+        )
         self._h_data = MemoryData(shape=signed(p.h_bits), depth=p.h_depth, init=[])
 
     @property
@@ -127,13 +133,15 @@ class Ttv2Filter(wiring.Component):
             S.COUNT: [k.eq(Mux(h1[-1], -k_abs, k_abs)), keep.eq((1 << mf) - self.momentum)],
             S.SCALE: [prod_m.eq(h1 * self.momentum), prod_k.eq(k * keep)],
             S.SHIFT: [shifted.eq(prod_k << self.thres_shift)],
-            S.ROUND: [round_m.eq(shift_right(prod_m, mf, p.rounding)),
-                      round_k.eq(shift_right(shifted, mf, p.rounding))],
+            S.ROUND: [
+                round_m.eq(shift_right(prod_m, mf, p.rounding)),
+                round_k.eq(shift_right(shifted, mf, p.rounding)),
+            ],
             S.PAY: [forgotten.eq(saturate(round_m, hb)), paid.eq(saturate(round_k, hb + 1))],
             S.DIFF: [diff.eq(h1 - paid)],
             S.UPDATE: [h2.eq(new_h)],
             S.WRITE: [self.o_count.payload.row.eq(row), self.o_count.payload.count.eq(k)],
-        }  # fmt: skip
+        }
         with m.Switch(state):
             with m.Case(S.IDLE):
                 with m.If(self.i_column.valid):

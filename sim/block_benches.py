@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import random
 
-from golden.params import PeripheryParams
 from golden.hw.pulse_generator import PULSE_FIELDS, PulseGeneratorModel, PulseLines
 from golden.hw.transfer_controller import TransferControllerModel
 from golden.hw.ttv2_filter import FilterConfig, Ttv2FilterModel
+from golden.params import PeripheryParams
 from sim.ports import pack_codes, pack_update
 from sim.stimulus import AdcResponder, random_codes
 
@@ -94,12 +94,20 @@ class PulseGeneratorBench(_Bench):
         x, d = random_codes(rng, p.cols, p.x_bits), random_codes(rng, p.rows, p.d_bits)
         if rng.random() < 0.01:
             self.gains = self._gains()
-        inputs = {"i_update__valid": valid, "i_update__payload": pack_update(x, d, p),
-                  "gain_even": self.gains[0], "gain_odd": self.gains[1],
-                  "rst": self._draw_reset()}  # fmt: skip
+        inputs = {
+            "i_update__valid": valid,
+            "i_update__payload": pack_update(x, d, p),
+            "gain_even": self.gains[0],
+            "gain_odd": self.gains[1],
+            "rst": self._draw_reset(),
+        }
         out = self.model.outputs()
-        expected = {"i_update__ready": out["ready"], "state": out["state"],
-                    "o_done": out["done"], **pulse_ports("o_pulse", out["pulse"])}  # fmt: skip
+        expected = {
+            "i_update__ready": out["ready"],
+            "state": out["state"],
+            "o_done": out["done"],
+            **pulse_ports("o_pulse", out["pulse"]),
+        }
         self.activity += _fired(out["pulse"])
         self._args = (valid, x, d, *self.gains)
         return inputs, expected
@@ -137,12 +145,19 @@ class FilterBench(_Bench):
         if rng.random() < 0.003:
             self.cfg = self.config(rng)
         payload = col | pack_codes(codes, p.adc_bits) << self.col_bits
-        inputs = {"i_column__valid": valid, "i_column__payload": payload,
-                  "o_count__ready": ready, **filter_ports(self.cfg),
-                  "rst": self._draw_reset()}  # fmt: skip
+        inputs = {
+            "i_column__valid": valid,
+            "i_column__payload": payload,
+            "o_count__ready": ready,
+            **filter_ports(self.cfg),
+            "rst": self._draw_reset(),
+        }
         out = self.model.outputs()
-        expected = {"i_column__ready": out["ready"], "state": out["state"],
-                    "o_count__valid": out["out_valid"]}  # fmt: skip
+        expected = {
+            "i_column__ready": out["ready"],
+            "state": out["state"],
+            "o_count__valid": out["out_valid"],
+        }
         if out["out_valid"]:
             count = pack_codes([out["out_count"]], p.count_bits)
             expected["o_count__payload"] = out["out_row"] | count << self.row_bits
@@ -174,12 +189,22 @@ class TransferControllerBench(_Bench):
             self.cfg, self.every = random_filter_config(rng, p), rng.choice((0, 1, 2, 3, 5))
         out = self.model.outputs(done)
         adc_valid, codes = self.adc.drive(out["read_valid"])
-        inputs = {"i_update_done": done, "transfer_every": self.every, **filter_ports(self.cfg),
-                  "i_adc__valid": adc_valid, "i_adc__codes": pack_codes(codes, p.adc_bits),
-                  "rst": self._draw_reset()}  # fmt: skip
-        expected = {"o_busy": out["busy"], "state": out["state"], "col": out["col"],
-                    "o_read__valid": out["read_valid"], "o_read__onehot": out["read_onehot"],
-                    **pulse_ports("o_c_pulse", out["c_pulse"])}  # fmt: skip
+        inputs = {
+            "i_update_done": done,
+            "transfer_every": self.every,
+            **filter_ports(self.cfg),
+            "i_adc__valid": adc_valid,
+            "i_adc__codes": pack_codes(codes, p.adc_bits),
+            "rst": self._draw_reset(),
+        }
+        expected = {
+            "o_busy": out["busy"],
+            "state": out["state"],
+            "col": out["col"],
+            "o_read__valid": out["read_valid"],
+            "o_read__onehot": out["read_onehot"],
+            **pulse_ports("o_c_pulse", out["c_pulse"]),
+        }
         self.activity += out["c_pulse"].valid
         self._args = (done, adc_valid, codes, self.every, self.cfg, self._reset)
         return inputs, expected

@@ -9,8 +9,8 @@ import time
 import numpy as np
 from cocotb.triggers import FallingEdge
 
-from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
+from golden.params import PeripheryParams
 from sim.scoreboard import Mismatch, Scoreboard
 from sim.stimulus import OUTPUT_PORTS, flat_outputs, structured
 from sim.tb_periphery import drive, start
@@ -18,8 +18,9 @@ from sim.tb_periphery import drive, start
 __all__ = ["compare_state", "lockstep_session", "run_lockstep"]
 
 
-async def run_lockstep(dut, p: PeripheryParams, hosts: dict, model: PeripheryModel,
-                       sb: Scoreboard, limit: int) -> int:  # fmt: skip
+async def run_lockstep(
+    dut, p: PeripheryParams, hosts: dict, model: PeripheryModel, sb: Scoreboard, limit: int
+) -> int:
     """Clock the RTL (host ``hosts["rtl"]``) and the model (``hosts["golden"]``) until both
     hosts are finished or ``limit`` cycles passed (or the strict scoreboard stopped it);
     returns the cycles run. The RTL must be out of reset (``sim.tb_periphery.start``)."""
@@ -55,8 +56,9 @@ def compare_state(dut, p: PeripheryParams, hosts: dict, model: PeripheryModel) -
     return {"array_mismatches": arrays, "h_mismatches": int(h)}
 
 
-async def lockstep_session(dut, p: PeripheryParams, hosts: dict, model: PeripheryModel,
-                           sb: Scoreboard, limit: int) -> dict:  # fmt: skip
+async def lockstep_session(
+    dut, p: PeripheryParams, hosts: dict, model: PeripheryModel, sb: Scoreboard, limit: int
+) -> dict:
     """Reset the RTL, run :func:`run_lockstep`, then :func:`compare_state`; returns the
     cycles, the seconds of the run and the state differences."""
     await start(dut)

@@ -97,13 +97,22 @@ def run_testbench(
     result = out / f"{stem}.json"
     result.unlink(missing_ok=True)
     env = {
-        "XBAR_COSIM": json.dumps({"params": params.to_dict(), "cycles": cycles, "seed": seed,
-                                  "result": str(result.resolve()), "strict": strict,
-                                  "block": block, **(extra or {})}),
+        "XBAR_COSIM": json.dumps(
+            {
+                "params": params.to_dict(),
+                "cycles": cycles,
+                "seed": seed,
+                "result": str(result.resolve()),
+                "strict": strict,
+                "block": block,
+                **(extra or {}),
+            }
+        ),
         "COCOTB_REWRITE_ASSERTION_FILES": "tb_*.py",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]),
-                                                    os.environ.get("PYTHONPATH")])),
-    }  # fmt: skip
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH")])
+        ),
+    }
     try:
         runner.test(
             test_module=f"sim.{module}",

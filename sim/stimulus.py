@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from golden.encoding import ConfigReg
-from golden.params import PeripheryParams
 from golden.hw.pulse_generator import PULSE_FIELDS, PulseLines
+from golden.params import PeripheryParams
 
 __all__ = [
     "AdcResponder",
@@ -34,8 +34,9 @@ OUTPUT_PORTS = {
 
 def flat_outputs(out: dict) -> dict[str, int]:
     """``golden.hw.periphery.PeripheryModel.outputs()`` as ``{OUTPUT_PORTS key: int}``."""
-    flat = {k: out[k] for k in ("ready", "gen_state", "xfer_state", "col", "read_valid",
-                                "read_onehot")}  # fmt: skip
+    flat = {
+        k: out[k] for k in ("ready", "gen_state", "xfer_state", "col", "read_valid", "read_onehot")
+    }
     for side in ("a_pulse", "c_pulse"):
         for f in PULSE_FIELDS:
             flat[f"{side}.{f}"] = getattr(out[side], f)
@@ -85,8 +86,17 @@ class PeripheryInputs:
 
     def model_args(self) -> tuple:
         """Arguments of ``PeripheryModel.tick``."""
-        return (self.valid, self.x, self.d, self.cfg_we, self.cfg_addr, self.cfg_data,
-                self.adc_valid, self.adc_codes, self.reset)  # fmt: skip
+        return (
+            self.valid,
+            self.x,
+            self.d,
+            self.cfg_we,
+            self.cfg_addr,
+            self.cfg_data,
+            self.adc_valid,
+            self.adc_codes,
+            self.reset,
+        )
 
 
 class PeripheryStimulus:
@@ -98,9 +108,13 @@ class PeripheryStimulus:
         self.adc = AdcResponder(rng, p)
         self.widths = p.register_widths()
         even, odd = p.update_gains(0.05, 0.01)
-        self.prelude = [(ConfigReg.GAIN_EVEN, even), (ConfigReg.GAIN_ODD, odd),
-                        (ConfigReg.TRANSFER_LR, 24), (ConfigReg.THRES_SHIFT, 2),
-                        (ConfigReg.TRANSFER_EVERY, 2)]  # fmt: skip
+        self.prelude = [
+            (ConfigReg.GAIN_EVEN, even),
+            (ConfigReg.GAIN_ODD, odd),
+            (ConfigReg.TRANSFER_LR, 24),
+            (ConfigReg.THRES_SHIFT, 2),
+            (ConfigReg.TRANSFER_EVERY, 2),
+        ]
         self.cycle = 0
 
     def next(self, read_valid: int) -> PeripheryInputs:

@@ -42,9 +42,14 @@ async def block_matches_golden(dut):
         cyc = cfg["cycles"]
     except Mismatch:
         pass  # reported below, after the result file is written
-    result = {"mismatches": sb.mismatches, "compared": sb.compared, "cycles": cyc,
-              "activity": bench.activity, "seconds": time.perf_counter() - t0,
-              "first_mismatch": sb.first}  # fmt: skip
+    result = {
+        "mismatches": sb.mismatches,
+        "compared": sb.compared,
+        "cycles": cyc,
+        "activity": bench.activity,
+        "seconds": time.perf_counter() - t0,
+        "first_mismatch": sb.first,
+    }
     with open(cfg["result"], "w") as fh:
         json.dump(result, fh)
     assert sb.mismatches == 0, sb.first

@@ -18,8 +18,8 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 
-from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
+from golden.params import PeripheryParams
 from sim.ports import pack_codes, pack_update
 from sim.scoreboard import Mismatch, Scoreboard
 from sim.stimulus import OUTPUT_PORTS, PeripheryStimulus, flat_outputs
@@ -73,8 +73,13 @@ async def periphery_matches_golden(dut):
         cyc = cfg["cycles"]
     except Mismatch:
         pass  # reported below, after the result file is written
-    result = {"mismatches": sb.mismatches, "compared": sb.compared, "cycles": cyc,
-              "seconds": time.perf_counter() - t0, "first_mismatch": sb.first}  # fmt: skip
+    result = {
+        "mismatches": sb.mismatches,
+        "compared": sb.compared,
+        "cycles": cyc,
+        "seconds": time.perf_counter() - t0,
+        "first_mismatch": sb.first,
+    }
     with open(cfg["result"], "w") as fh:
         json.dump(result, fh)
     assert sb.mismatches == 0, sb.first

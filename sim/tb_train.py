@@ -17,9 +17,8 @@ import cocotb
 import numba
 import numpy as np
 
-from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
-from golden.params import IOParams, device_from_dict
+from golden.params import IOParams, PeripheryParams, device_from_dict
 from sim.lockstep import lockstep_session, rtl_h
 from sim.scoreboard import Scoreboard
 from sim.ttv2_host import CosimParams

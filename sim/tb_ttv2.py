@@ -15,9 +15,8 @@ import os
 import cocotb
 import numba
 
-from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
-from golden.params import IOParams, device_from_dict
+from golden.params import IOParams, PeripheryParams, device_from_dict
 from sim.crossbar import BehavioralCrossbar
 from sim.lockstep import lockstep_session
 from sim.scoreboard import Scoreboard

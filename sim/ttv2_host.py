@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+
 from golden.encoding import ConfigReg, GeneratorState, TransferState
 from golden.params.cosim import CosimParams
 from golden.params.periphery import PeripheryParams
@@ -52,8 +53,17 @@ class Ttv2Host:
     the crossbar's weights); with ``settle`` the next update is only asked for once the
     periphery is idle, so it sees every pulse of the previous update and its transfer."""
 
-    def __init__(self, p: PeripheryParams, crossbar: BehavioralCrossbar, registers, steps: int,
-                 seed: int, idle_p: float, source=None, settle: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        p: PeripheryParams,
+        crossbar: BehavioralCrossbar,
+        registers,
+        steps: int,
+        seed: int,
+        idle_p: float,
+        source=None,
+        settle: bool = False,
+    ):
         self.p, self.crossbar, self.steps = p, crossbar, steps
         self.rng = random.Random(seed)
         self.registers = list(registers)
@@ -73,15 +83,15 @@ class Ttv2Host:
         """The inputs of this cycle, from the outputs the periphery shows in it."""
         self.crossbar.apply("a", out["a_pulse"])
         self.crossbar.apply("c", out["c_pulse"])
-        idle = (out["gen_state"] == GeneratorState.IDLE
-                and out["xfer_state"] == TransferState.IDLE)  # fmt: skip
+        idle = out["gen_state"] == GeneratorState.IDLE and out["xfer_state"] == TransferState.IDLE
         we, addr, data = 0, 0, 0
         if self.registers:
             we, (addr, data) = 1, self.registers.pop(0)
         if self.update is None and self.accepted < self.steps and (idle or not self.settle):
             self.update = self.source()
-        valid = int(not self.registers and self.update is not None
-                    and self.rng.random() >= self.idle_p)  # fmt: skip
+        valid = int(
+            not self.registers and self.update is not None and self.rng.random() >= self.idle_p
+        )
         x, d = self.update or ([0] * self.p.cols, [0] * self.p.rows)
         if valid and out["ready"]:
             self.accepted += 1

@@ -15,6 +15,7 @@ same seed both end with the same arrays A, C, buffer H and float layer, bit for 
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from golden.data import load_dataset
@@ -62,8 +63,9 @@ class DigitsTrainer:
     """One training sample per call: forward, backward, float update of layer 1; returns the
     (x, d) codes of layer 2's update for the periphery."""
 
-    def __init__(self, p: PeripheryParams, crossbar: BehavioralCrossbar, t: TrainLoopParams,
-                 seed: int):  # fmt: skip
+    def __init__(
+        self, p: PeripheryParams, crossbar: BehavioralCrossbar, t: TrainLoopParams, seed: int
+    ):
         self.data = check_layer(p, t)
         self.p, self.crossbar, self.t = p, crossbar, t
         rng = np.random.default_rng([seed, 0x7EA1])
@@ -132,8 +134,15 @@ def cycle_limit(p: PeripheryParams, steps: int) -> int:
     return 200 + steps * (4 * p.bl + 20 * p.rows + 20)
 
 
-def run_reference(p: PeripheryParams, device: DeviceParams, io: IOParams, c: CosimParams,
-                  t: TrainLoopParams, samples: int, seed: int) -> dict:  # fmt: skip
+def run_reference(
+    p: PeripheryParams,
+    device: DeviceParams,
+    io: IOParams,
+    c: CosimParams,
+    t: TrainLoopParams,
+    samples: int,
+    seed: int,
+) -> dict:
     """Golden's hardware-exact run: the same training with ``PeripheryModel`` in place of the
     RTL. Returns the learned state (:meth:`DigitsTrainer.state`), H, cycles and accuracies."""
     host, trainer = make_host(p, device, io, c, t, samples, seed)

@@ -60,11 +60,15 @@ def run(args: argparse.Namespace) -> int:
         check_layer(params, train)  # before any work
         extra.update(train=train.to_dict(), weights=str((work / "rtl-weights.npz").resolve()))
     what = "training samples of digits" if args.train else "TTv2 steps"
-    print(f"co-simulating {args.steps} {what} on {params.rows}x{params.cols} "
-          f"(BL {params.bl}) with {args.sim} ...", flush=True)  # fmt: skip
+    print(
+        f"co-simulating {args.steps} {what} on {params.rows}x{params.cols} "
+        f"(BL {params.bl}) with {args.sim} ...",
+        flush=True,
+    )
     module = "tb_train" if args.train else "tb_ttv2"
-    result = run_testbench(params, module, args.seed, args.steps, work, args.sim,
-                           args.waves, strict=False, extra=extra)  # fmt: skip
+    result = run_testbench(
+        params, module, args.seed, args.steps, work, args.sim, args.waves, strict=False, extra=extra
+    )
     if args.train:
         result.update(_against_reference(params, device, io, cosim, train, args, work))
     report = {

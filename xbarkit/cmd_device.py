@@ -7,7 +7,6 @@ import json
 import re
 from pathlib import Path
 
-from xbarkit.options import add_set_option
 from golden.device_response import pulse_response
 from golden.errors import ConfigError
 from golden.params import (
@@ -16,6 +15,7 @@ from golden.params import (
     device_from_dict,
     load_device_config,
 )
+from xbarkit.options import add_set_option
 
 __all__ = ["add_parser", "parse_pulses", "run"]
 

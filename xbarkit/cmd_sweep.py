@@ -79,7 +79,7 @@ def summarize(sweep, out: Path, report) -> None:
             f", {report.points_per_hour:.0f} points/hour on {report.workers} workers"
             if report.seconds
             else ""
-        )  # fmt: skip
+        )
         + ")"
     )
     table = Table(title="best points (mean over seeds)")
@@ -91,8 +91,9 @@ def summarize(sweep, out: Path, report) -> None:
     ranked = sorted(groups.values(), key=lambda rs: -sum(r["test_accuracy"] for r in rs) / len(rs))
     for rs in ranked[:10]:
         acc = sum(r["test_accuracy"] for r in rs) / len(rs)
-        table.add_row(*[str(rs[0]["values"].get(c, "")) for c in sweep.columns],
-                      str(len(rs)), f"{acc:.2%}")  # fmt: skip
+        table.add_row(
+            *[str(rs[0]["values"].get(c, "")) for c in sweep.columns], str(len(rs)), f"{acc:.2%}"
+        )
     console.print(table)
     base = [r["test_accuracy"] for r in rows if r["baseline"] and r["status"] == "done"]
     if base:

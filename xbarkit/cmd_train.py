@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from xbarkit.options import add_set_option
 from golden.params import load_train_config
+from xbarkit.options import add_set_option
 
 __all__ = ["add_parser", "run"]
 

@@ -53,19 +53,31 @@ def plot_curves(epochs: list[dict], metrics: dict, path: Path) -> None:
     ax1.plot(xs, [p["train_loss"] for p in prog], "-", color="tab:red", lw=1.2)
     ax1.set_ylabel("train loss (cross-entropy, per chunk)")
     ax2.plot(xs, [100 * p["train_accuracy"] for p in prog], "-", lw=1.2, label="train (chunk)")
-    ax2.plot([e["samples"] for e in epochs], [100 * e["test_accuracy"] for e in epochs], "s",
-             ms=7, label="test (end of epoch)")  # fmt: skip
+    ax2.plot(
+        [e["samples"] for e in epochs],
+        [100 * e["test_accuracy"] for e in epochs],
+        "s",
+        ms=7,
+        label="test (end of epoch)",
+    )
     if "averaged_test_accuracy" in metrics:
-        ax2.axhline(100 * metrics["averaged_test_accuracy"], ls="--", color="tab:green",
-                    label="test, model average")  # fmt: skip
+        ax2.axhline(
+            100 * metrics["averaged_test_accuracy"],
+            ls="--",
+            color="tab:green",
+            label="test, model average",
+        )
     ax2.set_ylabel("accuracy (%)")
     ax2.legend(fontsize=8, loc="lower right")
     for ax in (ax1, ax2):
         ax.set_xlabel("training samples seen")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
         ax.grid(alpha=0.3)
-    fig.suptitle(f"{metrics['algorithm']} on {metrics['data']}: test accuracy "
-                 f"{100 * metrics['test_accuracy']:.1f}%", fontsize=10)  # fmt: skip
+    fig.suptitle(
+        f"{metrics['algorithm']} on {metrics['data']}: test accuracy "
+        f"{100 * metrics['test_accuracy']:.1f}%",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -74,8 +74,9 @@ class PeripheryModel:
             self.regs = self.p.register_resets()
             return
         busy = self.ctrl.outputs(g["done"])["busy"]
-        self.gen.tick(int(valid and not busy), x, d, regs[ConfigReg.GAIN_EVEN],
-                      regs[ConfigReg.GAIN_ODD])  # fmt: skip
+        self.gen.tick(
+            int(valid and not busy), x, d, regs[ConfigReg.GAIN_EVEN], regs[ConfigReg.GAIN_ODD]
+        )
         self.ctrl.tick(g["done"], adc_valid, adc_codes, every, self.filter_config())
         if cfg_we:
             reg = ConfigReg(cfg_addr)

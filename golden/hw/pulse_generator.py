@@ -106,10 +106,12 @@ class PulseGeneratorModel:
 
     def __init__(self, p: PeripheryParams):
         self.p = p
-        self.lfsr_x = LfsrBank([col_lane(j) for j in range(p.cols)], p.lfsr_width,
-                               p.prob_bits, p.seed)  # fmt: skip
-        self.lfsr_d = LfsrBank([row_lane(i) for i in range(p.rows)], p.lfsr_width,
-                               p.prob_bits, p.seed)  # fmt: skip
+        self.lfsr_x = LfsrBank(
+            [col_lane(j) for j in range(p.cols)], p.lfsr_width, p.prob_bits, p.seed
+        )
+        self.lfsr_d = LfsrBank(
+            [row_lane(i) for i in range(p.rows)], p.lfsr_width, p.prob_bits, p.seed
+        )
         self.reset()
 
     def reset(self) -> None:
@@ -171,10 +173,14 @@ class PulseGeneratorModel:
         elif st == GeneratorState.BROADCAST:  # each lane group's copy of the aligned gains
             n.state = GeneratorState.MULT
         elif st == GeneratorState.MULT:  # bit mult_step of each magnitude, LSB first
-            n.prod_x = [(v + (r.aligned_x if m & 1 else 0)) >> 1
-                        for v, m in zip(r.prod_x, r.mag_x, strict=True)]  # fmt: skip
-            n.prod_d = [(v + (r.aligned_d if m & 1 else 0)) >> 1
-                        for v, m in zip(r.prod_d, r.mag_d, strict=True)]  # fmt: skip
+            n.prod_x = [
+                (v + (r.aligned_x if m & 1 else 0)) >> 1
+                for v, m in zip(r.prod_x, r.mag_x, strict=True)
+            ]
+            n.prod_d = [
+                (v + (r.aligned_d if m & 1 else 0)) >> 1
+                for v, m in zip(r.prod_d, r.mag_d, strict=True)
+            ]
             n.mag_x, n.mag_d = [m >> 1 for m in r.mag_x], [m >> 1 for m in r.mag_d]
             last = r.mult_step == p.mult_steps - 1
             n.mult_step = 0 if last else r.mult_step + 1

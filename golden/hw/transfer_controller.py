@@ -13,9 +13,14 @@ Every ``TRANSFER_EVERY`` finished updates of A (0: never) it transfers the next 
    (i, j) of C gets exactly |k_i| pulses, up for k_i > 0 (the sign rule of
    :class:`golden.hw.pulse_generator.PulseLines`).
 
-``busy`` is high in every cycle with ``update_done`` (a transfer may start there; deciding
-that needs an add and a compare, too slow to gate the host in the same clock) and until a
+``busy`` is high in every cycle with ``update_done`` (a transfer may start there, and the
+start is decided at the clock edge, too late to gate the host in the same clock) and until a
 transfer ends; the top stalls the host meanwhile, so A is never updated while it is read.
+
+The RTL computes the same lines with cheaper logic: it keeps the update count plus one as its
+register (a transfer starts after one compare against ``TRANSFER_EVERY``, no adder), shifts
+the filter's counts into the rows in row order, and in WRITE each row counts its owed pulses
+down while a countdown from ``max|k_i|`` ends the state.
 """
 
 from __future__ import annotations

@@ -47,8 +47,9 @@ def update_layer(l, x, d, lay, cfg, st, buf, work):
         mp_update(l, x, d, lay, cfg, st, buf, work)
     elif algo == A_SGD:
         S = st.S
-        array_update(st.arr_c, l, lay, x, d, lr, tr.gran_c, cfg.u_a, st.seeds[l, 2],
-                     S[l, S_CNT_C], work)  # fmt: skip
+        array_update(
+            st.arr_c, l, lay, x, d, lr, tr.gran_c, cfg.u_a, st.seeds[l, 2], S[l, S_CNT_C], work
+        )
         S[l, S_CNT_C] += 1
         S[l, S_UPDATES] += 1
     else:
@@ -93,8 +94,19 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
             s = order[b0 + b]
             for l in range(n_layers):
                 io_counters[l] = S[l, S_CNT_IO]
-            forward_sample(X[s], W, st.bias, lay, tr.activation, cfg.io_f, seeds0, io_counters,
-                           1, acts[b], buf[3])  # fmt: skip
+            forward_sample(
+                X[s],
+                W,
+                st.bias,
+                lay,
+                tr.activation,
+                cfg.io_f,
+                seeds0,
+                io_counters,
+                1,
+                acts[b],
+                buf[3],
+            )
             for l in range(n_layers):
                 S[l, S_CNT_IO] = io_counters[l]
             L = n_layers - 1
@@ -102,8 +114,9 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
             loss, ok = softmax_xent(logits, Y[s], deltas[b, doff[L] : doff[L] + shapes[L, 0]])
             stats[0] += loss
             stats[1] += 1.0 if ok else 0.0
-            backward_sample(W, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b],
-                            buf[3], buf[2])  # fmt: skip
+            backward_sample(
+                W, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b], buf[3], buf[2]
+            )
         for b in range(nb):
             for l in range(n_layers):
                 rows, cols = shapes[l, 0], shapes[l, 1]

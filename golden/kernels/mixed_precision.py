@@ -78,6 +78,17 @@ def mp_update(l, x, d, lay, cfg, st, buf, work):
         if nz:
             onehot[:] = 0.0
             onehot[i] = 1.0
-            array_update(st.arr_c, l, lay, n, onehot, eps * mc.transfer_lr, tr.gran_c, cfg.u_a,
-                         seeds[l, 2], S[l, S_CNT_C], work)  # fmt: skip
+            array_update(
+                st.arr_c,
+                l,
+                lay,
+                n,
+                onehot,
+                eps * mc.transfer_lr,
+                tr.gran_c,
+                cfg.u_a,
+                seeds[l, 2],
+                S[l, S_CNT_C],
+                work,
+            )
             S[l, S_CNT_C] += 1

@@ -120,18 +120,20 @@ def bitlines_fast(v, scale, bl, seed, stream, counter, bits):
 def hw_exact_codes(x, d, lr, granularity, upd, codes_x, codes_d):
     """hw-exact mode: the comparator codes the periphery computes for this update.
 
-    The host quantises x and d to the periphery's codes (:func:`~golden.update_management.quantize_inputs`, power-of-two
-    scales ``s_x``, ``s_d``) and writes the gains for ``lr s_x s_d`` (:func:`~golden.update_management.update_gains`);
+    The host quantises x and d to the periphery's codes (:func:`quantize_inputs`, power-of-two
+    scales ``s_x``, ``s_d``) and writes the gains for ``lr s_x s_d`` (:func:`update_gains`);
     the pulse generator's fixed-point update management then gives the codes
-    (:func:`gain_and_shifts`, :func:`code_of`), the very functions of its cycle model.
+    (:func:`gain_and_shifts`, :func:`code_of`), the very functions of its cycle model (all of
+    them in :mod:`golden.update_management`).
     """
     bl, xb, db = upd.desired_bl, upd.x_bits, upd.d_bits
     nbits, gb, gf = upd.prob_bits, upd.gain_bits, upd.gain_frac
     sx = quantize_inputs(x, xb, codes_x)
     sd = quantize_inputs(d, db, codes_d)
     even, odd = update_gains(abs(lr) * sx * sd, granularity, bl, xb, db, gb, gf)
-    gain, shx, shd = gain_and_shifts(exponent(codes_x), exponent(codes_d), even, odd,
-                                     xb + db, gf, nbits)  # fmt: skip
+    gain, shx, shd = gain_and_shifts(
+        exponent(codes_x), exponent(codes_d), even, odd, xb + db, gf, nbits
+    )
     for k in range(codes_x.shape[0]):
         codes_x[k] = code_of(abs(codes_x[k]), gain, shx, nbits)
     for k in range(codes_d.shape[0]):

@@ -146,9 +146,29 @@ class DecompositionConfig(NamedTuple):
 
 #: what an algorithm outside a family takes for that family: everything switched off
 TRANSFER_OFF = TransferConfig(
-    0.0, 0.0, False, 1, 0.0, False, 0.0, False, 0.0, 0.0, 0.0, False, 0.0, False, 0.0, 0.0, 0.0,
-    False, False, 0.0, 0.0, 0.0,
-)  # fmt: skip
+    0.0,
+    0.0,
+    False,
+    1,
+    0.0,
+    False,
+    0.0,
+    False,
+    0.0,
+    0.0,
+    0.0,
+    False,
+    0.0,
+    False,
+    0.0,
+    0.0,
+    0.0,
+    False,
+    False,
+    0.0,
+    0.0,
+    0.0,
+)
 MIXED_PRECISION_OFF = MixedPrecisionConfig(0, 0, 0.0, 0.0, 0, 0, False, False)
 DECOMPOSITION_OFF = DecompositionConfig(0, False, False, 0)
 

@@ -134,13 +134,25 @@ def transfer_column(l, j, lay, cfg, st, lr, buf, work):
         if algo == A_AGAD and S[l, S_SWEEP] <= period:
             any_write = False  # AGAD writes C only after its first chopper period
         write_lr = tc.step * tr.gran_c
-        if chopped and _chopper_flip(algo, tc, period, seeds[l, 0], S[l, S_CNT_CHOP],
-                                     S[l, S_SWEEP], j):  # fmt: skip
+        if chopped and _chopper_flip(
+            algo, tc, period, seeds[l, 0], S[l, S_CNT_CHOP], S[l, S_SWEEP], j
+        ):
             chop_in[cj] = -chop_in[cj]
             flipped[cj] = 1.0
     if any_write:
-        array_update(st.arr_c, l, lay, onehot, n, write_lr, tr.gran_c, cfg.u_t, seeds[l, 2],
-                     S[l, S_CNT_C], work)  # fmt: skip
+        array_update(
+            st.arr_c,
+            l,
+            lay,
+            onehot,
+            n,
+            write_lr,
+            tr.gran_c,
+            cfg.u_t,
+            seeds[l, 2],
+            S[l, S_CNT_C],
+            work,
+        )
         S[l, S_CNT_C] += 1
 
 

@@ -24,7 +24,7 @@ content digest.
 =================  ==================================================================
 """
 
-from golden.errors import ConfigError
+from golden.errors import ConfigError  # noqa: F401 (re-exported)
 from golden.params.algorithms import *  # noqa: F403
 from golden.params.algorithms import __all__ as _algorithms
 from golden.params.base import *  # noqa: F403

@@ -219,4 +219,3 @@ ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
     "nmf": NmfParams,
 }
 TWO_ARRAY_ALGORITHMS = ("ttv1", "ttv2", "cttv2", "agad")
-

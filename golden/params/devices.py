@@ -271,7 +271,6 @@ def device_from_dict(data: dict[str, Any]) -> DeviceParams:
     return DEVICE_TYPES[name].from_dict(body)
 
 
-
 def load_device_config(path: str | Path, overrides: list[str] = ()) -> DeviceParams:
     """A device from a TOML file with a ``[device]`` table, with ``key=value`` overrides."""
     data = read_toml(path)

@@ -24,6 +24,7 @@ def read_toml(path: str | Path, field: str = "config") -> dict[str, Any]:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(field, str(path), f"not valid TOML ({err})") from None
 
+
 _BAREWORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 

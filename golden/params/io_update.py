@@ -89,12 +89,17 @@ class UpdateParams(Params):
         stochastic = self.pulse_type == PulseType.STOCHASTIC_COMPRESSED
         if self.rng_mode == RngMode.HW_EXACT and stochastic:
             fixed = "the periphery's pulse generator has a fixed BL and always manages updates"
-            for name, want in (("update_bl_management", False), ("fixed_bl", True),
-                               ("update_management", True)):  # fmt: skip
+            for name, want in (
+                ("update_bl_management", False),
+                ("fixed_bl", True),
+                ("update_management", True),
+            ):
                 if getattr(self, name) != want:
-                    raise ConfigError(name, getattr(self, name),
-                                      f"must be {str(want).lower()} with rng_mode = hw_exact "
-                                      f"({fixed})")  # fmt: skip
+                    raise ConfigError(
+                        name,
+                        getattr(self, name),
+                        f"must be {str(want).lower()} with rng_mode = hw_exact ({fixed})",
+                    )
 
 
 @dataclass(frozen=True)
@@ -170,4 +175,3 @@ class TileParams(Params):
     forward: IOParams = field(default_factory=IOParams, metadata={"doc": "forward-pass IO"})
     backward: IOParams = field(default_factory=IOParams, metadata={"doc": "backward-pass IO"})
     update: UpdateParams = field(default_factory=UpdateParams, metadata={"doc": "pulsed update"})
-

@@ -179,8 +179,15 @@ class PeripheryParams(Params):
         ``code / 2**(bits - 1)``)."""
         if not (lr > 0 and dw_min > 0):
             raise ConfigError("lr", lr, "lr and dw_min must be > 0")
-        g = update_gains(float(lr), float(dw_min), self.bl, self.x_bits, self.d_bits,
-                         self.gain_bits, self.gain_frac)  # fmt: skip
+        g = update_gains(
+            float(lr),
+            float(dw_min),
+            self.bl,
+            self.x_bits,
+            self.d_bits,
+            self.gain_bits,
+            self.gain_frac,
+        )
         return int(g[0]), int(g[1])
 
     @classmethod
@@ -189,4 +196,3 @@ class PeripheryParams(Params):
         :class:`~golden.params.UpdateParams` in hw_exact mode) on a rows x cols array."""
         formats = {name: getattr(update, name) for name in HW_FORMATS}
         return cls(rows=rows, cols=cols, bl=update.desired_bl, seed=seed, **formats, **rest)
-

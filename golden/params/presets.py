@@ -109,4 +109,3 @@ def device_preset(name: str) -> DeviceParams:
     if name not in DEVICE_PRESETS:
         raise ConfigError("preset", name, f"one of {', '.join(DEVICE_PRESETS)}")
     return device_from_dict(DEVICE_PRESETS[name])
-

@@ -98,7 +98,6 @@ class TrainingParams(Params):
             raise ConfigError("algorithm", self.algorithm, f"one of {', '.join(ALGORITHMS)}")
 
 
-
 @dataclass(frozen=True)
 class TrainParams(Params):
     """A whole training run: what ``xbar train`` reads from its TOML file.
@@ -183,4 +182,3 @@ def load_train_config(path: str | Path, overrides: list[str] = ()) -> TrainParam
     """A training run from a TOML file, with ``section.key=value`` overrides."""
     data = apply_overrides(read_toml(path), overrides)
     return TrainParams.from_dict(data)
-

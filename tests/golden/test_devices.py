@@ -36,6 +36,7 @@ DEVICES = {
 }
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", sorted(DEVICES))
 def test_pulses_match_twin(name):
     """Random up/down pulse counts on a 5 x 7 array: kernel == twin, to 1e-12 (the twin uses
@@ -160,6 +161,7 @@ def test_write_noise_on_visible_only():
     assert not DeviceArray(SoftBoundsParams(), (2, 2)).separate_visible
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", sorted(DEVICE_PRESETS))
 def test_determinism(name):
     p = device_preset(name)

@@ -11,11 +11,10 @@ import pytest
 
 from golden.devices import DeviceArray
 from golden.errors import ConfigError
-from golden.params import PeripheryParams
 from golden.hw.pulse_generator import PulseGeneratorModel
-from golden.update_management import quantize_inputs
-from golden.params import SoftBoundsParams, UpdateParams
+from golden.params import PeripheryParams, SoftBoundsParams, UpdateParams
 from golden.pulses import PulsedUpdater
+from golden.update_management import quantize_inputs
 
 
 def run_model(model: PulseGeneratorModel, xq, dq, gains) -> tuple[list[int], list[int]]:
@@ -55,8 +54,8 @@ def test_training_update_equals_cycle_model(bl):
         sx, sd = quantize_inputs(x, p.x_bits, xq), quantize_inputs(d, p.d_bits, dq)
         gains = p.update_gains(lr * sx * sd, 0.01)
         xtrain, dtrain = run_model(model, xq.tolist(), dq.tolist(), gains)
-        assert [int(b) for b in updater._bits[0, :cols]] == xtrain
-        assert [int(b) for b in updater._bits[1, :rows]] == dtrain
+        assert [int(b) for b in updater.work.bits[0, :cols]] == xtrain
+        assert [int(b) for b in updater.work.bits[1, :rows]] == dtrain
         fired += sum(bin(t).count("1") for t in xtrain + dtrain)
     assert fired > 100
 

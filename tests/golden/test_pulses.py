@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from golden.devices import DeviceArray
 from golden.errors import ConfigError
 from golden.fixedpoint import quantize_prob
-from golden.kernels_pulses import (
+from golden.kernels.pulses import (
     abs_max,
     bitlines_fast,
     bitlines_lfsr,
@@ -21,7 +21,7 @@ from golden.kernels_pulses import (
 )
 from golden.lfsr import LFSR_TAPS, lfsr_mask
 from golden.params import ConstantStepParams, LutParams, SoftBoundsParams, UpdateParams
-from golden.pulses import PulsedUpdater, update_vector
+from golden.pulses import PulsedUpdater, update_record
 from golden.rng import next_uniform, stream_key
 from tests.golden import naive
 
@@ -37,12 +37,14 @@ IDEAL = ConstantStepParams(
 )
 
 
+@pytest.mark.kernel
 @given(st.integers(0, 2**64 - 1))
 @settings(max_examples=200, deadline=None)
 def test_popcount(x):
     assert popcount64(np.uint64(x)) == bin(x).count("1")
 
 
+@pytest.mark.kernel
 @given(
     lr=st.floats(1e-4, 1.0),
     g=st.floats(1e-4, 0.1),
@@ -63,7 +65,7 @@ def test_update_scales_match_twin(lr, g, xm, dm, bl, um, ublm, fixed, scale):
         fixed_bl=fixed,
         um_grad_scale=scale,
     )
-    got = update_scales(lr, g, xm, dm, update_vector(p))
+    got = update_scales(lr, g, xm, dm, update_record(p))
     want = naive.update_scales(lr, g, xm, dm, p)
     assert got[0] == want[0]
     np.testing.assert_allclose(got[1:], want[1:], rtol=1e-12)
@@ -71,16 +73,17 @@ def test_update_scales_match_twin(lr, g, xm, dm, bl, um, ublm, fixed, scale):
 
 def test_update_management_balances_and_clips_d():
     p = UpdateParams(update_bl_management=False)
-    U = update_vector(p)
+    U = update_record(p)
     bl, a, b = update_scales(0.01, 0.001, 0.5, 0.2, U)  # k = 1 < BL
     assert bl == 31 and a * 0.2 == pytest.approx(b * 0.5)
     assert a * b * bl == pytest.approx(0.01 / 0.001)  # E[n] = lr |d||x| / dw_min
     bl, a, b = update_scales(1.0, 0.001, 1.0, 1.0, U)  # k = 1000 > BL: x exact, d clipped
     assert b * 1.0 == pytest.approx(1.0) and a * 1.0 > 1.0
-    bl, _, _ = update_scales(0.01, 0.001, 0.5, 0.2, update_vector(UpdateParams()))
+    bl, _, _ = update_scales(0.01, 0.001, 0.5, 0.2, update_record(UpdateParams()))
     assert bl == 1  # UBLM: ceil(k) = 1
 
 
+@pytest.mark.kernel
 def test_bitlines_fast_match_twin():
     rng = np.random.default_rng(1)
     v = rng.normal(0, 1, 40)
@@ -100,6 +103,7 @@ def test_bitlines_fast_match_twin():
         assert int(bits[k]) == word
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("width, nbits", [(32, 12), (16, 8), (24, 16)])
 def test_bitlines_lfsr_match_twin(width, nbits):
     rng = np.random.default_rng(width)
@@ -118,6 +122,7 @@ def test_bitlines_lfsr_match_twin(width, nbits):
     assert int(bits[0]) == 0 and int(bits[1]) == 2**31 - 1
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("mode", ["fast", "hw_exact"])
 @pytest.mark.parametrize("device", ["SoftBounds", "Lut"])
 def test_pulsed_update_matches_twin(mode, device):
@@ -138,7 +143,7 @@ def test_pulsed_update_matches_twin(mode, device):
         counter = dev.counter
         bl = updater.update(x, d, lr)
         # twin
-        _, a, b = update_scales(lr, params.granularity, abs_max(x), abs_max(d), ref_up.U)
+        _, a, b = update_scales(lr, params.granularity, abs_max(x), abs_max(d), ref_up.upd)
         xbits, dbits = np.zeros(13, np.uint64), np.zeros(9, np.uint64)
         if mode == "fast":
             bitlines_fast(x, b, bl, ref.seed, 1, counter, xbits)
@@ -146,8 +151,8 @@ def test_pulsed_update_matches_twin(mode, device):
         else:
             nbits = up.prob_bits
             cx, cd = map(np.array, naive.hw_update_codes(x, d, lr, params.granularity, up))
-            bitlines_lfsr(cx, ref_up.lfsr_x, ref_up.lfsr_mask, nbits, bl, xbits)
-            bitlines_lfsr(cd, ref_up.lfsr_d, ref_up.lfsr_mask, nbits, bl, dbits)
+            bitlines_lfsr(cx, ref_up.lanes.lfsr_x, ref_up.lanes.lfsr_mask, nbits, bl, xbits)
+            bitlines_lfsr(cd, ref_up.lanes.lfsr_d, ref_up.lanes.lfsr_mask, nbits, bl, dbits)
         ref.counter += 1
         naive.apply_trains(
             ref, xbits, (x < 0).astype(int), dbits, (d < 0).astype(int), 0, bl, counter
@@ -155,9 +160,10 @@ def test_pulsed_update_matches_twin(mode, device):
         np.testing.assert_allclose(dev.hidden, ref.hidden, rtol=0, atol=1e-12)
         np.testing.assert_allclose(dev.visible, ref.visible, rtol=0, atol=1e-12)
         if mode == "hw_exact":
-            np.testing.assert_array_equal(updater.lfsr_x, ref_up.lfsr_x)
+            np.testing.assert_array_equal(updater.lanes.lfsr_x, ref_up.lanes.lfsr_x)
 
 
+@pytest.mark.kernel
 def test_coincidences_are_popcounts():
     """On an ideal device (no noise, no bounds) the change is exactly n_ij * dw_min with
     n_ij = popcount(d_i & x_j), signed by -sign(d_i x_j lr)."""
@@ -167,7 +173,7 @@ def test_coincidences_are_popcounts():
     x, d = rng.normal(0, 1, 5), rng.normal(0, 1, 6)
     counter = dev.counter
     bl = updater.update(x, d, 0.02)
-    _, a, b = update_scales(0.02, 0.001, abs_max(x), abs_max(d), updater.U)
+    _, a, b = update_scales(0.02, 0.001, abs_max(x), abs_max(d), updater.upd)
     xbits, dbits = np.zeros(5, np.uint64), np.zeros(6, np.uint64)
     bitlines_fast(x, b, bl, dev.seed, 1, counter, xbits)
     bitlines_fast(d, a, bl, dev.seed, 2, counter, dbits)
@@ -223,6 +229,7 @@ def test_deterministic_also_with_parallel_threads():
     assert not np.array_equal(results[2], results[3])
 
 
+@pytest.mark.kernel
 def test_hw_exact_lfsrs_step_every_slot():
     dev = DeviceArray(IDEAL, (3, 4), seed=0)
     updater = PulsedUpdater(
@@ -230,12 +237,12 @@ def test_hw_exact_lfsrs_step_every_slot():
         dev,
         lfsr_seed=1,
     )
-    before = updater.lfsr_x.copy()
+    before = updater.lanes.lfsr_x.copy()
     x = np.array([0.0, 0.1, 0.0, 0.5])  # zero lanes step too, as in hardware
     updater.update(x, np.array([0.2, 0.0, -0.1]), 0.01)
     for j in range(4):
         s, _ = naive.lfsr_bits(int(before[j]), LFSR_TAPS[32], 5 * 7)
-        assert int(updater.lfsr_x[j]) == s
+        assert int(updater.lanes.lfsr_x[j]) == s
 
 
 def test_deterministic_implicit_counts():

@@ -16,6 +16,7 @@ from golden.rng import mix64, mix64_py, next_normal, next_u64, next_uniform, str
 from tests.golden import naive
 
 
+@pytest.mark.kernel
 # ---- rng -------------------------------------------------------------------------------------
 @given(st.integers(0, 2**64 - 1))
 @settings(max_examples=200, deadline=None)
@@ -23,6 +24,7 @@ def test_mix64_matches_twin(z):
     assert int(mix64(np.uint64(z))) == naive.mix64(z) == mix64_py(z)
 
 
+@pytest.mark.kernel
 @given(st.integers(0, 2**62), st.integers(0, 7), st.integers(0, 2**40), st.integers(0, 2**20))
 @settings(max_examples=100, deadline=None)
 def test_stream_key_and_draws_match_twin(seed, stream, counter, lane):
@@ -130,6 +132,7 @@ def test_full_period(width):
     assert _period(width, np.uint64(lfsr_mask(width))) == 2**width - 1
 
 
+@pytest.mark.kernel
 @given(st.sampled_from(sorted(LFSR_TAPS)), st.integers(1, 2**64 - 1), st.integers(1, 24))
 @settings(max_examples=100, deadline=None)
 def test_lfsr_word_matches_twin(width, seed, nbits):
@@ -159,6 +162,7 @@ def test_lfsr_word_bits_are_unbiased():
     assert stats.kstest((np.array(words) + 0.5) / 4096, "uniform").pvalue > 1e-3
 
 
+@pytest.mark.kernel
 # ---- fixed point -----------------------------------------------------------------------------
 @given(st.integers(-(2**40), 2**40), st.integers(0, 20), st.sampled_from(list(Rounding)))
 @settings(max_examples=300, deadline=None)
@@ -166,6 +170,7 @@ def test_shift_right_matches_twin(x, n, rounding):
     assert shift_right(x, n, int(rounding)) == naive.shift_right(x, n, rounding == Rounding.HALF_UP)
 
 
+@pytest.mark.kernel
 @given(
     st.integers(-(2**40), 2**40), st.integers(1, 40), st.booleans(), st.sampled_from(list(Overflow))
 )

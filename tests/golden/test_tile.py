@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from golden.errors import ConfigError
-from golden.kernels_tile import analog_mvm
+from golden.kernels.tile import analog_mvm
 from golden.params import ConstantStepParams, IOParams, SoftBoundsParams, TileParams, UpdateParams
-from golden.tile import AnalogTile, io_vector
+from golden.tile import AnalogTile, io_record
 from tests.golden import naive
 
 IOS = {
@@ -23,6 +23,7 @@ IOS = {
 }
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", sorted(IOS))
 @pytest.mark.parametrize("transposed", [False, True])
 def test_analog_mvm_matches_twin(name, transposed):
@@ -35,7 +36,7 @@ def test_analog_mvm_matches_twin(name, transposed):
             x[:] = 0.0
         y = np.empty(11 if transposed else 7)
         passes = analog_mvm(
-            W, x, transposed, io_vector(io), not transposed, 5, k, np.empty(x.size), y
+            W, x, transposed, io_record(io), not transposed, 5, k, np.empty(x.size), y
         )
         want, want_passes = naive.analog_mvm(W, x, transposed, io, not transposed, 5, k)
         np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-12)
@@ -82,6 +83,7 @@ def test_output_noise_scales_with_alpha():
     assert Y.std() == pytest.approx(0.2, rel=0.05)
 
 
+@pytest.mark.kernel
 def test_batch_equals_loop_and_determinism():
     rng = np.random.default_rng(0)
     X = rng.normal(0, 1, (5, 6))

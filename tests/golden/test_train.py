@@ -16,16 +16,9 @@ import pytest
 
 from golden.data import FASHION_MNIST_DIR, load_dataset, read_idx
 from golden.errors import ConfigError
-from golden.kernels_train import (
-    S_COL,
-    S_SWEEP,
-    T_FIELDS,
-    dec_views,
-    nmf_write,
-    pca_accumulate,
-    pca_write,
-    transfer_column,
-)
+from golden.kernels.arena import S_COL, S_SWEEP
+from golden.kernels.decomposition import dec_views, nmf_write, pca_accumulate, pca_write
+from golden.kernels.transfer import transfer_column
 from golden.network import Network
 from golden.params import ALGORITHMS, TrainParams, load_train_config
 from golden.train import run_training
@@ -115,14 +108,16 @@ def _step(net: Network, x: np.ndarray, y: int) -> None:
     net.train(X, np.array([y]), np.array([0]), 0, 1, 0, 10**9)
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("digital_bias", [False, True])
 def test_float_matches_numpy_sgd(digital_bias):
     params = small("float", network={"activation": "tanh", "digital_bias": digital_bias})
     net = Network(params, 6, 3)
     Ws = [w.copy() for w in net.layer_weights()]
-    if digital_bias:  # the bias lives in net.bias; model it as the arrays' missing column
+    if digital_bias:  # the bias lives in net.state.bias; model it as the arrays' missing column
         Ws = [
-            np.column_stack([w, net.bias[net.roff[k] : net.roff[k + 1]]]) for k, w in enumerate(Ws)
+            np.column_stack([w, net.state.bias[net.lay.roff[k] : net.lay.roff[k + 1]]])
+            for k, w in enumerate(Ws)
         ]
     rng = np.random.default_rng(1)
     for _ in range(5):
@@ -141,13 +136,14 @@ def test_float_matches_numpy_sgd(digital_bias):
         got = net.layer_weights()
         if digital_bias:
             got = [
-                np.column_stack([w, net.bias[net.roff[k] : net.roff[k + 1]]])
+                np.column_stack([w, net.state.bias[net.lay.roff[k] : net.lay.roff[k + 1]]])
                 for k, w in enumerate(got)
             ]
         for g, want in zip(got, Ws, strict=True):
             np.testing.assert_allclose(g, want, rtol=0, atol=1e-12)
 
 
+@pytest.mark.kernel
 def test_ttv1_transfers_every_n_updates_on_the_next_column():
     params = small("ttv1", algorithm={"transfer_every": 3.0})
     net = Network(params, 6, 3)
@@ -155,7 +151,7 @@ def test_ttv1_transfers_every_n_updates_on_the_next_column():
     C0 = [w.copy() for w in net.layer_weights()]
     for k in range(1, 10):
         _step(net, rng.uniform(0.2, 1, 6), int(rng.integers(3)))
-        assert list(net.S[:, S_COL]) == [k // 3 % 7, k // 3 % 5]
+        assert list(net.state.S[:, S_COL]) == [k // 3 % 7, k // 3 % 5]
         changed = [
             np.flatnonzero(np.any(w != c, axis=0))
             for w, c in zip(net.layer_weights(), C0, strict=True)
@@ -165,11 +161,11 @@ def test_ttv1_transfers_every_n_updates_on_the_next_column():
 
 
 def _transfer(net: Network, l: int, j: int) -> None:
-    transfer_column(l, j, net.shapes, net.off, net.roff, net.coff, net.T, net.IO_T, net.U_T,
-                    net.arr_a, net.arr_c, net.digital, net.seeds, net.S,
-                    net.T[T_FIELDS.index("lr")], net.buf, net.work)  # fmt: skip
+    sc = net.scratch
+    transfer_column(l, j, net.lay, net.cfg, net.state, net.cfg.train.lr, sc.buf, sc.work)
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("forget", [True, False])
 def test_ttv2_threshold_writes_exactly_one_pulse(forget):
     """h = H + eta v / theta; where |h| >= 1 C gets one pulse of sign(h) (transfer BL 1) and H
@@ -188,7 +184,7 @@ def test_ttv2_threshold_writes_exactly_one_pulse(forget):
     a_col = np.array([0.5, -0.1, 0.3, -0.45])
     A.hidden[:, 2] = a_col
     h0 = np.array([0.2, 0.0, -0.5, 0.1])
-    net.H[net.off[0] : net.off[1]].reshape(4, 7)[:, 2] = h0
+    net.state.digital.H[net.lay.off[0] : net.lay.off[1]].reshape(4, 7)[:, 2] = h0
     C_before = net.layer_weights()[0].copy()
     _transfer(net, 0, 2)
     # eta = transfer_lr * lr = 0.1, theta = thres_scale * dw_min = 0.02: h = h0 + 5 v
@@ -198,24 +194,26 @@ def test_ttv2_threshold_writes_exactly_one_pulse(forget):
     dC = net.layer_weights()[0] - C_before
     np.testing.assert_allclose(dC[:, 2], n * 0.01, atol=1e-12)
     assert np.all(dC[:, [0, 1, 3, 4, 5, 6]] == 0)
-    H = net.H[net.off[0] : net.off[1]].reshape(4, 7)[:, 2]
+    H = net.state.digital.H[net.lay.off[0] : net.lay.off[1]].reshape(4, 7)[:, 2]
     want = np.where(n != 0, 0.25 * h if forget else h - 0.75 * n, h)
     np.testing.assert_allclose(H, want, atol=1e-12)
 
 
+@pytest.mark.kernel
 def test_chopped_reads_undo_the_chopper_and_flip():
     params = small("cttv2", algorithm={"transfer_forward": PERFECT, "in_chop_prob": 1.0})
     net = Network(params, 6, 3)
     net.dev_a[0].hidden[:, 1] = 0.004  # s = lr / dw_min_A = 10: h = 10 * c * v = 0.04 c
-    net.chop_in[1] = -1.0
+    net.state.digital.chop_in[1] = -1.0
     _transfer(net, 0, 1)
-    np.testing.assert_allclose(net.H[:28].reshape(4, 7)[:, 1], -0.04, atol=1e-12)
-    assert net.chop_in[1] == 1.0  # in_chop_prob = 1 flips after every read
+    np.testing.assert_allclose(net.state.digital.H[:28].reshape(4, 7)[:, 1], -0.04, atol=1e-12)
+    assert net.state.digital.chop_in[1] == 1.0  # in_chop_prob = 1 flips after every read
     _transfer(net, 0, 1)
-    np.testing.assert_allclose(net.H[:28].reshape(4, 7)[:, 1], 0.0, atol=1e-12)
-    assert net.chop_in[1] == -1.0
+    np.testing.assert_allclose(net.state.digital.H[:28].reshape(4, 7)[:, 1], 0.0, atol=1e-12)
+    assert net.state.digital.chop_in[1] == -1.0
 
 
+@pytest.mark.kernel
 def test_agad_reference_and_warmup():
     params = small(
         "agad",
@@ -225,25 +223,26 @@ def test_agad_reference_and_warmup():
     net.dev_a[0].hidden[:, 0] = 0.05
     C0 = net.layer_weights()[0].copy()
     _transfer(net, 0, 0)  # sweep 0 of a 2-sweep period: M <- 0.5 v, no write yet
-    M = net.M[:28].reshape(4, 7)[:, 0]
+    M = net.state.digital.M[:28].reshape(4, 7)[:, 0]
     np.testing.assert_allclose(M, 0.025, atol=1e-12)
     np.testing.assert_array_equal(net.layer_weights()[0], C0)
-    net.S[0, S_SWEEP] = 1  # last sweep of the period: the chopper flips after this read
+    net.state.S[0, S_SWEEP] = 1  # last sweep of the period: the chopper flips after this read
     _transfer(net, 0, 0)
-    assert net.chop_in[0] == -1.0 and net.flipped[0] == 1.0
-    net.S[0, S_SWEEP] = 3  # past the warm-up: R <- M at the first read after the flip
+    assert net.state.digital.chop_in[0] == -1.0 and net.state.digital.flipped[0] == 1.0
+    net.state.S[0, S_SWEEP] = 3  # past the warm-up: R <- M at the first read after the flip
     _transfer(net, 0, 0)
-    R = net.R[:28].reshape(4, 7)[:, 0]
+    R = net.state.digital.R[:28].reshape(4, 7)[:, 0]
     np.testing.assert_allclose(R, 0.0375, atol=1e-12)
 
 
+@pytest.mark.kernel
 def test_mixed_precision_accumulates_and_transfers_integer_pulses():
     params = small("mp")
     net = Network(params, 6, 3)
     C0 = net.layer_weights()[1].copy()
     x, y = np.linspace(0.1, 1, 6), 1
     _step(net, x, y)
-    chi = net.CHI[net.off[1] : net.off[2]].reshape(3, 5)
+    chi = net.state.digital.CHI[net.lay.off[1] : net.lay.off[2]].reshape(3, 5)
     dC = net.layer_weights()[1] - C0
     # every element: C moved by -n eps with n = trunc(chi_total / eps), chi keeps the rest
     total = chi - dC  # dC = -n eps and chi = chi_total - n eps
@@ -271,7 +270,7 @@ def _digits_config(tmp_path: Path, algorithm: str, **extra) -> Path:
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_every_algorithm_learns_digits(tmp_path, algorithm):
     params = load_train_config(_digits_config(tmp_path, algorithm))
-    metrics = run_training(params, tmp_path / "out", progress=False)
+    metrics = run_training(params, tmp_path / "out")
     floor = {"sgd": 0.3, "agad": 0.3, "pca": 0.3, "nmf": 0.3}.get(algorithm, 0.6)
     assert metrics["test_accuracy"] > floor, metrics["epochs"]
     assert set(metrics) >= {
@@ -282,7 +281,7 @@ def test_every_algorithm_learns_digits(tmp_path, algorithm):
         "config",
     }
     assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
-    for name in ("metrics.json", "curves.png", "weights.png", "weights.npz"):
+    for name in ("metrics.json", "weights.npz"):
         assert (tmp_path / "out" / name).is_file()
 
 
@@ -291,7 +290,7 @@ def test_same_seed_same_run_other_seed_other_run(tmp_path):
     runs = []
     for k, seed in enumerate((5, 5, 6)):
         params = load_train_config(cfg, [f"training.seed={seed}"])
-        m = run_training(params, tmp_path / f"r{k}", progress=False)
+        m = run_training(params, tmp_path / f"r{k}")
         runs.append((m["test_accuracy"], m["epochs"][0]["train_loss"]))
     assert runs[0] == runs[1] and runs[0] != runs[2]
 
@@ -299,7 +298,7 @@ def test_same_seed_same_run_other_seed_other_run(tmp_path):
 def test_bad_config_fails_before_any_work(tmp_path):
     params = load_train_config(_digits_config(tmp_path, "sgd"), ["network.sizes=[60, 10]"])
     with pytest.raises(ConfigError, match=r"network.sizes.*needs 64 inputs and 10 outputs"):
-        run_training(params, tmp_path / "out", progress=False)
+        run_training(params, tmp_path / "out")
     assert not (tmp_path / "out").exists()
     with pytest.raises(ConfigError, match="training.algorithm"):
         load_train_config(_digits_config(tmp_path, "sgd"), ['training.algorithm="adam"'])
@@ -309,9 +308,9 @@ def test_bad_config_fails_before_any_work(tmp_path):
 
 def test_existing_checkpoint_needs_resume(tmp_path):
     params = load_train_config(_digits_config(tmp_path, "sgd", **{"training.epochs": 1}))
-    run_training(params, tmp_path / "out", progress=False)
+    run_training(params, tmp_path / "out")
     with pytest.raises(ConfigError, match="--resume"):
-        run_training(params, tmp_path / "out", progress=False)
+        run_training(params, tmp_path / "out")
 
 
 @pytest.mark.slow
@@ -320,7 +319,7 @@ def test_sigkill_and_resume_is_bit_identical(tmp_path):
     cfg = _digits_config(
         tmp_path, "cttv2", **{"training.epochs": 60, "training.checkpoint_every": 500}
     )
-    xbar = [sys.executable, "-m", "golden.cli", "train", str(cfg), "--no-progress"]
+    xbar = [sys.executable, "-m", "xbarkit.cli", "train", str(cfg), "--no-progress"]
     subprocess.run([*xbar, "--out", str(tmp_path / "full")], check=True, cwd=ROOT)
     killed = tmp_path / "killed"
     proc = subprocess.Popen([*xbar, "--out", str(killed)], cwd=ROOT)
@@ -347,15 +346,20 @@ def test_sigkill_and_resume_is_bit_identical(tmp_path):
             np.testing.assert_array_equal(wa[name], wb[name])
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("transfer", ["sum", "seq"])
 def test_streaming_pca_recovers_a_low_rank_gradient(transfer):
     """A batch whose gradient is rank 2: one power iteration (P = G Q, U = orth(P),
     A = G^T U) reproduces G exactly (U A^T = U U^T G = G), so the array receives -lr G:
     rebuilt and rounded (sum), or as two pulsed rank-1 updates, in expectation (seq)."""
     dw_min = 1e-5 if transfer == "sum" else 1e-2  # seq: no update-management clipping
-    params = small("pca", network={"digital_bias": True},
-                   algorithm={"rank": 2, "transfer": transfer, "stoc_round": False},
-                   device={"dw_min": dw_min}, training={"batch_size": 4})  # fmt: skip
+    params = small(
+        "pca",
+        network={"digital_bias": True},
+        algorithm={"rank": 2, "transfer": transfer, "stoc_round": False},
+        device={"dw_min": dw_min},
+        training={"batch_size": 4},
+    )
     net = Network(params, 6, 3)
     rng = np.random.default_rng(4)
     u1, u2, v1, v2 = (rng.normal(size=n) for n in (4, 4, 6, 6))
@@ -363,19 +367,16 @@ def test_streaming_pca_recovers_a_low_rank_gradient(transfer):
     ds = np.array([u1, u2, 0.5 * u1, -u2])
     G = sum(np.outer(d, x) for d, x in zip(ds, xs, strict=True)) / 4
     assert np.linalg.matrix_rank(G) == 2
-    net.acts[:4, :6], net.deltas[:4, :4] = xs, ds
+    net.scratch.acts[:4, :6], net.scratch.deltas[:4, :4] = xs, ds
     W0 = net.layer_weights()[0].copy()
     repeats = 1 if transfer == "sum" else 400
     total = np.zeros_like(W0)
     for _ in range(repeats):
-        net.arr_c[3][: W0.size] = W0.ravel()
+        net.state.arr_c.hidden[: W0.size] = W0.ravel()
         for b in range(4):
-            pca_accumulate(0, xs[b], ds[b] / 4, net.shapes, net.off, net.roff, net.coff,
-                           net.T, net.DEC, net.CHI)  # fmt: skip
-        pca_write(0, 4, net.shapes, net.off, net.roff, net.coff, net.aoff, net.doff, net.T,
-                  net.U_A, net.arr_c, net.DEC, net.CHI, net.seeds, net.S, net.acts,
-                  net.deltas, net.buf, net.work)  # fmt: skip
-        _, U, Q, A = dec_views(net.DEC, 0, 2, net.shapes, net.roff, net.coff)
+            pca_accumulate(0, xs[b], ds[b] / 4, net.lay, 2, net.state.digital)
+        pca_write(0, 4, net.lay, net.cfg, net.state, net.scratch)
+        _, U, Q, A = dec_views(net.state.digital.DEC, 0, 2, net.lay)
         np.testing.assert_allclose(U @ A.T, G, atol=1e-12)  # the factors are exact
         np.testing.assert_allclose(Q.T @ Q, np.eye(2), atol=1e-12)  # next batch's basis
         total += net.layer_weights()[0] - W0
@@ -386,6 +387,7 @@ def test_streaming_pca_recovers_a_low_rank_gradient(transfer):
         assert np.max(np.abs(dW + 0.1 * G)) < 5 * np.sqrt(np.abs(0.1 * G).max() * dw_min / 400)
 
 
+@pytest.mark.kernel
 def test_mbgd_rank_zero_writes_the_full_batch_gradient():
     params = small(
         "pca",
@@ -396,30 +398,10 @@ def test_mbgd_rank_zero_writes_the_full_batch_gradient():
     net = Network(params, 6, 3)
     x, d = np.linspace(0, 1, 6), np.array([0.3, -0.2, 0.1, 0.05])
     W0 = net.layer_weights()[0].copy()
-    pca_accumulate(0, x, d, net.shapes, net.off, net.roff, net.coff, net.T, net.DEC, net.CHI)
-    pca_write(
-        0,
-        1,
-        net.shapes,
-        net.off,
-        net.roff,
-        net.coff,
-        net.aoff,
-        net.doff,
-        net.T,
-        net.U_A,
-        net.arr_c,
-        net.DEC,
-        net.CHI,
-        net.seeds,
-        net.S,
-        net.acts,
-        net.deltas,
-        net.buf,
-        net.work,
-    )
+    pca_accumulate(0, x, d, net.lay, 0, net.state.digital)
+    pca_write(0, 1, net.lay, net.cfg, net.state, net.scratch)
     assert np.max(np.abs(net.layer_weights()[0] - W0 + 0.1 * np.outer(d, x))) <= 0.5e-5 + 1e-12
-    assert not net.CHI.any()  # the accumulator is cleared for the next batch
+    assert not net.state.digital.CHI.any()  # the accumulator is cleared for the next batch
 
 
 def test_rank_is_validated_against_the_network():
@@ -427,24 +409,26 @@ def test_rank_is_validated_against_the_network():
         small("pca", algorithm={"rank": 5})
 
 
+@pytest.mark.kernel
 def test_nmf_factorises_the_split_gradient():
     """x >= 0 and d of both signs: G = G+ - G- with G+- = sum_b max(+-d_b, 0) x_b^T / B.
     With a rank-1 G+ and G- the multiplicative updates converge to W+- H+-^T = G+-, and the
     rank-sum write applies -lr (G+ - G-) = -lr G."""
-    params = small("nmf", network={"digital_bias": True},
-                   algorithm={"rank": 1, "transfer": "sum", "stoc_round": False,
-                              "iterations": 200},
-                   device={"dw_min": 1e-5}, training={"batch_size": 2})  # fmt: skip
+    params = small(
+        "nmf",
+        network={"digital_bias": True},
+        algorithm={"rank": 1, "transfer": "sum", "stoc_round": False, "iterations": 200},
+        device={"dw_min": 1e-5},
+        training={"batch_size": 2},
+    )
     net = Network(params, 6, 3)
     v = np.array([0.2, 1.0, 0.0, 0.5, 0.3, 0.9])
     xs = np.array([v, 0.5 * v])
     ds = np.array([[0.4, -0.2, 0.1, -0.3], [0.8, -0.4, 0.2, -0.6]])
-    net.acts[:2, :6], net.deltas[:2, :4] = xs, ds
+    net.scratch.acts[:2, :6], net.scratch.deltas[:2, :4] = xs, ds
     W0 = net.layer_weights()[0].copy()
-    nmf_write(0, 2, net.shapes, net.off, net.roff, net.coff, net.aoff, net.doff, net.T,
-              net.U_A, net.arr_c, net.DEC, net.CHI, net.seeds, net.S, net.acts, net.deltas,
-              net.buf, net.work)  # fmt: skip
-    Wp, Wm, Hp, Hm = dec_views(net.DEC, 0, 1, net.shapes, net.roff, net.coff)
+    nmf_write(0, 2, net.lay, net.cfg, net.state, net.scratch)
+    Wp, Wm, Hp, Hm = dec_views(net.state.digital.DEC, 0, 1, net.lay)
     G = sum(np.outer(d, x) for d, x in zip(ds, xs, strict=True)) / 2
     np.testing.assert_allclose(Wp @ Hp.T, np.maximum(G, 0), atol=1e-6)
     np.testing.assert_allclose(Wm @ Hm.T, np.maximum(-G, 0), atol=1e-6)

@@ -14,10 +14,10 @@ import pytest
 from amaranth.hdl import UnusedElaboratable
 
 from golden.hw.lfsr import LfsrBank
-from golden.params import PeripheryParams
 from golden.hw.periphery import PeripheryModel
 from golden.hw.ttv2_filter import FilterConfig
 from golden.lfsr import lane_seed
+from golden.params import PeripheryParams
 from rtl.lfsr import Lfsr
 from rtl.periphery import CrossbarPeriphery
 from rtl.pulse_generator import PulseGenerator, update_layout
@@ -32,9 +32,18 @@ CYCLES = 10_000
 
 #: small but complete formats: every width is exercised and simulation stays fast
 SMALL = PeripheryParams(
-    rows=4, cols=5, bl=7, prob_bits=6, gain_bits=10, gain_frac=8, lfsr_width=16,
-    adc_bits=6, lr_bits=6, h_bits=14, momentum_frac=4,
-)  # fmt: skip
+    rows=4,
+    cols=5,
+    bl=7,
+    prob_bits=6,
+    gain_bits=10,
+    gain_frac=8,
+    lfsr_width=16,
+    adc_bits=6,
+    lr_bits=6,
+    h_bits=14,
+    momentum_frac=4,
+)
 
 pytestmark = pytest.mark.xdist_group("rtl")
 
@@ -118,8 +127,13 @@ def test_ttv2_filter_saturates_instead_of_wrapping():
     p = SMALL
 
     def config(rng):
-        return FilterConfig(transfer_lr=(1 << p.lr_bits) - 1, thres_shift=p.h_bits - 2,
-                            momentum=1 << p.momentum_frac, forget=0, max_pulses=1)  # fmt: skip
+        return FilterConfig(
+            transfer_lr=(1 << p.lr_bits) - 1,
+            thres_shift=p.h_bits - 2,
+            momentum=1 << p.momentum_frac,
+            forget=0,
+            max_pulses=1,
+        )
 
     def codes_of(col):  # even columns push up, odd columns down, at full scale
         return [(1 << (p.adc_bits - 1)) - 1 if col % 2 == 0 else -(1 << (p.adc_bits - 1))] * p.rows
@@ -163,10 +177,15 @@ def run_periphery(p: PeripheryParams, seed: int, cycles: int) -> dict:
         for cyc in range(cycles):
             expected = flat_outputs(model.outputs())
             inp = stim.next(expected["read_valid"])
-            for port, value in ((dut.i_update.valid, inp.valid), (dut.cfg.we, inp.cfg_we),
-                                (dut.cfg.addr, inp.cfg_addr), (dut.cfg.data, inp.cfg_data),
-                                (dut.i_adc.valid, inp.adc_valid), (dut.i_adc.codes, inp.adc_codes),
-                                (rst, inp.reset)):  # fmt: skip
+            for port, value in (
+                (dut.i_update.valid, inp.valid),
+                (dut.cfg.we, inp.cfg_we),
+                (dut.cfg.addr, inp.cfg_addr),
+                (dut.cfg.data, inp.cfg_data),
+                (dut.i_adc.valid, inp.adc_valid),
+                (dut.i_adc.codes, inp.adc_codes),
+                (rst, inp.reset),
+            ):
                 ctx.set(port, value)
             ctx.set(dut.i_update.payload, layout.const({"x": inp.x, "d": inp.d}))
             for name, value in expected.items():

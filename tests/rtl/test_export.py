@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from golden.cli import main
 from golden.params import PeripheryParams, load_rtl_config
 from rtl.export import TOP_NAME, export
+from xbarkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "configs"
@@ -38,9 +38,11 @@ def test_xbar_rtl_writes_verilog_params_and_ports(tmp_path):
     ports = {row["name"]: row for row in json.loads((out / "ports.json").read_text())["ports"]}
     assert ports["i_update__payload"]["width"] == 16 * p.x_bits + 8 * p.d_bits
     assert ports["i_adc__codes"] == {
-        "name": "i_adc__codes", "direction": "input", "width": 8 * p.adc_bits,
+        "name": "i_adc__codes",
+        "direction": "input",
+        "width": 8 * p.adc_bits,
         "meaning": ports["i_adc__codes"]["meaning"],
-    }  # fmt: skip
+    }
     assert ports["o_a_pulse__x"]["direction"] == "output" and ports["o_a_pulse__x"]["width"] == 16
     assert ports["cfg__data"]["width"] == p.cfg_data_bits
     for name, row in ports.items():  # every port is in the Verilog with its width
@@ -58,8 +60,10 @@ def test_verilog_compiles_with_icarus(tmp_path):
 
 def test_xbar_rtl_rejects_bad_config_before_writing(tmp_path, capsys):
     out = tmp_path / "never"
-    assert main(["rtl", str(CONFIGS / "rtl-16x16.toml"), "--set", "gain_frac=3",
-                 "--out", str(out)]) == 2  # fmt: skip
+    assert (
+        main(["rtl", str(CONFIGS / "rtl-16x16.toml"), "--set", "gain_frac=3", "--out", str(out)])
+        == 2
+    )
     assert "rtl.gain_frac = 3 is invalid: must be >= prob_bits (12)" in capsys.readouterr().err
     assert not out.exists()
     bad = tmp_path / "bad.toml"

@@ -33,8 +33,15 @@ def _heatmap(ax, data, cal, title, fmt, cmap, spec=None, log=False):
         for j in range(arr.shape[1]):
             if np.isfinite(arr[i, j]):
                 dark = float(im.norm(arr[i, j])) < 0.5  # white text on the dark half
-                ax.text(j, i, fmt(arr[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if dark else "black")  # fmt: skip
+                ax.text(
+                    j,
+                    i,
+                    fmt(arr[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if dark else "black",
+                )
             if spec is not None and spec[i][j]:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec="black"))
 
@@ -74,8 +81,15 @@ def plot_calibration(cal: dict, out_dir: Path) -> list[Path]:
             log = all(isinstance(v, int | float) and v > 0 for v in values) and (
                 max(values) / min(values) >= 10
             )
-            _heatmap(ax, group["optimum"][name], cal, f"optimal {name}", lambda v: f"{v:.3g}",
-                     "magma", log=log)  # fmt: skip
+            _heatmap(
+                ax,
+                group["optimum"][name],
+                cal,
+                f"optimal {name}",
+                lambda v: f"{v:.3g}",
+                "magma",
+                log=log,
+            )
         fig.tight_layout()
         path = Path(out_dir) / f"optimum{sfx}.png"
         fig.savefig(path, dpi=110)

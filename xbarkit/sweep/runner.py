@@ -169,8 +169,14 @@ def _run(sweep, out, store, scheduler, workers, retry_failed, progress, processe
             """Keep the cluster fed: ``n`` more points in flight (a bounded window, so the
             scheduler and this driver never hold thousands of tasks)."""
             for p in itertools.islice(queue, n):
-                fut = client.submit(task, p.params, str(out / POINTS / p.digest), threads,
-                                    key=f"xbar-point-{p.digest}", pure=False)  # fmt: skip
+                fut = client.submit(
+                    task,
+                    p.params,
+                    str(out / POINTS / p.digest),
+                    threads,
+                    key=f"xbar-point-{p.digest}",
+                    pure=False,
+                )
                 pending[fut] = p
 
         submit(room(client, 0))

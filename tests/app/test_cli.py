@@ -1,4 +1,5 @@
-"""``xbar device``: every device class, the JSON and PNG it writes, its error messages."""
+"""``xbar device`` (every device class, the JSON and PNG it writes, its error messages) and
+``xbar train`` (metrics, weights, plots)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import sys
 
 import pytest
 
-from golden.cli import main
 from golden.params import DEVICE_TYPES
+from xbarkit.cli import main
 
 CONFIGS = {
     "ConstantStep": "dw_min = 0.01\nup_down = 0.2",
@@ -95,9 +96,24 @@ def test_missing_config_file(tmp_path, capsys):
 
 def test_console_script_runs():
     done = subprocess.run(
-        [sys.executable, "-m", "golden.cli", "device", "--help"],
+        [sys.executable, "-m", "xbarkit.cli", "device", "--help"],
         capture_output=True,
         text=True,
         check=True,
     )
     assert "--pulses" in done.stdout
+
+
+def test_train_command_writes_metrics_weights_and_plots(tmp_path, capsys):
+    """``xbar train``: golden's run (metrics, weights) plus the plots the application draws."""
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(
+        '[data]\nname = "digits"\nn_train = 200\nn_test = 100\n'
+        '[network]\nsizes = [64, 8, 10]\n[training]\nalgorithm = "ttv2"\n'
+    )
+    out = tmp_path / "out"
+    assert main(["train", str(cfg), "--out", str(out), "--no-progress"]) == 0
+    assert "ttv2 on digits: test accuracy" in capsys.readouterr().out
+    assert json.loads((out / "metrics.json").read_text())["n_train"] == 200
+    for name in ("curves.png", "weights.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from golden.cli import main
 from golden.errors import ConfigError
-from golden.sweep.calibration import calibrate, smoothed_optimum
-from golden.sweep.config import Axis, load_sweep
-from golden.sweep.runner import room, run_point, run_sweep
-from golden.sweep.store import RESULTS
+from golden.params.sweep import Axis, load_sweep
+from xbarkit.cli import main
+from xbarkit.sweep.calibration import calibrate, smoothed_optimum
+from xbarkit.sweep.runner import room, run_point, run_sweep
+from xbarkit.sweep.store import RESULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 XBAR = Path(sys.executable).with_name("xbar")
@@ -85,7 +85,7 @@ def test_grid_points_and_linked_keys(tmp_path):
         (
             '[[axis]]\nkey = "x.y"\nvalues = [1]\n[calibration]\nasymmetry = ["x.y", "z"]',
             "calibration.asymmetry",
-        ),  # fmt: skip
+        ),
         ('[[axis]]\nkey = "x.y"\nvalues = [1]\n[[point]]\n"x.y" = 1', "point"),
     ],
 )
@@ -205,10 +205,21 @@ def test_sweep_on_a_scheduler_address(tmp_path):
     sched_file = tmp_path / "scheduler.json"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     scheduler = subprocess.Popen(
-        [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
-         "--no-dashboard", "--scheduler-file", str(sched_file)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-    )  # fmt: skip
+        [
+            str(DASK),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(sched_file),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     worker = None
     try:
         deadline = time.monotonic() + 60
@@ -217,10 +228,11 @@ def test_sweep_on_a_scheduler_address(tmp_path):
         address = json.loads(sched_file.read_text())["address"]
         assert address.startswith("tcp://127.0.0.1:")
         worker = subprocess.Popen(
-            [str(DASK), "worker", address, "--nthreads", "1", "--nworkers", "1",
-             "--no-dashboard"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-        )  # fmt: skip
+            [str(DASK), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         out = tmp_path / "out"
         path = _sweep_file(tmp_path, GRID)
         args = ["sweep", str(path), "--out", str(out), "--scheduler", address, "--no-progress"]
@@ -276,8 +288,9 @@ def test_calibration_spec_region_from_rows(tmp_path):
         a, c = p.values.get("asym_a", 0), p.values.get("asym_c", 0)
         lr = p.values.get("algorithm.fast_lr", 0)
         acc = 0.9 if p.baseline else 0.9 - 0.02 * a - 0.1 * c - (0.01 if lr == 0.1 else 0.0)
-        rows.append({"baseline": p.baseline, "status": "done", "values": p.values,
-                     "test_accuracy": acc})  # fmt: skip
+        rows.append(
+            {"baseline": p.baseline, "status": "done", "values": p.values, "test_accuracy": acc}
+        )
     cal = calibrate(sweep, rows)
     (g,) = cal["groups"]
     assert cal["baseline_accuracy"] == pytest.approx(0.9)
