@@ -18,7 +18,7 @@ A sweep file (TOML)::
     [[point]]                      # or a list of points instead of axes
     "algorithm.fast_lr" = 0.1
 
-    [calibration]                  # Lee et al. 2022 (see xbarkit.sweep.calibration)
+    [calibration]                  # Lee et al. 2022: the asymmetry specification
     asymmetry = ["asymmetry_a", "asymmetry_c"]
     hyper = ["fast_lr", "transfer_lr"]
     margin = 0.02
