@@ -49,7 +49,7 @@ lint: setup
 	$(BIN)/ruff format --check $(PACKAGES)
 
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/update.py
