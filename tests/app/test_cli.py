@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from golden.params import DEVICE_TYPES
+from tests.conftest import TRAIN_GROUP
 from xbarkit.cli import main
 
 CONFIGS = {
@@ -104,6 +105,7 @@ def test_console_script_runs():
     assert "--pulses" in done.stdout
 
 
+@pytest.mark.xdist_group(TRAIN_GROUP)
 def test_train_command_writes_metrics_weights_and_plots(tmp_path, capsys):
     """``xbar train``: golden's run (metrics, weights) plus the plots the application draws."""
     cfg = tmp_path / "run.toml"

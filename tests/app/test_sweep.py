@@ -17,10 +17,13 @@ import pytest
 
 from golden.errors import ConfigError
 from golden.params.sweep import Axis, load_sweep
+from tests.conftest import TRAIN_GROUP
 from xbarkit.cli import main
 from xbarkit.sweep.calibration import calibrate, smoothed_optimum
 from xbarkit.sweep.runner import room, run_point, run_sweep
 from xbarkit.sweep.store import RESULTS
+
+pytestmark = pytest.mark.xdist_group(TRAIN_GROUP)
 
 ROOT = Path(__file__).resolve().parents[2]
 XBAR = Path(sys.executable).with_name("xbar")

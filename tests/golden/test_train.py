@@ -22,6 +22,9 @@ from golden.kernels.transfer import transfer_column
 from golden.network import Network
 from golden.params import ALGORITHMS, TrainParams, load_train_config
 from golden.train import run_training
+from tests.conftest import TRAIN_GROUP
+
+pytestmark = pytest.mark.xdist_group(TRAIN_GROUP)
 
 ROOT = Path(__file__).resolve().parents[2]
 IDEAL = {
