@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-out
 PACKAGES := golden rtl sim xbarkit tests bench
 # Debian packages: command or path that proves it is there -> package name.
-DEB_CHECKS := iverilog:iverilog yosys:yosys /usr/share/datasets/fashion-mnist:dataset-fashion-mnist
+DEB_CHECKS := iverilog:iverilog yosys:yosys ccache:ccache \
+  /usr/share/datasets/fashion-mnist:dataset-fashion-mnist
 
 .PHONY: setup deb demo test lint bench clean
 

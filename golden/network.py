@@ -50,7 +50,7 @@ from golden.pulses import update_record, work_arrays
 from golden.rng import mix64_py
 from golden.tile import io_record
 
-__all__ = ["Network", "kernel_config"]
+__all__ = ["Network", "compile_kernels", "kernel_config"]
 
 _PERFECT = IOParams(is_perfect=True, noise_management=NoiseManagement.NONE)
 
@@ -328,3 +328,17 @@ class Network:
         for name, arr in self.state_arrays().items():
             arr[...] = stored.pop(name)
         return stored
+
+
+def compile_kernels() -> None:
+    """Compile the training and evaluation kernels into numba's on-disk cache (or load them):
+    two samples of a tiny TTv2 network. Every algorithm, random-bit mode and device model runs
+    the same compiled kernels, so processes started afterwards (sweep workers) only load them."""
+    params = TrainParams.from_dict(
+        {"network": {"sizes": [3, 2]}, "training": {"algorithm": "ttv2", "batch_size": 1}}
+    )
+    net = Network(params, 3, 2)
+    X = np.zeros((2, 3))
+    Y = np.zeros(2, dtype=np.int64)
+    net.train(X, Y, np.arange(2, dtype=np.int64), 0, 2, 0, 0)
+    net.accuracy(X, Y, net.weights(), 0)

@@ -20,6 +20,7 @@ content digest.
 ``training``       data, network, training loop and the whole training run
 ``periphery``      the digital periphery (``[rtl]``) and its fixed-point formats
 ``cosim``          co-simulation configs: ``[rtl]`` with ``[device]``, ``[io]``, ``[cosim]``
+``emulator``       the array emulator's number formats (``[emulator]``)
 ``sweep``          sweep files: axes, points, seeds, calibration
 =================  ==================================================================
 """
@@ -33,6 +34,8 @@ from golden.params.cosim import *  # noqa: F403
 from golden.params.cosim import __all__ as _cosim
 from golden.params.devices import *  # noqa: F403
 from golden.params.devices import __all__ as _devices
+from golden.params.emulator import *  # noqa: F403
+from golden.params.emulator import __all__ as _emulator
 from golden.params.files import *  # noqa: F403
 from golden.params.files import __all__ as _files
 from golden.params.io_update import *  # noqa: F403
@@ -51,6 +54,7 @@ __all__ = sorted(
         *_base,
         *_cosim,
         *_devices,
+        *_emulator,
         *_files,
         *_io_update,
         *_periphery,

@@ -106,6 +106,7 @@ def test_console_script_runs():
 
 
 @pytest.mark.xdist_group(TRAIN_GROUP)
+@pytest.mark.usefixtures("train_kernels")
 def test_train_command_writes_metrics_weights_and_plots(tmp_path, capsys):
     """``xbar train``: golden's run (metrics, weights) plus the plots the application draws."""
     cfg = tmp_path / "run.toml"

@@ -23,7 +23,7 @@ from xbarkit.sweep.calibration import calibrate, smoothed_optimum
 from xbarkit.sweep.runner import room, run_point, run_sweep
 from xbarkit.sweep.store import RESULTS
 
-pytestmark = pytest.mark.xdist_group(TRAIN_GROUP)
+pytestmark = [pytest.mark.xdist_group(TRAIN_GROUP), pytest.mark.usefixtures("train_kernels")]
 
 ROOT = Path(__file__).resolve().parents[2]
 XBAR = Path(sys.executable).with_name("xbar")

@@ -285,3 +285,13 @@ def hw_update_codes(x, d, lr: float, dw_min: float, up) -> tuple[list[int], list
         return [min(abs(v) * gain // 2**shift, 2**up.prob_bits) for v in q]
 
     return codes(qx, ex), codes(qd, ed)
+
+
+def lut_pulse_exact(s: int, up: bool, gain: int, lut, word: int) -> int:
+    """The emulator's integer Lut pulse (golden.lut_exact), spelled out."""
+    u = word % 2**lut.noise_bits
+    r = (word // 2**lut.noise_bits) % 2**lut.step_frac
+    table = lut.up if up else lut.down
+    k = int(table[s]) * gain * int(lut.noise[u]) // 2**lut.product_shift
+    moves = k // 2**lut.step_frac + (1 if r < k % 2**lut.step_frac else 0)
+    return min(s + moves, lut.n_states - 1) if up else max(s - moves, 0)

@@ -24,7 +24,7 @@ from golden.params import ALGORITHMS, TrainParams, load_train_config
 from golden.train import run_training
 from tests.conftest import TRAIN_GROUP
 
-pytestmark = pytest.mark.xdist_group(TRAIN_GROUP)
+pytestmark = [pytest.mark.xdist_group(TRAIN_GROUP), pytest.mark.usefixtures("train_kernels")]
 
 ROOT = Path(__file__).resolve().parents[2]
 IDEAL = {

@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from golden.network import compile_kernels
 from golden.params import TrainParams
 from golden.params.sweep import Point, SweepConfig
 from golden.train import CHECKPOINT, load_checked_data, run_training
@@ -131,6 +132,7 @@ def run_sweep(
 ) -> SweepReport:
     """Run every point of ``sweep`` that ``out/results.sqlite`` does not hold yet."""
     validate_data(sweep)
+    compile_kernels()  # once here, so that the workers only load them from numba's cache
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     store = ResultStore(out / RESULTS, sweep.columns)
