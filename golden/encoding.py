@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 
 __all__ = [
+    "ArrayOp",
+    "ArrayState",
     "BoundManagement",
     "ConfigReg",
     "DeviceModel",
@@ -62,6 +64,23 @@ class DeviceModel(IntEnum):
     EXP = 1  #: ExpStep
     POW = 2  #: PowStep
     LUT = 3  #: discrete states with per-state step tables
+
+
+class ArrayOp(IntEnum):
+    """What an operation asks of the array emulator (``golden.hw.crossbar``)."""
+
+    PULSES = 0  #: one slot of pulse lines: a pulse on every coincident device
+    READ = 1  #: a one-hot read of one column: an ADC code per row
+
+
+class ArrayState(IntEnum):
+    """States of the array emulator (``golden.hw.crossbar``)."""
+
+    IDLE = 0  #: takes the next operation
+    ROW = 1  #: picks the next row with a pulse and loads its LFSR
+    CELL = 2  #: one coincident device of the row per clock
+    READ = 3  #: one row of the read column per clock
+    RDONE = 4  #: the last row's code is formed
 
 
 class Rounding(IntEnum):

@@ -18,6 +18,16 @@ with ``T`` = ``up_steps`` or ``down_steps`` in ``step_frac`` fraction bits and
 the fraction, in fixed point with a quantised Gaussian. Each row owns one LFSR (lane
 :func:`device_lane` of ``EmulatorParams.seed``), so rows are independent and the order of the
 pulses within a row is the whole contract.
+
+A one-hot read of column j answers row i with the ADC code
+
+    code_i = clamp((L[s_ij] + R[u_i] + 2**(level_frac - 1)) >> level_frac, -2**(adc_bits-1),
+                   2**(adc_bits-1) - 1)
+
+with the level table ``L[s] = round(w(s) / out_step 2**level_frac)``, ``w(s) = w_min + s dw_min``
+(one table for the array: the emulated device's bounds have no d2d spread), and the read noise
+``R[u] = round(out_noise / out_step xi_u 2**level_frac)``, ``u`` the next ``noise_bits`` bits of
+the array's read LFSR (lane :data:`READ_LANE`), rows in ascending order.
 """
 
 from __future__ import annotations
@@ -31,16 +41,26 @@ from numba import njit
 
 from golden.errors import ConfigError
 from golden.lfsr import lane_seed, lfsr_mask, lfsr_word
-from golden.params import EmulatorParams, LutParams
+from golden.params import EmulatorParams, IOParams, LutParams
 
 __all__ = [
+    "READ_LANE",
+    "ArrayImage",
     "ExactLut",
+    "ReadTables",
+    "array_image",
     "device_gains",
     "device_lane",
     "exact_tables",
     "pulse_exact",
+    "read_code",
+    "read_tables",
     "row_pulses_exact",
+    "row_seeds",
 ]
+
+#: lane number of an array's read-noise LFSR
+READ_LANE = 1 << 33
 
 
 class ExactLut(NamedTuple):
@@ -57,16 +77,42 @@ class ExactLut(NamedTuple):
     lfsr_mask: np.uint64
 
 
+class ReadTables(NamedTuple):
+    """The integer tables of a one-hot column read (``level_frac`` fraction bits, ADC steps)."""
+
+    level: np.ndarray  #: level of each state (int64, n_states)
+    noise: np.ndarray  #: read-noise quantiles (int64, 2**noise_bits)
+    level_frac: int
+    noise_bits: int
+    adc_bits: int
+
+
+class ArrayImage(NamedTuple):
+    """What an emulated array holds per device: state and d2d gains (int64, rows x cols)."""
+
+    states: np.ndarray
+    g_up: np.ndarray
+    g_down: np.ndarray
+
+
 def device_lane(i: int) -> int:
     """Lane number of row i's device-noise LFSR (apart from the pulse generator's lanes)."""
     return (1 << 32) + i
 
 
-def _fixed(values, frac: int, name: str, bits: int = 62) -> np.ndarray:
+def _fixed(values, frac: int, name: str, bits: int = 62, signed: bool = False) -> np.ndarray:
     out = np.array([math.floor(v * 2**frac + 0.5) for v in values], dtype=np.int64)
-    if (out < 0).any() or (out >= 1 << bits).any():
-        raise ConfigError(name, "<table>", f"every entry must fit {bits} unsigned bits")
+    lo, hi = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
+    if (out < lo).any() or (out >= hi).any():
+        kind = "signed" if signed else "unsigned"
+        raise ConfigError(name, "<table>", f"every entry must fit {bits} {kind} bits")
     return out
+
+
+def _quantiles(noise_bits: int) -> list[float]:
+    """``Phi^-1((u + 1/2) / 2**noise_bits)`` for every index u."""
+    n = 2**noise_bits
+    return [NormalDist().inv_cdf((u + 0.5) / n) for u in range(n)]
 
 
 def exact_tables(device: LutParams, em: EmulatorParams) -> ExactLut:
@@ -89,6 +135,45 @@ def exact_tables(device: LutParams, em: EmulatorParams) -> ExactLut:
         word_bits=em.word_bits,
         lfsr_mask=np.uint64(lfsr_mask(em.lfsr_width)),
     )
+
+
+def read_tables(device: LutParams, io: IOParams, em: EmulatorParams, adc_bits: int) -> ReadTables:
+    """The level and read-noise tables of ``device`` read through ``io``'s ADC."""
+    for name in ("w_max_dtod", "w_min_dtod", "write_noise_std"):
+        if getattr(device, name) != 0:
+            raise ConfigError(
+                f"device.{name}", getattr(device, name), "must be 0 for the array emulator"
+            )
+    step = io.out_step
+    if step <= 0:
+        raise ConfigError("io.out_res", io.out_res, "the emulator's ADC needs out_res > 0")
+    levels = [(device.w_min + s * device.dw_min) / step for s in range(device.n_states)]
+    noise = [io.out_noise / step * xi for xi in _quantiles(em.noise_bits)]
+    width = adc_bits + em.level_frac + 8
+    return ReadTables(
+        level=_fixed(levels, em.level_frac, "device.w_max", width, signed=True),
+        noise=_fixed(noise, em.level_frac, "io.out_noise", width, signed=True),
+        level_frac=em.level_frac,
+        noise_bits=em.noise_bits,
+        adc_bits=adc_bits,
+    )
+
+
+def read_code(s: int, u: int, rt: ReadTables) -> int:
+    """The ADC code of a device in state ``s`` read with noise index ``u``."""
+    half = (1 << rt.level_frac) >> 1
+    code = (int(rt.level[s]) + int(rt.noise[u]) + half) >> rt.level_frac
+    top = (1 << (rt.adc_bits - 1)) - 1
+    return min(max(code, -top - 1), top)
+
+
+def array_image(devices, em: EmulatorParams) -> ArrayImage:
+    """The emulator's image of a float Lut :class:`~golden.devices.DeviceArray`: its states
+    and its d2d gains in fixed point."""
+    from golden.kernels.device import P_STEP_DOWN, P_STEP_UP
+
+    g_up, g_down = device_gains(devices.P[P_STEP_UP], devices.P[P_STEP_DOWN], em)
+    return ArrayImage(devices.hidden.astype(np.int64), g_up, g_down)
 
 
 def device_gains(step_up: np.ndarray, step_down: np.ndarray, em: EmulatorParams):

@@ -66,6 +66,11 @@ class _Bench:
         self.activity = 0  # pulses or writes seen: a bench that saw none proved nothing
         self._reset, self._args = 0, ()
 
+    @property
+    def digest(self) -> str:
+        """Names the design in mismatch reports."""
+        return self.p.digest()
+
     def _draw_reset(self) -> int:
         self._reset = int(self.rng.random() < self.reset_p)
         return self._reset

@@ -23,7 +23,8 @@ class EmulatorParams(Params):
     the d2d gain ``g`` is ``d2d_bits`` wide with ``d2d_frac`` fraction bits, the c2c factor comes
     from a table of ``2**noise_bits`` Gaussian quantiles with ``noise_frac`` fraction bits, and
     every pulse takes ``noise_bits + step_frac`` bits of its row's LFSR (``lfsr_width`` bits,
-    seeded from ``seed``)."""
+    seeded from ``seed``). A column read answers each row with an ADC code from a level table
+    plus a read-noise quantile (``level_frac`` fraction bits, in ADC steps)."""
 
     section: ClassVar[str] = "emulator"
 
@@ -34,6 +35,9 @@ class EmulatorParams(Params):
     )
     noise_bits: int = spec(8, "LFSR bits that pick a c2c noise quantile per pulse", ge=1, le=12)
     noise_frac: int = spec(7, "fraction bits of a c2c noise factor 1 + dw_min_std xi", ge=1, le=12)
+    level_frac: int = spec(
+        4, "fraction bits of the level and read-noise tables (ADC steps)", ge=0, le=12
+    )
     lfsr_width: int = spec(32, "width of each row's device-noise LFSR", ge=8, le=64)
     seed: int = spec(0, "master seed of the rows' device-noise LFSRs", ge=0, le=2**63 - 1)
 

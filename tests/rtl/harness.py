@@ -42,7 +42,7 @@ def run_bench(dut, bench, cycles: int, final=None) -> Scoreboard:
     """Run a ``sim.block_benches`` bench against ``dut`` for ``cycles`` cycles: its inputs
     driven, its expected outputs compared every cycle; ``final(ctx, sb, cycles)`` may compare
     internal state at the end. Returns the scoreboard."""
-    sb = Scoreboard(f"{bench.block}:{bench.p.digest()}", bench.seed)
+    sb = Scoreboard(f"{bench.block}:{bench.digest}", bench.seed)
     ports: dict[str, Value] = {}
 
     def port(name):

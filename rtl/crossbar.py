@@ -1,0 +1,230 @@
+"""The array emulator: one crossbar of discrete-state (Lut) devices in block RAM
+(``golden/hw/crossbar.py`` is its cycle model, ``golden/lut_exact.py`` its arithmetic)."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory, MemoryData
+from amaranth.lib.wiring import In, Out
+
+from golden.encoding import ArrayOp, ArrayState
+from golden.lfsr import lane_seed
+from golden.lut_exact import READ_LANE, ArrayImage, ExactLut, ReadTables, row_seeds
+from golden.params import EmulatorParams
+from rtl.lfsr import transition_masks
+
+__all__ = ["ArrayEmulator", "lowest_set", "op_layout"]
+
+
+def op_layout(rows: int, cols: int) -> data.StructLayout:
+    """One operation: a slot of pulse lines, or a one-hot column read (``x``)."""
+    return data.StructLayout({"op": ArrayOp, "x": cols, "x_neg": cols, "d": rows, "d_neg": rows})
+
+
+def lowest_set(m: Module, mask: Signal, name: str) -> Signal:
+    """Index of the lowest set bit of ``mask`` (0 for 0): a priority encoder."""
+    index = Signal(range(max(2, len(mask))), name=name)
+    for k in reversed(range(len(mask))):
+        with m.If(mask[k]):
+            m.d.comb += index.eq(k)
+    return index
+
+
+def _rom(values, shape) -> Array:
+    return Array(Const(int(v), shape) for v in values)
+
+
+def _lfsr_step(state: Signal, width: int, nbits: int):
+    """(next state, word) of ``nbits`` Galois steps (``golden.lfsr.lfsr_word``)."""
+    next_masks, word_masks = transition_masks(width, nbits)
+    nxt = Cat((state & mask).xor() for mask in next_masks)
+    word = Cat((state & mask).xor() for mask in word_masks)
+    return nxt, word
+
+
+class ArrayEmulator(wiring.Component):
+    """A ``rows x cols`` array of Lut devices: pulses and one-hot column reads.
+
+    Each device is one block-RAM word ``state | g_up << state_bits | g_down << ...``, loaded
+    from ``image``; see :mod:`golden.hw.crossbar` for the clock-by-clock behaviour.
+
+    Members
+    -------
+    i_op : In(stream.Signature(op_layout))
+        The next operation; taken when ``ready`` (only in IDLE).
+    state : Out(ArrayState)
+        The state machine (for scoreboards and debugging).
+    read_valid : Out(1)
+        ``codes`` hold a finished column read (one clock).
+    codes : Out(ArrayLayout(signed(adc_bits), rows))
+        The ADC code of every row of the last column read.
+    """
+
+    def __init__(self, em: EmulatorParams, lut: ExactLut, rt: ReadTables, image: ArrayImage):
+        if not isinstance(em, EmulatorParams):
+            raise TypeError(f"em must be a golden.params.EmulatorParams, not {em!r}")
+        rows, cols = image.states.shape
+        self._em, self._lut, self._rt, self._image = em, lut, rt, image
+        self._rows, self._cols = rows, cols
+        self._mem_data = MemoryData(
+            shape=unsigned(self.state_bits + 2 * em.d2d_bits),
+            depth=rows * cols,
+            init=self.memory_init(),
+        )
+        super().__init__(
+            {
+                "i_op": In(stream.Signature(op_layout(rows, cols))),
+                "state": Out(ArrayState),
+                "read_valid": Out(1),
+                "codes": Out(data.ArrayLayout(signed(rt.adc_bits), rows)),
+            }
+        )
+
+    @property
+    def state_bits(self) -> int:
+        return max(1, (self._lut.n_states - 1).bit_length())
+
+    @property
+    def mem_data(self) -> MemoryData:
+        """The device memory (for simulators to read the final states)."""
+        return self._mem_data
+
+    def memory_init(self) -> list[int]:
+        """The block-RAM words, row-major (address ``i * cols + j``)."""
+        sb, db = self.state_bits, self._em.d2d_bits
+        img = self._image
+        return [
+            int(s) | int(gu) << sb | int(gd) << (sb + db)
+            for s, gu, gd in zip(
+                img.states.ravel(), img.g_up.ravel(), img.g_down.ravel(), strict=True
+            )
+        ]
+
+    def elaborate(self, platform):
+        m = Module()
+        em, lut, rt = self._em, self._lut, self._rt
+        rows, cols = self._rows, self._cols
+        sb, db = self.state_bits, em.d2d_bits
+        width = em.lfsr_width
+        S = ArrayState
+
+        m.submodules.mem = mem = Memory(self._mem_data)
+        rd = mem.read_port()
+        wr = mem.write_port()
+
+        state = Signal(ArrayState)
+        x, x_neg, d_neg = Signal(cols), Signal(cols), Signal(rows)
+        d_rem, x_rem = Signal(rows), Signal(cols)
+        i, j = Signal(range(max(2, rows))), Signal(range(max(2, cols)))
+        cur = Signal(width)
+        row_lfsr = Array(
+            Signal(width, init=int(s), name=f"row_lfsr_{k}")
+            for k, s in enumerate(row_seeds(rows, em))
+        )
+        read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
+        b_valid, b_op, b_up = Signal(), Signal(ArrayOp), Signal()
+        b_i, b_j = Signal.like(i), Signal.like(j)
+        b_word = Signal(em.word_bits)
+        codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
+        resp_valid = Signal()
+        m.d.comb += [
+            self.state.eq(state),
+            self.read_valid.eq(resp_valid),
+            self.i_op.ready.eq(state == S.IDLE),
+        ]
+        m.d.comb += [self.codes[k].eq(codes[k]) for k in range(rows)]
+
+        # ---- stage B: the device word read in the previous clock ------------------------
+        word = rd.data
+        s = word[:sb]
+        g_up, g_down = word[sb : sb + db], word[sb + db :]
+        u = b_word[: em.noise_bits]
+        r = b_word[em.noise_bits : em.noise_bits + em.step_frac]
+        table = Mux(b_up, _rom(lut.up, 16)[s], _rom(lut.down, 16)[s])
+        product = table * Mux(b_up, g_up, g_down) * _rom(lut.noise, 16)[u]
+        k = Signal.like(product >> em.product_shift)
+        m.d.comb += k.eq(product >> em.product_shift)
+        moves = Signal(len(k) + 1)
+        m.d.comb += moves.eq((k >> em.step_frac) + (r < k[: em.step_frac]))
+        top = lut.n_states - 1
+        new_s = Signal(sb)
+        with m.If(b_up):
+            m.d.comb += new_s.eq(Mux(s + moves > top, top, s + moves))
+        with m.Else():
+            m.d.comb += new_s.eq(Mux(moves > s, 0, s - moves))
+        m.d.comb += [
+            wr.addr.eq(b_i * cols + b_j),
+            wr.data.eq(Cat(new_s, g_up, g_down)),
+            wr.en.eq(b_valid & (b_op == ArrayOp.PULSES)),
+        ]
+        level = _rom(rt.level, signed(32))[s] + _rom(rt.noise, signed(32))[u]
+        half = (1 << rt.level_frac) >> 1
+        code = Signal(signed(32))
+        m.d.comb += code.eq((level + half) >> rt.level_frac)
+        code_top = (1 << (rt.adc_bits - 1)) - 1
+        with m.If(b_valid & (b_op == ArrayOp.READ)):
+            m.d.sync += codes[b_i].eq(
+                Mux(code > code_top, code_top, Mux(code < -code_top - 1, -code_top - 1, code))
+            )
+
+        # ---- stage A: the state machine, one device read per clock ----------------------
+        op = self.i_op.payload
+        first_row = lowest_set(m, d_rem, "first_row")
+        next_col = lowest_set(m, x_rem, "next_col")
+        read_col = lowest_set(m, op.x, "read_col")
+        cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
+        read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
+        m.d.sync += [b_valid.eq(0), resp_valid.eq(state == S.RDONE)]
+        m.d.comb += rd.addr.eq(i * cols + Mux(state == S.CELL, next_col, j))
+        with m.Switch(state):
+            with m.Case(S.IDLE):
+                with m.If(self.i_op.valid & (op.op == ArrayOp.PULSES) & op.x.any() & op.d.any()):
+                    m.d.sync += [
+                        x.eq(op.x),
+                        x_neg.eq(op.x_neg),
+                        d_neg.eq(op.d_neg),
+                        d_rem.eq(op.d),
+                        state.eq(S.ROW),
+                    ]
+                with m.Elif(self.i_op.valid & (op.op == ArrayOp.READ)):
+                    m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
+            with m.Case(S.ROW):
+                m.d.sync += [
+                    i.eq(first_row),
+                    d_rem.eq(d_rem & (d_rem - 1)),
+                    x_rem.eq(x),
+                    cur.eq(row_lfsr[first_row]),
+                    state.eq(S.CELL),
+                ]
+            with m.Case(S.CELL):
+                rest = x_rem & (x_rem - 1)
+                m.d.sync += [
+                    x_rem.eq(rest),
+                    cur.eq(cur_next),
+                    row_lfsr[i].eq(cur_next),
+                    b_valid.eq(1),
+                    b_op.eq(ArrayOp.PULSES),
+                    b_i.eq(i),
+                    b_j.eq(next_col),
+                    b_up.eq(x_neg.bit_select(next_col, 1) != d_neg.bit_select(i, 1)),
+                    b_word.eq(cur_word),
+                ]
+                with m.If(rest == 0):
+                    m.d.sync += state.eq(Mux(d_rem.any(), S.ROW, S.IDLE))
+            with m.Case(S.READ):
+                m.d.sync += [
+                    read_lfsr.eq(read_next),
+                    b_valid.eq(1),
+                    b_op.eq(ArrayOp.READ),
+                    b_i.eq(i),
+                    b_j.eq(j),
+                    b_word.eq(read_word),
+                ]
+                with m.If(i == rows - 1):
+                    m.d.sync += state.eq(S.RDONE)
+                with m.Else():
+                    m.d.sync += i.eq(i + 1)
+            with m.Case(S.RDONE):
+                m.d.sync += state.eq(S.IDLE)
+        return m

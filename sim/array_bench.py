@@ -1,0 +1,82 @@
+"""Random operations for the array emulator and its golden expectations, as integers per
+Verilog port (the bench protocol of :mod:`sim.block_benches`: ``next()`` gives this cycle's
+inputs and expected outputs, ``step()`` clocks the model)."""
+
+from __future__ import annotations
+
+import random
+
+from golden.encoding import ArrayOp
+from golden.hw.crossbar import ArrayEmulatorModel
+from golden.lut_exact import ArrayImage, ExactLut, ReadTables
+from golden.params import EmulatorParams
+from sim.ports import pack_codes
+
+__all__ = ["ArrayBench", "pack_op"]
+
+
+def pack_op(op: int, x: int, x_neg: int, d: int, d_neg: int, rows: int, cols: int) -> int:
+    """``i_op__payload``: op, then x, x_neg (cols bits each), d, d_neg (rows bits each)."""
+    width = max(ArrayOp).bit_length()
+    return op | (x | x_neg << cols | d << 2 * cols | d_neg << (2 * cols + rows)) << width
+
+
+class ArrayBench:
+    """Operations 60 % of the cycles (pulse slots with lines firing with probability
+    ``density``, one read in five, some with several bits set), mid-stream resets."""
+
+    block = "crossbar"
+    strobes = ("i_op__valid",)
+
+    def __init__(
+        self,
+        em: EmulatorParams,
+        lut: ExactLut,
+        rt: ReadTables,
+        image: ArrayImage,
+        seed: int,
+        reset_p: float = 0.001,
+        density: float = 0.4,
+    ):
+        self.rows, self.cols = image.states.shape
+        self.model = ArrayEmulatorModel(em, lut, rt, image)
+        self.rng = random.Random(seed)
+        self.seed, self.reset_p, self.density = seed, reset_p, density
+        self.digest = f"{em.digest()}:{self.rows}x{self.cols}"
+        self.pulses = self.reads = 0  # what the model did: a bench that did nothing proved nothing
+        self._args, self._reset = (), 0
+
+    def _mask(self, n: int) -> int:
+        return sum(1 << k for k in range(n) if self.rng.random() < self.density)
+
+    def next(self) -> tuple[dict, dict]:
+        rng, rows, cols = self.rng, self.rows, self.cols
+        valid = int(rng.random() < 0.6)
+        if rng.random() < 0.2:
+            op = ArrayOp.READ
+            x = 1 << rng.randrange(cols) if rng.random() < 0.8 else self._mask(cols)
+        else:
+            op = ArrayOp.PULSES
+            x = self._mask(cols)
+        x_neg, d, d_neg = rng.getrandbits(cols), self._mask(rows), rng.getrandbits(rows)
+        self._reset = int(rng.random() < self.reset_p)
+        out = self.model.outputs()
+        if valid and out["ready"] and not self._reset:
+            self.pulses += bin(x).count("1") * bin(d).count("1") if op == ArrayOp.PULSES else 0
+            self.reads += int(op == ArrayOp.READ)
+        inputs = {
+            "i_op__valid": valid,
+            "i_op__payload": pack_op(op, x, x_neg, d, d_neg, rows, cols),
+            "rst": self._reset,
+        }
+        expected = {
+            "i_op__ready": out["ready"],
+            "state": out["state"],
+            "read_valid": out["read_valid"],
+            "codes": pack_codes(out["codes"], self.model.rt.adc_bits),
+        }
+        self._args = (valid, op, x, x_neg, d, d_neg)
+        return inputs, expected
+
+    def step(self) -> None:
+        self.model.tick(*self._args, reset=self._reset)
