@@ -71,6 +71,7 @@ class ArrayOp(IntEnum):
 
     PULSES = 0  #: one slot of pulse lines: a pulse on every coincident device
     READ = 1  #: a one-hot read of one column: an ADC code per row
+    PEEK = 2  #: the raw state of one device (row: lowest bit of d, column: of x)
 
 
 class ArrayState(IntEnum):
@@ -81,6 +82,7 @@ class ArrayState(IntEnum):
     CELL = 2  #: one coincident device of the row per clock
     READ = 3  #: one row of the read column per clock
     RDONE = 4  #: the last row's code is formed
+    PEEK = 5  #: the device of a PEEK is read
 
 
 class Rounding(IntEnum):

@@ -59,6 +59,10 @@ class ArrayEmulator(wiring.Component):
         ``codes`` hold a finished column read (one clock).
     codes : Out(ArrayLayout(signed(adc_bits), rows))
         The ADC code of every row of the last column read.
+    peek_valid : Out(1)
+        ``peek_state`` holds the state of the device a PEEK asked for (one clock).
+    peek_state : Out(state_bits)
+        The state of the last peeked device.
     """
 
     def __init__(self, em: EmulatorParams, lut: ExactLut, rt: ReadTables, image: ArrayImage):
@@ -78,6 +82,8 @@ class ArrayEmulator(wiring.Component):
                 "state": Out(ArrayState),
                 "read_valid": Out(1),
                 "codes": Out(data.ArrayLayout(signed(rt.adc_bits), rows)),
+                "peek_valid": Out(1),
+                "peek_state": Out(self.state_bits),
             }
         )
 
@@ -163,6 +169,9 @@ class ArrayEmulator(wiring.Component):
         code = Signal(signed(32))
         m.d.comb += code.eq((level + half) >> rt.level_frac)
         code_top = (1 << (rt.adc_bits - 1)) - 1
+        m.d.sync += self.peek_valid.eq(b_valid & (b_op == ArrayOp.PEEK))
+        with m.If(b_valid & (b_op == ArrayOp.PEEK)):
+            m.d.sync += self.peek_state.eq(s)
         with m.If(b_valid & (b_op == ArrayOp.READ)):
             m.d.sync += codes[b_i].eq(
                 Mux(code > code_top, code_top, Mux(code < -code_top - 1, -code_top - 1, code))
@@ -173,6 +182,7 @@ class ArrayEmulator(wiring.Component):
         first_row = lowest_set(m, d_rem, "first_row")
         next_col = lowest_set(m, x_rem, "next_col")
         read_col = lowest_set(m, op.x, "read_col")
+        peek_row = lowest_set(m, op.d, "peek_row")
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
         m.d.sync += [b_valid.eq(0), resp_valid.eq(state == S.RDONE)]
@@ -189,6 +199,8 @@ class ArrayEmulator(wiring.Component):
                     ]
                 with m.Elif(self.i_op.valid & (op.op == ArrayOp.READ)):
                     m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
+                with m.Elif(self.i_op.valid & (op.op == ArrayOp.PEEK)):
+                    m.d.sync += [i.eq(peek_row), j.eq(read_col), state.eq(S.PEEK)]
             with m.Case(S.ROW):
                 m.d.sync += [
                     i.eq(first_row),
@@ -225,6 +237,14 @@ class ArrayEmulator(wiring.Component):
                     m.d.sync += state.eq(S.RDONE)
                 with m.Else():
                     m.d.sync += i.eq(i + 1)
+            with m.Case(S.PEEK):
+                m.d.sync += [
+                    b_valid.eq(1),
+                    b_op.eq(ArrayOp.PEEK),
+                    b_i.eq(i),
+                    b_j.eq(j),
+                    state.eq(S.IDLE),
+                ]
             with m.Case(S.RDONE):
                 m.d.sync += state.eq(S.IDLE)
         return m

@@ -10,15 +10,28 @@ from amaranth.back import verilog
 from amaranth.hdl import Value
 from amaranth.lib import wiring
 
-from golden.params import PeripheryParams
+from golden.hw.tile import fifo_depths, tile_parts
+from golden.params import PeripheryParams, TileConfig
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery
 from rtl.pulse_generator import PulseGenerator
+from rtl.tile import TILE_PORT_MEANINGS, Tile
 from rtl.transfer_controller import TransferController
 from rtl.ttv2_filter import Ttv2Filter
 
-__all__ = ["BLOCKS", "TOP_NAME", "export", "module_name", "port_table", "verilog_text"]
+__all__ = [
+    "BLOCKS",
+    "TILE_NAME",
+    "TOP_NAME",
+    "export",
+    "export_tile",
+    "make_tile",
+    "module_name",
+    "port_table",
+    "verilog_text",
+]
 
 TOP_NAME = "xbar_periphery"
+TILE_NAME = "xbar_tile"
 
 #: block name -> component; each can be exported as a Verilog module of its own (the top for
 #: vendor flows, the blocks for their own co-simulation testbenches)
@@ -42,11 +55,11 @@ def verilog_text(top: wiring.Component, name: str = TOP_NAME) -> str:
     return verilog.convert(top, name=name, emit_src=False)
 
 
-def port_table(top: wiring.Component) -> list[dict]:
+def port_table(top: wiring.Component, meanings: dict[str, str] = PORT_MEANINGS) -> list[dict]:
     """Every Verilog port: name (member path joined with ``__``), direction, width, meaning."""
     rows = [
-        {"name": "clk", "direction": "input", "width": 1, "meaning": PORT_MEANINGS["clk"]},
-        {"name": "rst", "direction": "input", "width": 1, "meaning": PORT_MEANINGS["rst"]},
+        {"name": "clk", "direction": "input", "width": 1, "meaning": meanings["clk"]},
+        {"name": "rst", "direction": "input", "width": 1, "meaning": meanings["rst"]},
     ]
     for path, member, value in top.signature.flatten(top):
         name = "__".join(str(part) for part in path)
@@ -55,7 +68,7 @@ def port_table(top: wiring.Component) -> list[dict]:
                 "name": name,
                 "direction": "input" if member.flow == wiring.In else "output",
                 "width": len(Value.cast(value)),
-                "meaning": PORT_MEANINGS[name],
+                "meaning": meanings[name],
             }
         )
     return rows
@@ -81,4 +94,37 @@ def export(params: PeripheryParams, out: Path) -> dict[str, Path]:
     paths["params"].write_text(json.dumps(sidecar, indent=2) + "\n")
     ports = port_table(top)
     paths["ports"].write_text(json.dumps({"top": TOP_NAME, "ports": ports}, indent=2) + "\n")
+    return paths
+
+
+def make_tile(cfg: TileConfig) -> Tile:
+    """The tile of a config (a fresh component each call)."""
+    parts = tile_parts(cfg)
+    return Tile(cfg.rtl, parts.em, parts.lut, parts.rt, *parts.images)
+
+
+def export_tile(cfg: TileConfig, out: Path) -> dict[str, Path]:
+    """Write ``xbar_tile.v``, ``params.json`` (every table of the config and the emulator's
+    derived sizes) and ``ports.json`` into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "verilog": out / f"{TILE_NAME}.v",
+        "params": out / "params.json",
+        "ports": out / "ports.json",
+    }
+    top = make_tile(cfg)
+    paths["verilog"].write_text(verilog_text(top, TILE_NAME))
+    array = top.arrays["a"]
+    derived = {
+        "state_bits": array.state_bits,
+        "device_word_bits": array.state_bits + 2 * cfg.emulator.d2d_bits,
+        "devices_per_array": cfg.rtl.rows * cfg.rtl.cols,
+        "fifo_depths": fifo_depths(cfg.rtl),
+        "register_widths": {r.name: w for r, w in cfg.rtl.register_widths().items()},
+    }
+    tables = {name: table.to_dict() for name, table in cfg._asdict().items()}
+    sidecar = {"tables": tables, "derived": derived}
+    paths["params"].write_text(json.dumps(sidecar, indent=2) + "\n")
+    ports = port_table(top, TILE_PORT_MEANINGS)
+    paths["ports"].write_text(json.dumps({"top": TILE_NAME, "ports": ports}, indent=2) + "\n")
     return paths

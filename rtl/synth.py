@@ -21,6 +21,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from amaranth.back import verilog
@@ -76,23 +77,24 @@ CELLS = {
 
 
 class IoHarness(wiring.Component):
-    """The periphery between a scan chain of its inputs and an XOR fold of its outputs.
+    """A design (the periphery, the tile) between a scan chain of its inputs and an XOR fold
+    of its outputs.
 
     Members
     -------
     sin : In(1)
-        Serial input: shifted into the chain that drives every input bit of the periphery.
+        Serial input: shifted into the chain that drives every input bit of the design.
     sout : Out(1)
-        XOR of every (registered) output bit of the periphery, through a registered tree.
+        XOR of every (registered) output bit of the design, through a registered tree.
     """
 
-    def __init__(self, params: PeripheryParams):
-        self._top = CrossbarPeriphery(params)
+    def __init__(self, top: wiring.Component):
+        self._top = top
         super().__init__({"sin": In(1), "sout": Out(1)})
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.periphery = top = self._top
+        m.submodules.design = top = self._top
         ins, outs = [], []
         for _, member, value in top.signature.flatten(top):
             (ins if member.flow == In else outs).append(Value.cast(value))
@@ -163,28 +165,31 @@ def synthesize(
     fpga: str = "ecp5",
     freq_mhz: float = 100.0,
     place: bool = True,
+    make_top: Callable[[], wiring.Component] | None = None,
+    name: str = TOP_NAME,
 ) -> dict:
-    """Synthesise (and with ``place``, place and route); write and return
-    ``out/resources.json``. Without ``place``, ``fmax_mhz`` is None."""
+    """Synthesise the design that ``make_top()`` builds (default: the periphery of
+    ``params``) and, with ``place``, place and route it inside :class:`IoHarness`; write and
+    return ``out/resources.json``. Without ``place``, ``fmax_mhz`` is None."""
     if fpga not in FPGAS:
         raise ConfigError("--synth", fpga, f"one of {', '.join(FPGAS)}")
     if str(out.resolve()).startswith("/tmp"):
         raise ConfigError("--out", str(out), "must not lie under /tmp (YoWASP tools cannot see it)")
+    make_top = make_top or (lambda: CrossbarPeriphery(params))
     device, synth_cmd, pnr, pnr_args = FPGAS[fpga]
     yosys, nextpnr = _tool("yosys"), _tool(pnr)
     work = out / f"synth-{fpga}"
     work.mkdir(parents=True, exist_ok=True)
-    (work / "periphery.v").write_text(verilog_text(CrossbarPeriphery(params)))
+    (work / "design.v").write_text(verilog_text(make_top(), name))
     _run(
         yosys
         + [
             "-q",
             "-p",
-            f"{_front('periphery.v', TOP_NAME)}; {synth_cmd} -top {TOP_NAME}; "
-            "tee -q -o stat.json stat -json",
+            f"{_front('design.v', name)}; {synth_cmd} -top {name}; tee -q -o stat.json stat -json",
         ],
         work,
-        "yosys-periphery.log",
+        "yosys-design.log",
     )
     stat = json.loads((work / "stat.json").read_text())
     resources = {
@@ -195,7 +200,7 @@ def synthesize(
     }
     if place:
         resources["fmax_mhz"] = place_and_route(
-            IoHarness(params), work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz
+            IoHarness(make_top()), work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz
         )
         resources.update(target_mhz=freq_mhz, fmax_of="IoHarness (registered I/O), nextpnr")
     (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal
-from amaranth.lib import stream, wiring
+from amaranth.hdl import Module, Mux, Signal
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
@@ -13,10 +13,44 @@ from golden.hw.tile import fifo_depths
 from golden.lut_exact import ArrayImage, ExactLut, ReadTables
 from golden.params import EmulatorParams, PeripheryParams
 from rtl.crossbar import ArrayEmulator, op_layout
-from rtl.periphery import CrossbarPeriphery, config_signature
+from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery, config_signature
 from rtl.pulse_generator import check_params, update_layout
 
-__all__ = ["Tile"]
+__all__ = ["TILE_PORT_MEANINGS", "Tile", "peek_layout"]
+
+
+def peek_layout(p: PeripheryParams) -> data.StructLayout:
+    """A host peek request: which array (0 = A, 1 = C), row and column."""
+    return data.StructLayout({"array": 1, "row": range(p.rows), "col": range(p.cols)})
+
+
+#: what each port of the tile means (ports.json)
+TILE_PORT_MEANINGS = {
+    name: PORT_MEANINGS[name]
+    for name in (
+        "clk",
+        "i_update__valid",
+        "i_update__payload",
+        "cfg__we",
+        "cfg__addr",
+        "cfg__data",
+        "gen_state",
+        "xfer_state",
+        "col",
+    )
+} | {
+    "rst": "synchronous reset (registers to their reset values; H, A and C memories are kept)",
+    "i_update__ready": "tile: the update is taken this cycle (low during a transfer and while "
+    "an array has queued operations)",
+    "a_state": "array A's state machine (golden.encoding.ArrayState)",
+    "c_state": "array C's state machine (golden.encoding.ArrayState)",
+    "i_peek__valid": "host: read back one device's state",
+    "i_peek__ready": "tile: the peek is taken (both arrays' queues empty, periphery idle, no "
+    "peek outstanding)",
+    "i_peek__payload": "host: array (bit 0: 0 = A, 1 = C), then row, then column",
+    "o_peek__valid": "tile: o_peek__state holds the state of the peeked device (one cycle)",
+    "o_peek__state": "tile: the peeked device's state (0 .. n_states - 1)",
+}
 
 
 class Tile(wiring.Component):
@@ -32,6 +66,10 @@ class Tile(wiring.Component):
         The periphery's status.
     a_state, c_state : Out(ArrayState)
         The arrays' state machines.
+    i_peek : In(stream.Signature(peek_layout))
+        Host request for one device's state (``array`` 0 = A, 1 = C, ``row``, ``col``).
+    o_peek : Out(peek_signature)
+        ``valid`` for one clock with the ``state`` of the requested device.
     """
 
     def __init__(
@@ -63,6 +101,10 @@ class Tile(wiring.Component):
                 "col": Out(range(p.cols)),
                 "a_state": Out(ArrayState),
                 "c_state": Out(ArrayState),
+                "i_peek": In(stream.Signature(peek_layout(p))),
+                "o_peek": Out(
+                    wiring.Signature({"valid": Out(1), "state": Out(self._arrays["a"].state_bits)})
+                ),
             }
         )
 
@@ -80,6 +122,20 @@ class Tile(wiring.Component):
         m.submodules.periphery = per = self._periphery
         layout = op_layout(p.rows, p.cols)
         fifos = {}
+        # host peeks: taken while the periphery is idle, both queues are empty and no peek is
+        # outstanding, so they never meet an operation of the periphery
+        peek = self.i_peek.payload
+        peek_pending = Signal()
+        quiet = Signal()
+        idle = (per.gen_state == GeneratorState.IDLE) & (per.xfer_state == TransferState.IDLE)
+        m.d.comb += self.i_peek.ready.eq(quiet & idle & ~peek_pending)
+        take_peek = self.i_peek.valid & self.i_peek.ready
+        peek_op = Signal(layout)
+        m.d.comb += [
+            peek_op.op.eq(ArrayOp.PEEK),
+            peek_op.x.eq(1 << peek.col),
+            peek_op.d.eq(1 << peek.row),
+        ]
         for name, n in fifo_depths(p).items():
             m.submodules[f"fifo_{name}"] = fifos[name] = SyncFIFO(width=layout.size, depth=n)
             m.submodules[f"array_{name}"] = array = self._arrays[name]
@@ -100,6 +156,8 @@ class Tile(wiring.Component):
                 fifo.w_en.eq(lines.valid & lines.x.any() & lines.d.any()),
                 fifo.w_data.eq(pulses),
             ]
+            with m.If(take_peek & (peek.array == int(name == "c"))):
+                m.d.comb += [fifo.w_en.eq(1), fifo.w_data.eq(peek_op)]
 
         # A's read request becomes one READ operation; A's codes answer the periphery
         a, fifo_a = self._arrays["a"], fifos["a"]
@@ -115,7 +173,17 @@ class Tile(wiring.Component):
             m.d.sync += read_sent.eq(1)
         m.d.comb += [per.i_adc.valid.eq(a.read_valid), per.i_adc.codes.eq(a.codes)]
 
-        quiet = ~fifos["a"].r_rdy & ~fifos["c"].r_rdy
+        a_arr, c_arr = self._arrays["a"], self._arrays["c"]
+        answered = a_arr.peek_valid | c_arr.peek_valid
+        with m.If(answered):
+            m.d.sync += peek_pending.eq(0)
+        with m.Elif(take_peek):
+            m.d.sync += peek_pending.eq(1)
+        m.d.comb += [
+            quiet.eq(~fifos["a"].r_rdy & ~fifos["c"].r_rdy),
+            self.o_peek.valid.eq(answered),
+            self.o_peek.state.eq(Mux(a_arr.peek_valid, a_arr.peek_state, c_arr.peek_state)),
+        ]
         m.d.comb += [
             per.i_update.payload.eq(self.i_update.payload),
             per.i_update.valid.eq(self.i_update.valid & quiet),

@@ -23,7 +23,8 @@ def pack_op(op: int, x: int, x_neg: int, d: int, d_neg: int, rows: int, cols: in
 
 class ArrayBench:
     """Operations 60 % of the cycles (pulse slots with lines firing with probability
-    ``density``, one read in five, some with several bits set), mid-stream resets."""
+    ``density``; one read in five, some with several bits set; one peek in ten), mid-stream
+    resets."""
 
     block = "crossbar"
     strobes = ("i_op__valid",)
@@ -52,9 +53,12 @@ class ArrayBench:
     def next(self) -> tuple[dict, dict]:
         rng, rows, cols = self.rng, self.rows, self.cols
         valid = int(rng.random() < 0.6)
-        if rng.random() < 0.2:
+        kind = rng.random()
+        if kind < 0.2:
             op = ArrayOp.READ
             x = 1 << rng.randrange(cols) if rng.random() < 0.8 else self._mask(cols)
+        elif kind < 0.3:
+            op, x = ArrayOp.PEEK, self._mask(cols)
         else:
             op = ArrayOp.PULSES
             x = self._mask(cols)
@@ -74,6 +78,8 @@ class ArrayBench:
             "state": out["state"],
             "read_valid": out["read_valid"],
             "codes": pack_codes(out["codes"], self.model.rt.adc_bits),
+            "peek_valid": out["peek_valid"],
+            "peek_state": out["peek_state"],
         }
         self._args = (valid, op, x, x_neg, d, d_neg)
         return inputs, expected

@@ -1,7 +1,9 @@
 """Host stimulus for the whole tile and its golden expectations, as integers per Verilog port
-(the bench protocol of :mod:`sim.block_benches`): the periphery's random stimulus (a useful
-configuration first, then updates, register writes and rare resets) without an ADC responder,
-since the tile answers its reads itself."""
+(the bench protocol of :mod:`sim.block_benches`): for ``cycles`` cycles the periphery's random
+stimulus (a useful configuration first, then updates, register writes and rare resets; no ADC
+responder, since the tile answers its reads itself) with a random peek now and then; then
+every device of A and C is peeked in turn, so the final arrays are compared through the ports.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import random
 from golden.hw.tile import TileModel
 from golden.lut_exact import ArrayImage, ExactLut, ReadTables
 from golden.params import EmulatorParams, PeripheryParams
+from rtl.tile import peek_layout
 from sim.ports import pack_update
 from sim.stimulus import PeripheryStimulus
 
@@ -30,25 +33,62 @@ class TileBench:
         rt: ReadTables,
         images: tuple[ArrayImage, ArrayImage],
         seed: int,
+        cycles: int,
         reset_p: float = 0.0005,
     ):
-        self.p, self.seed = p, seed
+        self.p, self.seed, self.cycles = p, seed, cycles
         self.digest = f"{p.digest()}:{em.digest()}"
         self.model = TileModel(p, em, lut, rt, *images)
         self.stimulus = PeripheryStimulus(p, random.Random(seed), reset_p)
         self.updates = 0  # updates the tile took: a bench that took none proved nothing
-        self._inputs = None
+        self.peeked = 0  # peeks answered in the final sweep
+        self.cycle = 0
+        self._next = 0  # the next device of the sweep to ask for
+        layout = peek_layout(p)
+        self._row_at, self._col_at = layout["row"].offset, layout["col"].offset
+        self._sweep = [(a, i, j) for a in (0, 1) for i in range(p.rows) for j in range(p.cols)]
+        self._rng = random.Random(seed + 1)
+        self._inputs = self._peek = None
+
+    @property
+    def done(self) -> bool:
+        """Every device of A and C was peeked and answered."""
+        return self.peeked == len(self._sweep)
+
+    def _peek_request(self) -> tuple[int, int, int, int]:
+        p = self.p
+        if self.cycle < self.cycles:
+            if self._rng.random() < 0.05:
+                return (
+                    1,
+                    self._rng.randrange(2),
+                    self._rng.randrange(p.rows),
+                    self._rng.randrange(p.cols),
+                )
+            return 0, 0, 0, 0
+        k = min(self._next, len(self._sweep) - 1)
+        return int(self._next < len(self._sweep)), *self._sweep[k]
 
     def next(self) -> tuple[dict, dict]:
         s = self.stimulus.next(0)
+        if self.cycle >= self.cycles:  # the final sweep: nothing but peeks
+            s.valid = s.cfg_we = s.reset = 0
         out = self.model.outputs()
         self.updates += int(s.valid and out["ready"] and not s.reset)
+        self._peek = self._peek_request()
+        if self.cycle >= self.cycles:
+            self._next += int(self._peek[0] and out["peek_ready"])
+            self.peeked += out["peek_valid"]
         inputs = {
             "i_update__valid": s.valid,
             "i_update__payload": pack_update(s.x, s.d, self.p),
             "cfg__we": s.cfg_we,
             "cfg__addr": s.cfg_addr,
             "cfg__data": s.cfg_data,
+            "i_peek__valid": self._peek[0],
+            "i_peek__payload": self._peek[1]
+            | self._peek[2] << self._row_at
+            | self._peek[3] << self._col_at,
             "rst": s.reset,
         }
         expected = {
@@ -58,10 +98,16 @@ class TileBench:
             "col": out["col"],
             "a_state": out["a_state"],
             "c_state": out["c_state"],
+            "i_peek__ready": out["peek_ready"],
+            "o_peek__valid": out["peek_valid"],
+            "o_peek__state": out["peek_state"],
         }
         self._inputs = s
         return inputs, expected
 
     def step(self) -> None:
         s = self._inputs
-        self.model.tick(s.valid, s.x, s.d, s.cfg_we, s.cfg_addr, s.cfg_data, reset=s.reset)
+        self.model.tick(
+            s.valid, s.x, s.d, s.cfg_we, s.cfg_addr, s.cfg_data, self._peek, reset=s.reset
+        )
+        self.cycle += 1

@@ -13,6 +13,8 @@ Operations arrive on a valid/ready stream, one at a time (``ready`` only in IDLE
   reads device (i, j) and draws ``noise_bits`` bits of the read LFSR; stage B forms the code
   (:func:`golden.lut_exact.read_code`); after RDONE all ``rows`` codes appear on ``codes`` with
   ``read_valid`` high for one clock (the IDLE clock that may take the next operation).
+* ``PEEK`` (row: lowest set bit of ``d``, column: of ``x``): the PEEK clock reads the device,
+  stage B latches its state; ``peek_valid`` is high with ``peek_state`` the clock after.
 
 No two operations overlap: the last write of one lands in the clock that takes the next, whose
 first read comes a clock later. ``reset`` restarts the LFSRs and the state machine; the device
@@ -48,7 +50,7 @@ class ArrayEmulatorModel:
 
     Inputs per cycle: ``valid``, ``op`` (:class:`~golden.encoding.ArrayOp`), ``x``, ``x_neg``
     (cols-bit masks), ``d``, ``d_neg`` (rows-bit masks). Outputs: ``ready``, ``state``,
-    ``read_valid``, ``codes`` (rows signed ints).
+    ``read_valid``, ``codes`` (rows signed ints), ``peek_valid``, ``peek_state``.
     """
 
     def __init__(self, em: EmulatorParams, lut: ExactLut, rt: ReadTables, image: ArrayImage):
@@ -70,6 +72,7 @@ class ArrayEmulatorModel:
         self.b = None  # stage B: (op, i, j, up, word)
         self.codes = [0] * self.rows
         self.resp_valid = 0
+        self.peek_state = self.peek_valid = 0
 
     def outputs(self) -> dict:
         return {
@@ -77,14 +80,19 @@ class ArrayEmulatorModel:
             "state": int(self.state),
             "read_valid": self.resp_valid,
             "codes": list(self.codes),
+            "peek_valid": self.peek_valid,
+            "peek_state": self.peek_state,
         }
 
     def _stage_b(self) -> None:
+        self.peek_valid = 0
         if self.b is None:
             return
         op, i, j, up, word = self.b
         s = self.states[i][j]
-        if op == ArrayOp.PULSES:
+        if op == ArrayOp.PEEK:
+            self.peek_state, self.peek_valid = s, 1
+        elif op == ArrayOp.PULSES:
             gain = self.g_up[i][j] if up else self.g_down[i][j]
             self.states[i][j] = int(pulse_exact(s, up, gain, self.lut, word))
         else:
@@ -106,6 +114,9 @@ class ArrayEmulatorModel:
             elif valid and op == ArrayOp.READ:
                 self.j, self.i = lowest_bit(x), 0
                 self.state = ArrayState.READ
+            elif valid and op == ArrayOp.PEEK:
+                self.i, self.j = lowest_bit(d), lowest_bit(x)
+                self.state = ArrayState.PEEK
         elif st == ArrayState.ROW:
             self.i = lowest_bit(self.d_rem)
             self.d_rem &= ~(1 << self.i)
@@ -128,5 +139,8 @@ class ArrayEmulatorModel:
                 self.state = ArrayState.RDONE
             else:
                 self.i += 1
+        elif st == ArrayState.PEEK:
+            self.b = (ArrayOp.PEEK, self.i, self.j, False, 0)
+            self.state = ArrayState.IDLE
         else:  # RDONE
             self.state = ArrayState.IDLE

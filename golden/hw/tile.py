@@ -8,19 +8,59 @@ and A's column-read codes answer the periphery's ADC input. Slots where no line 
 queued. The host's update stream is stalled while either FIFO holds an operation, so the
 ``BL`` slots and the read that one update causes always fit (A's FIFO holds ``BL + 1``
 operations, C's ``BL``). C's LFSRs are seeded from ``EmulatorParams.seed + 1``.
+
+The host reads device states back through the peek port: a request (array 0 = A, 1 = C, row,
+column) is taken when both FIFOs are empty, the periphery is idle and no peek is outstanding;
+it becomes a ``PEEK`` operation of that array, and ``peek_valid`` with ``peek_state`` answer.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from typing import NamedTuple
 
-from golden.encoding import ArrayOp
+import numpy as np
+
+from golden.devices import DeviceArray
+from golden.encoding import ArrayOp, GeneratorState, TransferState
 from golden.hw.crossbar import ArrayEmulatorModel
 from golden.hw.periphery import PeripheryModel
-from golden.lut_exact import ArrayImage, ExactLut, ReadTables
-from golden.params import EmulatorParams, PeripheryParams
+from golden.lut_exact import (
+    ArrayImage,
+    ExactLut,
+    ReadTables,
+    array_image,
+    exact_tables,
+    read_tables,
+)
+from golden.params import EmulatorParams, PeripheryParams, TileConfig
 
-__all__ = ["FifoModel", "TileModel", "fifo_depths"]
+__all__ = ["FifoModel", "TileModel", "TileParts", "fifo_depths", "tile_parts"]
+
+
+class TileParts(NamedTuple):
+    """Everything a tile is built from: formats, tables, and the initial images of A and C."""
+
+    em: EmulatorParams
+    lut: ExactLut
+    rt: ReadTables
+    images: tuple[ArrayImage, ArrayImage]
+
+
+def tile_parts(cfg: TileConfig) -> TileParts:
+    """The tables and initial images of a tile config: the d2d draws of A and C from the
+    emulator's seed (A: ``seed``, C: ``seed + 1``), A at w = 0, C uniform in ``+-c_init``."""
+    em, p = cfg.emulator, cfg.rtl
+    shape = (p.rows, p.cols)
+    a = DeviceArray(cfg.device, shape, seed=em.seed)
+    c = DeviceArray(cfg.device, shape, seed=em.seed + 1)
+    c.set_weights(np.random.default_rng([em.seed, 0xC1]).uniform(-em.c_init, em.c_init, shape))
+    return TileParts(
+        em,
+        exact_tables(cfg.device, em),
+        read_tables(cfg.device, cfg.io, em, p.adc_bits),
+        (array_image(a, em), array_image(c, em)),
+    )
 
 
 def fifo_depths(p: PeripheryParams) -> dict[str, int]:
@@ -49,8 +89,10 @@ class FifoModel:
 class TileModel:
     """Cycle model of ``rtl.tile.Tile``.
 
-    Inputs per cycle: ``valid``, ``x``, ``d``, ``cfg_we``, ``cfg_addr``, ``cfg_data``.
-    Outputs: ``ready``, ``gen_state``, ``xfer_state``, ``col``, ``a_state``, ``c_state``.
+    Inputs per cycle: ``valid``, ``x``, ``d``, ``cfg_we``, ``cfg_addr``, ``cfg_data``, and the
+    peek request ``peek`` = (valid, array, row, col). Outputs: ``ready``, ``gen_state``,
+    ``xfer_state``, ``col``, ``a_state``, ``c_state``, ``peek_ready``, ``peek_valid``,
+    ``peek_state``.
     """
 
     def __init__(
@@ -69,14 +111,19 @@ class TileModel:
             "c": ArrayEmulatorModel(em.replace(seed=em.seed + 1), lut, rt, image_c),
         }
         self.fifos = {name: FifoModel(n) for name, n in fifo_depths(p).items()}
-        self.read_sent = 0
+        self.read_sent = self.peek_pending = 0
 
     @property
     def quiet(self) -> bool:
         return not self.fifos["a"].items and not self.fifos["c"].items
 
+    def _peek_ready(self, po: dict) -> bool:
+        idle = po["gen_state"] == GeneratorState.IDLE and po["xfer_state"] == TransferState.IDLE
+        return self.quiet and idle and not self.peek_pending
+
     def outputs(self) -> dict:
         po = self.periphery.outputs()
+        a, c = self.arrays["a"].outputs(), self.arrays["c"].outputs()
         return {
             "ready": int(po["ready"] and self.quiet),
             "gen_state": po["gen_state"],
@@ -84,12 +131,18 @@ class TileModel:
             "col": po["col"],
             "a_state": self.arrays["a"].outputs()["state"],
             "c_state": self.arrays["c"].outputs()["state"],
+            "peek_ready": int(self._peek_ready(po)),
+            "peek_valid": int(a["peek_valid"] or c["peek_valid"]),
+            "peek_state": a["peek_state"] if a["peek_valid"] else c["peek_state"],
         }
 
-    def tick(self, valid, x, d, cfg_we, cfg_addr, cfg_data, reset=0) -> None:
+    def tick(self, valid, x, d, cfg_we, cfg_addr, cfg_data, peek=(0, 0, 0, 0), reset=0) -> None:
         """The clock edge; ``reset`` restarts everything but the memories (H, A, C)."""
         po = self.periphery.outputs()
         a_out = self.arrays["a"].outputs()
+        peek_valid, peek_array, peek_row, peek_col = peek
+        take_peek = peek_valid and self._peek_ready(po)
+        answered = a_out["peek_valid"] or self.arrays["c"].outputs()["peek_valid"]
         pushes = {"a": None, "c": None}
         for name in ("a", "c"):
             lines = po[f"{name}_pulse"]
@@ -100,6 +153,11 @@ class TileModel:
             if pushes["a"] is not None:
                 raise RuntimeError("a read request and a pulse slot of A in one clock")
             pushes["a"] = (ArrayOp.READ, po["read_onehot"], 0, 0, 0)
+        if take_peek:
+            name = "c" if peek_array else "a"
+            if pushes[name] is not None:
+                raise RuntimeError("a peek and an operation of the periphery in one clock")
+            pushes[name] = (ArrayOp.PEEK, 1 << peek_col, 0, 1 << peek_row, 0)
         quiet = self.quiet
         adc = (a_out["read_valid"], a_out["codes"])
         self.periphery.tick(int(valid and quiet), x, d, cfg_we, cfg_addr, cfg_data, *adc, reset)
@@ -116,3 +174,7 @@ class TileModel:
             self.read_sent = 0
         elif send_read:
             self.read_sent = 1
+        if reset or answered:
+            self.peek_pending = 0
+        elif take_peek:
+            self.peek_pending = 1

@@ -21,6 +21,7 @@ content digest.
 ``periphery``      the digital periphery (``[rtl]``) and its fixed-point formats
 ``cosim``          co-simulation configs: ``[rtl]`` with ``[device]``, ``[io]``, ``[cosim]``
 ``emulator``       the array emulator's number formats (``[emulator]``)
+``tile``           configs of the emulated tile: ``[rtl]``, ``[device]``, ``[io]``, ``[emulator]``
 ``sweep``          sweep files: axes, points, seeds, calibration
 =================  ==================================================================
 """
@@ -44,6 +45,8 @@ from golden.params.periphery import *  # noqa: F403
 from golden.params.periphery import __all__ as _periphery
 from golden.params.presets import *  # noqa: F403
 from golden.params.presets import __all__ as _presets
+from golden.params.tile import *  # noqa: F403
+from golden.params.tile import __all__ as _tile
 from golden.params.training import *  # noqa: F403
 from golden.params.training import __all__ as _training
 
@@ -59,6 +62,7 @@ __all__ = sorted(
         *_io_update,
         *_periphery,
         *_presets,
+        *_tile,
         *_training,
     }
 )

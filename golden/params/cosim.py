@@ -16,7 +16,14 @@ from golden.params.io_update import IOParams
 from golden.params.periphery import PeripheryParams
 from golden.params.presets import DEVICE_PRESETS
 
-__all__ = ["CosimConfig", "CosimParams", "TrainLoopParams", "load_cosim_config", "load_rtl_config"]
+__all__ = [
+    "CosimConfig",
+    "CosimParams",
+    "TrainLoopParams",
+    "load_cosim_config",
+    "load_rtl_config",
+    "rtl_tables",
+]
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ class CosimConfig(NamedTuple):
     train: TrainLoopParams
 
 
-def _rtl_tables(path: str | Path, overrides=()) -> tuple[PeripheryParams, dict]:
+def rtl_tables(path: str | Path, overrides=()) -> tuple[PeripheryParams, dict]:
     """The ``[rtl]`` table as params and all tables raw, after the ``--set`` overrides (a bare
     key belongs to ``[rtl]``)."""
     data = apply_overrides(read_toml(path), list(overrides), default_section="rtl")
@@ -72,12 +79,12 @@ def _rtl_tables(path: str | Path, overrides=()) -> tuple[PeripheryParams, dict]:
 
 def load_rtl_config(path: str | Path, overrides=()) -> PeripheryParams:
     """A :class:`PeripheryParams` from a TOML file with an ``[rtl]`` table."""
-    return _rtl_tables(path, overrides)[0]
+    return rtl_tables(path, overrides)[0]
 
 
 def load_cosim_config(path: str | Path, overrides=()) -> CosimConfig:
     """All tables of a co-simulation config from one TOML file, each validated."""
-    rtl, data = _rtl_tables(path, overrides)
+    rtl, data = rtl_tables(path, overrides)
     parts = {}
     for section, build in (
         ("device", device_from_dict),

@@ -39,7 +39,12 @@ class EmulatorParams(Params):
         4, "fraction bits of the level and read-noise tables (ADC steps)", ge=0, le=12
     )
     lfsr_width: int = spec(32, "width of each row's device-noise LFSR", ge=8, le=64)
-    seed: int = spec(0, "master seed of the rows' device-noise LFSRs", ge=0, le=2**63 - 1)
+    seed: int = spec(
+        0, "master seed of the LFSRs (A: seed, C: seed + 1) and the d2d draws", ge=0, le=2**63 - 1
+    )
+    c_init: float = spec(
+        0.0, "C's initial weights: uniform in +-c_init (0 = every device at w = 0)", ge=0
+    )
 
     def check(self) -> None:
         if self.d2d_bits <= self.d2d_frac:

@@ -34,8 +34,8 @@ def tile_parts(p, seed: int):
 def test_tile_matches_golden(seed):
     em, lut, rt, images = tile_parts(SMALL, seed)
     dut = Tile(SMALL, em, lut, rt, *images)
-    bench = TileBench(SMALL, em, lut, rt, images, seed)
-    cycles = 6000
+    bench = TileBench(SMALL, em, lut, rt, images, seed, cycles=6000)
+    sweep = 2 * SMALL.rows * SMALL.cols * 8 + 200  # every device peeked, after a last transfer
 
     def final(ctx, sb, cycles):
         bits = (1 << dut.arrays["a"].state_bits) - 1
@@ -45,8 +45,8 @@ def test_tile_matches_golden(seed):
                 i, j = divmod(k, SMALL.cols)
                 sb.check(cycles, f"{name}[{i},{j}]", array.states[i][j], ctx.get(mem[k]) & bits)
 
-    sb = run_bench(dut, bench, cycles, final)
-    assert sb.mismatches == 0
+    sb = run_bench(dut, bench, 6000 + sweep, final)
+    assert sb.mismatches == 0 and bench.done
     changed = {
         name: sum(
             int(array.states[i][j] != images[k].states[i, j])

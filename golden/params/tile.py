@@ -1,0 +1,59 @@
+"""Configs of the emulated tile (``xbar rtl --tile``, ``xbar cosim --tile``): the ``[rtl]``
+periphery with ``[device]`` (a Lut device, default preset ``lut-softbounds-21`` without bound
+variation), ``[io]`` (the ADC of the column reads) and ``[emulator]`` (number formats, seeds,
+initial weights)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from golden.errors import ConfigError
+from golden.params.cosim import rtl_tables
+from golden.params.devices import LutParams, device_from_dict
+from golden.params.emulator import EmulatorParams
+from golden.params.io_update import IOParams
+from golden.params.periphery import PeripheryParams
+from golden.params.presets import DEVICE_PRESETS
+
+__all__ = ["TileConfig", "load_tile_config"]
+
+#: the device of a tile config without a [device] table
+DEFAULT_TILE_DEVICE = {**DEVICE_PRESETS["lut-softbounds-21"], "w_max_dtod": 0.0, "w_min_dtod": 0.0}
+
+
+class TileConfig(NamedTuple):
+    """Every table of a tile config, validated."""
+
+    rtl: PeripheryParams
+    device: LutParams
+    io: IOParams
+    emulator: EmulatorParams
+
+
+def load_tile_config(path: str | Path, overrides=()) -> TileConfig:
+    """All tables of a tile config from one TOML file, each validated; the device must be a
+    Lut device whose bounds have no d2d spread and that has no write noise (the emulator keeps
+    one level table per array)."""
+    rtl, data = rtl_tables(path, overrides)
+    parts = {}
+    for section, build, default in (
+        ("device", device_from_dict, DEFAULT_TILE_DEVICE),
+        ("io", IOParams.from_dict, {}),
+        ("emulator", EmulatorParams.from_dict, {}),
+    ):
+        try:
+            parts[section] = build(data.get(section, default))
+        except ConfigError as err:
+            raise err.within(section) from None
+    device = parts["device"]
+    if not isinstance(device, LutParams):
+        raise ConfigError("device.type", device.type_name, "Lut (the emulator holds Lut devices)")
+    for name in ("w_max_dtod", "w_min_dtod", "write_noise_std"):
+        if getattr(device, name) != 0:
+            raise ConfigError(
+                f"device.{name}", getattr(device, name), "must be 0 for the array emulator"
+            )
+    if parts["io"].out_step <= 0:
+        raise ConfigError("io.out_res", parts["io"].out_res, "the emulator's ADC needs > 0")
+    return TileConfig(rtl=rtl, **parts)
