@@ -122,8 +122,7 @@ def export_tile(cfg: TileConfig, out: Path) -> dict[str, Path]:
         "fifo_depths": fifo_depths(cfg.rtl),
         "register_widths": {r.name: w for r, w in cfg.rtl.register_widths().items()},
     }
-    tables = {name: table.to_dict() for name, table in cfg._asdict().items()}
-    sidecar = {"tables": tables, "derived": derived}
+    sidecar = {"tables": cfg.tables(), "digest": cfg.digest(), "derived": derived}
     paths["params"].write_text(json.dumps(sidecar, indent=2) + "\n")
     ports = port_table(top, TILE_PORT_MEANINGS)
     paths["ports"].write_text(json.dumps({"top": TILE_NAME, "ports": ports}, indent=2) + "\n")

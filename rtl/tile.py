@@ -127,7 +127,12 @@ class Tile(wiring.Component):
         peek = self.i_peek.payload
         peek_pending = Signal()
         quiet = Signal()
-        idle = (per.gen_state == GeneratorState.IDLE) & (per.xfer_state == TransferState.IDLE)
+        idle = (
+            (per.gen_state == GeneratorState.IDLE)
+            & (per.xfer_state == TransferState.IDLE)
+            & ~per.o_a_pulse.valid
+            & ~per.o_c_pulse.valid
+        )
         m.d.comb += self.i_peek.ready.eq(quiet & idle & ~peek_pending)
         take_peek = self.i_peek.valid & self.i_peek.ready
         peek_op = Signal(layout)

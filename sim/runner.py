@@ -47,15 +47,20 @@ def build(
     waves: bool = False,
     block: str = "periphery",
 ):
-    """Export and compile ``block`` (the top by default) for ``params``: one directory per
-    block and params digest, compiled again only when the Verilog changed; returns
-    ``(runner, build_dir)``."""
+    """Export and compile ``block`` (the top by default) for ``params``; returns
+    ``(runner, build_dir)`` (:func:`build_verilog`)."""
     top = module_name(block)
     tag = f"{'' if block == 'periphery' else block + '-'}{params.digest()}"
+    return build_verilog(top, verilog_text(BLOCKS[block](params), top), tag, simulator, waves)
+
+
+def build_verilog(top: str, text: str, tag: str, simulator: str = "icarus", waves: bool = False):
+    """Compile Verilog ``text`` of module ``top``: one directory per ``tag`` (a digest of what
+    the Verilog depends on), compiled again only when the text changed; returns
+    ``(runner, build_dir)``."""
     build_dir = BUILD_ROOT / f"{simulator}-{tag}{'-waves' if waves else ''}"
     build_dir.mkdir(parents=True, exist_ok=True)
     source = build_dir / f"{top}.v"
-    text = verilog_text(BLOCKS[block](params), top)
     changed = not source.exists() or source.read_text() != text  # the RTL code may change
     if changed:  # start from an empty directory: a recompile over old outputs went stale
         shutil.rmtree(build_dir)
@@ -90,11 +95,16 @@ def run_testbench(
     strict: bool = True,
     extra: dict | None = None,
     block: str = "periphery",
+    design: tuple[str, str, str] | None = None,
 ) -> dict:
-    """Run ``sim.<module>`` on the compiled ``block``; returns the result JSON it writes, also
-    when the test failed (``extra`` is merged into the testbench's ``XBAR_COSIM``
-    configuration)."""
-    runner, build_dir = build(params, simulator, waves, block)
+    """Run ``sim.<module>`` on the compiled ``block``, or on ``design`` = (module name,
+    Verilog text, tag) when given; returns the result JSON it writes, also when the test
+    failed (``extra`` is merged into the testbench's ``XBAR_COSIM`` configuration)."""
+    if design is not None:
+        runner, build_dir = build_verilog(*design, simulator, waves)
+        block = design[0].removeprefix("xbar_")
+    else:
+        runner, build_dir = build(params, simulator, waves, block)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{module}-{'' if block == 'periphery' else block + '-'}{seed}"
     result = out / f"{stem}.json"

@@ -101,7 +101,8 @@ class PeripheryInputs:
 
 class PeripheryStimulus:
     """Random updates (70 % valid), rare register writes (sometimes above the limit), ADC
-    answers with random latency, and rare resets; it first writes a useful configuration."""
+    answers with random latency, and rare resets; it writes a useful configuration first and
+    after every reset."""
 
     def __init__(self, p: PeripheryParams, rng, reset_p: float = 0.0005):
         self.p, self.rng, self.reset_p = p, rng, reset_p
@@ -129,7 +130,7 @@ class PeripheryStimulus:
             data = rng.randrange(1 << self.widths[addr]) + rng.choice((0, 0, 0, 3))
         adc_valid, codes = self.adc.drive(read_valid)
         reset = int(self.cycle >= len(self.prelude) and rng.random() < self.reset_p)
-        self.cycle += 1
+        self.cycle = 0 if reset else self.cycle + 1  # the configuration again after a reset
         return PeripheryInputs(valid, x, d, we, int(addr), data, adc_valid, codes, reset)
 
 

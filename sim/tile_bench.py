@@ -1,9 +1,9 @@
 """Host stimulus for the whole tile and its golden expectations, as integers per Verilog port
-(the bench protocol of :mod:`sim.block_benches`): for ``cycles`` cycles the periphery's random
-stimulus (a useful configuration first, then updates, register writes and rare resets; no ADC
-responder, since the tile answers its reads itself) with a random peek now and then; then
-every device of A and C is peeked in turn, so the final arrays are compared through the ports.
-"""
+(the bench protocol of :mod:`sim.block_benches`): until the tile took ``updates`` updates,
+the periphery's random stimulus (a useful configuration first, then updates, register writes
+and rare resets; no ADC responder, since the tile answers its reads itself) with a random peek
+now and then; then every device of A and C is peeked in turn, so the final arrays are compared
+through the ports."""
 
 from __future__ import annotations
 
@@ -16,7 +16,15 @@ from rtl.tile import peek_layout
 from sim.ports import pack_update
 from sim.stimulus import PeripheryStimulus
 
-__all__ = ["TileBench"]
+__all__ = ["TileBench", "cycle_bound"]
+
+
+def cycle_bound(p: PeripheryParams, updates: int) -> int:
+    """A bound on the clocks of a bench: per update the generator's steps, BL slots of at most
+    ``rows (cols + 1)`` clocks each in A, a transfer (a read of every row, the filter, BL slots
+    in C) and idle host cycles; then a peek of every device of A and C (eight clocks each)."""
+    per_update = 2 * (p.bl * p.rows * (p.cols + 1) + 20 * p.rows + 4 * p.bl + 100)
+    return updates * per_update + 16 * p.rows * p.cols + 200
 
 
 class TileBench:
@@ -33,16 +41,16 @@ class TileBench:
         rt: ReadTables,
         images: tuple[ArrayImage, ArrayImage],
         seed: int,
-        cycles: int,
+        updates: int,
         reset_p: float = 0.0005,
     ):
-        self.p, self.seed, self.cycles = p, seed, cycles
+        self.p, self.seed, self.target = p, seed, updates
         self.digest = f"{p.digest()}:{em.digest()}"
         self.model = TileModel(p, em, lut, rt, *images)
         self.stimulus = PeripheryStimulus(p, random.Random(seed), reset_p)
         self.updates = 0  # updates the tile took: a bench that took none proved nothing
         self.peeked = 0  # peeks answered in the final sweep
-        self.cycle = 0
+        self.sweeping = False
         self._next = 0  # the next device of the sweep to ask for
         layout = peek_layout(p)
         self._row_at, self._col_at = layout["row"].offset, layout["col"].offset
@@ -57,7 +65,7 @@ class TileBench:
 
     def _peek_request(self) -> tuple[int, int, int, int]:
         p = self.p
-        if self.cycle < self.cycles:
+        if not self.sweeping:
             if self._rng.random() < 0.05:
                 return (
                     1,
@@ -71,12 +79,13 @@ class TileBench:
 
     def next(self) -> tuple[dict, dict]:
         s = self.stimulus.next(0)
-        if self.cycle >= self.cycles:  # the final sweep: nothing but peeks
+        if self.updates >= self.target:  # the final sweep: nothing but peeks
+            self.sweeping = True
             s.valid = s.cfg_we = s.reset = 0
         out = self.model.outputs()
         self.updates += int(s.valid and out["ready"] and not s.reset)
         self._peek = self._peek_request()
-        if self.cycle >= self.cycles:
+        if self.sweeping:
             self._next += int(self._peek[0] and out["peek_ready"])
             self.peeked += out["peek_valid"]
         inputs = {
@@ -110,4 +119,3 @@ class TileBench:
         self.model.tick(
             s.valid, s.x, s.d, s.cfg_we, s.cfg_addr, s.cfg_data, self._peek, reset=s.reset
         )
-        self.cycle += 1

@@ -36,6 +36,13 @@ def add_parser(sub, name: str) -> None:
     p.add_argument(
         "--train", action="store_true", help="train digits with the RTL in the loop (STEPS samples)"
     )
+    p.add_argument(
+        "--tile",
+        action="store_true",
+        help="the whole tile (periphery + emulated arrays) alone in the simulator: STEPS host "
+        "updates, every output every cycle and the final A and C against golden's tile model "
+        "(a tile config: [rtl], [device], [io], [emulator])",
+    )
     add_set_option(p, "rtl.rows=8 --set cosim.lr=0.5")
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.set_defaults(run=run)
@@ -46,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.steps < 1:
         raise ConfigError("--steps", args.steps, "must be >= 1")
+    if args.tile:
+        return _run_tile(args)
     from golden.params import load_cosim_config
 
     params, device, io, cosim, train = load_cosim_config(args.config, args.overrides)
@@ -115,3 +124,55 @@ def _against_reference(params, device, io, cosim, train, args, work) -> dict:
         "reference_differences": diff,
         "reference_test_accuracy": ref["test_accuracy"],
     }
+
+
+def _run_tile(args: argparse.Namespace) -> int:
+    """``--tile``: the tile's Verilog alone in the simulator, Python at the host side only."""
+    from golden.errors import ConfigError
+    from golden.params import load_tile_config
+
+    if args.train:
+        raise ConfigError(
+            "--train", True, "not with --tile yet: the tile has no port for the host's MVMs"
+        )
+    cfg = load_tile_config(args.config, args.overrides)  # every table validated first
+    from rtl.export import TILE_NAME, make_tile, verilog_text
+    from sim.runner import run_testbench, use_simulator
+
+    use_simulator(args.sim)
+    p = cfg.rtl
+    print(
+        f"co-simulating the {p.rows}x{p.cols} tile (BL {p.bl}, {cfg.device.n_states}-state "
+        f"arrays) for {args.steps} updates with {args.sim} ...",
+        flush=True,
+    )
+    design = (TILE_NAME, verilog_text(make_tile(cfg), TILE_NAME), f"tile-{cfg.digest()}")
+    result = run_testbench(
+        p,
+        "tb_tile",
+        args.seed,
+        args.steps,
+        args.out / "work",
+        args.sim,
+        args.waves,
+        strict=False,
+        extra={"tables": cfg.tables()},
+        design=design,
+    )
+    seconds = result["seconds"]
+    report = {
+        "mismatches": result["mismatches"],
+        "steps": result["updates"],
+        "cycles": result["cycles"],
+        "cycles_per_second": result["cycles"] / seconds if seconds > 0 else 0.0,
+        "cycles_per_update": result["cycles"] / max(result["updates"], 1),
+        "simulator": args.sim,
+        "details": result,
+        "config_digest": cfg.digest(),
+        "seed": args.seed,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "cosim.json").write_text(json.dumps(report, indent=2) + "\n")
+    keys = ["mismatches", "steps", "cycles", "cycles_per_second", "cycles_per_update"]
+    print(json.dumps({k: report[k] for k in keys}))
+    return 0 if report["mismatches"] == 0 else 1

@@ -60,6 +60,7 @@ class ArrayEmulatorModel:
         self.g_up = [[int(v) for v in row] for row in image.g_up]
         self.g_down = [[int(v) for v in row] for row in image.g_down]
         self.mask = int(lut.lfsr_mask)
+        self.pulses = 0  # pulses applied so far (not reset: a statistic, not a register)
         self.reset()
 
     def reset(self) -> None:
@@ -95,6 +96,7 @@ class ArrayEmulatorModel:
         elif op == ArrayOp.PULSES:
             gain = self.g_up[i][j] if up else self.g_down[i][j]
             self.states[i][j] = int(pulse_exact(s, up, gain, self.lut, word))
+            self.pulses += 1
         else:
             self.codes[i] = read_code(s, word, self.rt)
 

@@ -12,6 +12,7 @@ operations, C's ``BL``). C's LFSRs are seeded from ``EmulatorParams.seed + 1``.
 The host reads device states back through the peek port: a request (array 0 = A, 1 = C, row,
 column) is taken when both FIFOs are empty, the periphery is idle and no peek is outstanding;
 it becomes a ``PEEK`` operation of that array, and ``peek_valid`` with ``peek_state`` answer.
+(The pulse lines are registered, so "idle" also asks that no slot is on the lines.)
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ class TileModel:
 
     def _peek_ready(self, po: dict) -> bool:
         idle = po["gen_state"] == GeneratorState.IDLE and po["xfer_state"] == TransferState.IDLE
-        return self.quiet and idle and not self.peek_pending
+        lines = po["a_pulse"].valid or po["c_pulse"].valid  # registered: a clock after the state
+        return self.quiet and idle and not lines and not self.peek_pending
 
     def outputs(self) -> dict:
         po = self.periphery.outputs()

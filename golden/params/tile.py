@@ -5,6 +5,8 @@ initial weights)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -16,7 +18,7 @@ from golden.params.io_update import IOParams
 from golden.params.periphery import PeripheryParams
 from golden.params.presets import DEVICE_PRESETS
 
-__all__ = ["TileConfig", "load_tile_config"]
+__all__ = ["TileConfig", "load_tile_config", "tile_config_from_tables"]
 
 #: the device of a tile config without a [device] table
 DEFAULT_TILE_DEVICE = {**DEVICE_PRESETS["lut-softbounds-21"], "w_max_dtod": 0.0, "w_min_dtod": 0.0}
@@ -30,12 +32,35 @@ class TileConfig(NamedTuple):
     io: IOParams
     emulator: EmulatorParams
 
+    def tables(self) -> dict:
+        """Every table as a plain dict (JSON/TOML; :func:`tile_config_from_tables` reads it)."""
+        return {name: table.to_dict() for name, table in self._asdict().items()}
+
+    def digest(self) -> str:
+        """Content hash (16 hex digits) of every table."""
+        canon = json.dumps(self.tables(), sort_keys=True)
+        return hashlib.sha256(canon.encode()).hexdigest()[:16]
+
 
 def load_tile_config(path: str | Path, overrides=()) -> TileConfig:
     """All tables of a tile config from one TOML file, each validated; the device must be a
     Lut device whose bounds have no d2d spread and that has no write noise (the emulator keeps
     one level table per array)."""
     rtl, data = rtl_tables(path, overrides)
+    return _tile_config(rtl, data)
+
+
+def tile_config_from_tables(tables: dict) -> TileConfig:
+    """A tile config from its tables as plain dicts (``TileConfig._asdict`` of ``to_dict``s,
+    the form co-simulation testbenches receive)."""
+    try:
+        rtl = PeripheryParams.from_dict(tables["rtl"])
+    except ConfigError as err:
+        raise err.within("rtl") from None
+    return _tile_config(rtl, tables)
+
+
+def _tile_config(rtl: PeripheryParams, data: dict) -> TileConfig:
     parts = {}
     for section, build, default in (
         ("device", device_from_dict, DEFAULT_TILE_DEVICE),

@@ -98,3 +98,39 @@ def test_synthesis_report_ecp5():
         assert report["dsps"] > 0 and report["fmax_mhz"] > 10
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def test_xbar_rtl_tile_writes_verilog_params_and_ports(tmp_path):
+    out = tmp_path / "tile"
+    args = ["rtl", str(CONFIGS / "tile-16x16.toml"), "--tile", "--set", "rows=4", "--set", "cols=4"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = (out / "xbar_tile.v").read_text()
+    assert "module xbar_tile(" in text and "/work" not in text
+    sidecar = json.loads((out / "params.json").read_text())
+    assert set(sidecar["tables"]) == {"rtl", "device", "io", "emulator"}
+    assert sidecar["derived"]["devices_per_array"] == 16
+    ports = {row["name"]: row for row in json.loads((out / "ports.json").read_text())["ports"]}
+    assert {"i_update__payload", "i_peek__payload", "o_peek__state", "a_state"} <= set(ports)
+    assert ports["o_peek__state"]["width"] == 5  # 21 states
+    if shutil.which("iverilog"):
+        verilog = str(out / "xbar_tile.v")
+        subprocess.run(["iverilog", "-o", str(tmp_path / "a.out"), verilog], check=True)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[device]\ntype = "SoftBounds"\n', "device.type = 'SoftBounds' is invalid: Lut"),
+        (
+            '[device]\ntype = "Lut"\nw_max_dtod = 0.1\n',
+            "device.w_max_dtod = 0.1 is invalid: must be 0 for the array emulator",
+        ),
+        ("[emulator]\nd2d_bits = 3\nd2d_frac = 7\n", "emulator.d2d_bits = 3 is invalid"),
+    ],
+)
+def test_xbar_rtl_tile_rejects_bad_tables(tmp_path, capsys, extra, message):
+    cfg = tmp_path / "tile.toml"
+    cfg.write_text("[rtl]\nrows = 4\ncols = 4\n" + extra)
+    assert main(["rtl", str(cfg), "--tile", "--out", str(tmp_path / "never")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
