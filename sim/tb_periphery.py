@@ -24,11 +24,14 @@ from sim.ports import pack_codes, pack_update
 from sim.scoreboard import Mismatch, Scoreboard
 from sim.stimulus import OUTPUT_PORTS, PeripheryStimulus, flat_outputs
 
+#: the simulated clock period in ns (100 MHz)
+CLOCK_NS = 10
+
 
 async def start(dut, strobes=("i_update__valid", "cfg__we", "i_adc__valid")) -> None:
     """Start the 100 MHz clock, hold the ``strobes`` (valid/write inputs) low and reset for
     two cycles; returns on a falling edge."""
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
     for name in strobes:
         getattr(dut, name).value = 0
     dut.rst.value = 1

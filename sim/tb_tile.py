@@ -1,7 +1,13 @@
 """cocotb testbench: the whole tile (``xbar_tile``: periphery + emulated arrays A and C) alone
-in the simulator against golden's cycle model (``golden.hw.tile.TileModel``): Python drives
-only the host side (updates, register writes, peeks; ``sim.tile_bench``), every status output
-is compared every cycle, and at the end every device of A and C is peeked and compared.
+in the simulator against golden's cycle model (``golden.hw.tile.TileModel``), Python driving
+only the host side. Two modes:
+
+* ``cycle``: random host stimulus (updates, register writes, resets, peeks;
+  ``sim.tile_bench.TileBench``), every output compared every cycle, then every device peeked;
+* ``transaction``: a host that streams updates back to back (``sim.tile_bench.TileHost``);
+  Python wakes only when the tile takes an update, so the simulator runs at its own speed.
+  The clock of every acceptance and, at the end, every device of A and C (peeked) must equal
+  the model's run with the same host.
 
 Configured by ``XBAR_COSIM`` (JSON: the tile config's ``tables``, ``cycles`` = the number of
 updates, ``seed``, ``result``). Inputs are driven on the falling edge, outputs sampled in the
@@ -15,18 +21,24 @@ import os
 import time
 
 import cocotb
-from cocotb.triggers import FallingEdge, ReadOnly
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
 
-from golden.hw.tile import tile_parts
+from golden.hw.tile import TileModel, tile_parts
 from golden.params import tile_config_from_tables
+from rtl.tile import peek_layout
+from sim.ports import pack_update
 from sim.scoreboard import Mismatch, Scoreboard
-from sim.tb_periphery import start
-from sim.tile_bench import TileBench, cycle_bound
+from sim.tb_periphery import CLOCK_NS, start
+from sim.tile_bench import TileBench, TileHost, cycle_bound, model_transactions
 
 
 @cocotb.test()
 async def tile_matches_golden(dut):
     cfg = json.loads(os.environ["XBAR_COSIM"])
+    if cfg.get("mode") == "transaction":
+        await _transactions(dut, cfg)
+        return
     tile = tile_config_from_tables(cfg["tables"])
     parts = tile_parts(tile)
     bench = TileBench(tile.rtl, *parts, seed=cfg["seed"], updates=cfg["cycles"])
@@ -60,3 +72,89 @@ async def tile_matches_golden(dut):
     with open(cfg["result"], "w") as fh:
         json.dump(result, fh)
     assert sb.mismatches == 0 and bench.done, result
+
+
+def _cycle(dut) -> int:
+    return int(get_sim_time("ns") // CLOCK_NS)
+
+
+async def _peek(dut, array: int, row: int, col: int, at: tuple[int, int]) -> int:
+    """Read one device's state through the peek port (from a falling edge)."""
+    dut.i_peek__payload.value = array | row << at[0] | col << at[1]
+    dut.i_peek__valid.value = 1
+    await ReadOnly()
+    while not int(dut.i_peek__ready.value):
+        await FallingEdge(dut.clk)
+        await ReadOnly()
+    await FallingEdge(dut.clk)
+    dut.i_peek__valid.value = 0
+    await ReadOnly()
+    while not int(dut.o_peek__valid.value):
+        await FallingEdge(dut.clk)
+        await ReadOnly()
+    state = int(dut.o_peek__state.value)
+    await FallingEdge(dut.clk)
+    return state
+
+
+async def _transactions(dut, cfg) -> None:
+    tile = tile_config_from_tables(cfg["tables"])
+    p = tile.rtl
+    host = TileHost(p, cfg["seed"], cfg["cycles"])
+    await start(dut, ("i_update__valid", "cfg__we", "i_peek__valid"))
+    dut.rst.value = 0
+    first = _cycle(dut)
+    t0 = time.perf_counter()
+    for addr, data in host.prelude:
+        dut.cfg__we.value, dut.cfg__addr.value, dut.cfg__data.value = 1, addr, data
+        await FallingEdge(dut.clk)
+    dut.cfg__we.value = 0
+    taken = []
+    for x, d in host.updates:
+        dut.i_update__payload.value = pack_update(x, d, p)
+        dut.i_update__valid.value = 1
+        await ReadOnly()
+        while not int(dut.i_update__ready.value):  # sleep until the tile is ready again
+            await RisingEdge(dut.i_update__ready)
+            await ReadOnly()
+        taken.append(_cycle(dut) - first)  # taken at the end of this clock
+        await RisingEdge(dut.clk)
+        await FallingEdge(dut.clk)
+    dut.i_update__valid.value = 0
+    run_seconds = time.perf_counter() - t0
+    run_cycles = _cycle(dut) - first
+    layout = peek_layout(p)
+    at = (layout["row"].offset, layout["col"].offset)
+    states = {
+        name: [[await _peek(dut, k, i, j, at) for j in range(p.cols)] for i in range(p.rows)]
+        for k, name in enumerate(("a", "c"))
+    }
+    t1 = time.perf_counter()
+    parts = tile_parts(tile)
+    model = TileModel(p, parts.em, parts.lut, parts.rt, *parts.images)
+    want = model_transactions(model, host, cycle_bound(p, len(host.updates)))
+    model_seconds = time.perf_counter() - t1
+    differences = {
+        name: sum(
+            states[name][i][j] != model.arrays[name].states[i][j]
+            for i in range(p.rows)
+            for j in range(p.cols)
+        )
+        for name in ("a", "c")
+    }
+    late = sum(a != b for a, b in zip(taken, want, strict=True))
+    result = {
+        "mismatches": late + sum(differences.values()),
+        "accept_mismatches": late,
+        "array_mismatches": differences,
+        "updates": len(taken),
+        "cycles": run_cycles,
+        "seconds": run_seconds,
+        "model_seconds": model_seconds,
+        "peeked": 2 * p.rows * p.cols,
+        "pulses": {name: a.pulses for name, a in model.arrays.items()},
+        "first_mismatch": None if not late else f"update taken at {taken} vs {want}",
+    }
+    with open(cfg["result"], "w") as fh:
+        json.dump(result, fh)
+    assert result["mismatches"] == 0, result

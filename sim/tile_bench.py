@@ -14,9 +14,9 @@ from golden.lut_exact import ArrayImage, ExactLut, ReadTables
 from golden.params import EmulatorParams, PeripheryParams
 from rtl.tile import peek_layout
 from sim.ports import pack_update
-from sim.stimulus import PeripheryStimulus
+from sim.stimulus import PeripheryStimulus, random_codes
 
-__all__ = ["TileBench", "cycle_bound"]
+__all__ = ["TileBench", "TileHost", "cycle_bound", "model_transactions"]
 
 
 def cycle_bound(p: PeripheryParams, updates: int) -> int:
@@ -119,3 +119,44 @@ class TileBench:
         self.model.tick(
             s.valid, s.x, s.d, s.cfg_we, s.cfg_addr, s.cfg_data, self._peek, reset=s.reset
         )
+
+
+class TileHost:
+    """A host that streams updates back to back: the periphery stimulus's configuration
+    writes, one per clock, then ``updates`` random (x, d) updates, each offered until taken."""
+
+    def __init__(self, p: PeripheryParams, seed: int, updates: int):
+        stim = PeripheryStimulus(p, random.Random(seed), 0.0)
+        self.prelude = [(int(addr), data) for addr, data in stim.prelude]
+        rng = random.Random(seed + 7)
+        self.updates = [
+            (random_codes(rng, p.cols, p.x_bits), random_codes(rng, p.rows, p.d_bits))
+            for _ in range(updates)
+        ]
+
+
+def model_transactions(model: TileModel, host: TileHost, limit: int) -> list[int]:
+    """Run the tile model with ``host``: the configuration writes, then every update offered
+    from the clock after them until taken, then idle until both arrays, both queues and the
+    periphery are quiet. Returns the clock of every update's acceptance (clock 0 = the first
+    configuration write); raises if ``limit`` clocks are not enough."""
+    cycle, taken = 0, []
+    for addr, data in host.prelude:
+        model.tick(0, [0] * model.p.cols, [0] * model.p.rows, 1, addr, data)
+        cycle += 1
+    while cycle < limit:
+        out = model.outputs()
+        k = len(taken)
+        if k < len(host.updates):
+            x, d = host.updates[k]
+            if out["ready"]:
+                taken.append(cycle)
+            model.tick(1, x, d, 0, 0, 0)
+        elif out["peek_ready"] and all(
+            a.state == 0 for a in model.arrays.values()
+        ):  # everything settled: the peek port would take a request now
+            return taken
+        else:
+            model.tick(0, [0] * model.p.cols, [0] * model.p.rows, 0, 0, 0)
+        cycle += 1
+    raise RuntimeError(f"the tile model did not settle within {limit} clocks")

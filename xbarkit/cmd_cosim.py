@@ -43,6 +43,12 @@ def add_parser(sub, name: str) -> None:
         "updates, every output every cycle and the final A and C against golden's tile model "
         "(a tile config: [rtl], [device], [io], [emulator])",
     )
+    p.add_argument(
+        "--transactions",
+        action="store_true",
+        help="with --tile: updates back to back, Python wakes only when one is taken (the "
+        "simulator's own speed); compares each acceptance clock and the final A and C",
+    )
     add_set_option(p, "rtl.rows=8 --set cosim.lr=0.5")
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.set_defaults(run=run)
@@ -156,11 +162,15 @@ def _run_tile(args: argparse.Namespace) -> int:
         args.sim,
         args.waves,
         strict=False,
-        extra={"tables": cfg.tables()},
+        extra={
+            "tables": cfg.tables(),
+            "mode": "transaction" if args.transactions else "cycle",
+        },
         design=design,
     )
     seconds = result["seconds"]
     report = {
+        "mode": "transaction" if args.transactions else "cycle",
         "mismatches": result["mismatches"],
         "steps": result["updates"],
         "cycles": result["cycles"],

@@ -159,3 +159,17 @@ def test_tile_verilog_runs_alone_and_matches_golden(tmp_path):
     assert code == 0 and report["mismatches"] == 0 and report["steps"] == 30
     assert report["details"]["peeked"] == 2 * 4 * 5
     assert report["cycles_per_update"] > 59  # at least the pulse generator's steps
+
+
+def test_tile_transactions_match_golden(tmp_path):
+    """``--transactions``: updates back to back, Python wakes only when the tile takes one;
+    every acceptance clock and every final device equal golden's run of the same host."""
+    out = tmp_path / "tile"
+    sets = ["--set", "rtl.rows=4", "--set", "rtl.cols=5", "--set", "rtl.bl=7"]
+    cfg = str(ROOT / "configs" / "tile-16x16.toml")
+    args = ["cosim", cfg, "--tile", "--transactions", *sets, "--steps", "40", "--out", str(out)]
+    assert main(args) == 0
+    report = json.loads((out / "cosim.json").read_text())
+    assert report["mismatches"] == 0 and report["steps"] == 40
+    assert report["details"]["accept_mismatches"] == 0
+    assert report["details"]["pulses"]["a"] > 0 and report["details"]["pulses"]["c"] > 0
