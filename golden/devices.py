@@ -18,12 +18,17 @@ from golden.kernels.device import (
     G_B,
     G_GAMMA_DOWN,
     G_GAMMA_UP,
+    G_LFSR_MASK,
     G_MULT_NOISE,
     G_N_STATES,
+    G_NOISE_BITS,
+    G_PRODUCT_SHIFT,
     G_STD,
     G_STD_ADD,
     G_STD_SLOPE,
+    G_STEP_FRAC,
     G_TABLES,
+    G_WORD_BITS,
     G_WRITE_NOISE,
     N_P,
     P_B_MAX,
@@ -37,9 +42,11 @@ from golden.kernels.device import (
     refresh_visible,
 )
 from golden.kernels.records import DeviceView
+from golden.lut_exact import device_gains, exact_tables, row_seeds
 from golden.params import (
     ConstantStepParams,
     DeviceParams,
+    EmulatorParams,
     ExpStepParams,
     LinearStepParams,
     LutParams,
@@ -154,7 +161,13 @@ class DeviceArray:
         counter-based streams keyed by this seed.
     """
 
-    def __init__(self, params: DeviceParams, shape: tuple[int, int], seed: int = 0):
+    def __init__(
+        self,
+        params: DeviceParams,
+        shape: tuple[int, int],
+        seed: int = 0,
+        exact: EmulatorParams | None = None,
+    ):
         rows, cols = _check_shape(shape)
         self.params = params
         self.model = int(device_model(params))
@@ -168,11 +181,35 @@ class DeviceArray:
         )
         _slopes(params, self.P, rng, (rows, cols))
         self.G = _globals(params)
+        self.row_lfsr = np.zeros(0, dtype=np.uint64)
+        if exact is not None:
+            self._make_exact(exact)
         self.hidden = np.zeros((rows, cols), dtype=np.float64)
         # visible weights are the hidden state itself unless Lut levels or write noise differ
         separate = isinstance(params, LutParams) or params.write_noise_std > 0
         self.visible = np.zeros((rows, cols)) if separate else self.hidden
         self.set_weights(np.zeros((rows, cols)))
+
+    def _make_exact(self, em: EmulatorParams) -> None:
+        """Become the array emulator's form of a Lut array (:mod:`golden.lut_exact`): gains and
+        tables in its fixed point, one device-noise LFSR per row seeded from this array's
+        seed."""
+        if not isinstance(self.params, LutParams):
+            raise ConfigError("device.type", self.params.type_name, "Lut (exact arrays)")
+        lut = exact_tables(self.params, em)
+        self.model = int(DeviceModel.LUT_EXACT)
+        self.P[P_STEP_UP], self.P[P_STEP_DOWN] = device_gains(
+            self.P[P_STEP_UP], self.P[P_STEP_DOWN], em
+        )
+        n = lut.n_states
+        G = empty_globals(n)
+        G[G_N_STATES] = n
+        G[G_STEP_FRAC], G[G_NOISE_BITS] = lut.step_frac, lut.noise_bits
+        G[G_PRODUCT_SHIFT], G[G_WORD_BITS] = lut.product_shift, lut.word_bits
+        G[G_LFSR_MASK] = float(lut.lfsr_mask)
+        self.G = np.concatenate([G, lut.noise.astype(np.float64)])
+        self.G[G_TABLES : G_TABLES + n], self.G[G_TABLES + n : G_TABLES + 2 * n] = lut.up, lut.down
+        self.row_lfsr = row_seeds(self.P.shape[1], em.replace(seed=self.seed))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -180,7 +217,7 @@ class DeviceArray:
 
     @property
     def is_lut(self) -> bool:
-        return self.model == int(DeviceModel.LUT)
+        return self.model in (int(DeviceModel.LUT), int(DeviceModel.LUT_EXACT))
 
     @property
     def b_max(self) -> np.ndarray:
@@ -219,7 +256,7 @@ class DeviceArray:
 
     def view(self) -> DeviceView:
         """The arrays as the device kernels take them (views, not copies)."""
-        return DeviceView(self.model, self.P, self.G, self.hidden, self.visible)
+        return DeviceView(self.model, self.P, self.G, self.hidden, self.visible, self.row_lfsr)
 
     def refresh(self) -> None:
         """Recompute the visible weights from the hidden state."""

@@ -64,6 +64,7 @@ class DeviceModel(IntEnum):
     EXP = 1  #: ExpStep
     POW = 2  #: PowStep
     LUT = 3  #: discrete states with per-state step tables
+    LUT_EXACT = 4  #: the same in the array emulator's integers (golden.lut_exact), hw_exact mode
 
 
 class ArrayOp(IntEnum):

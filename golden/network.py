@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from golden.devices import DeviceArray
-from golden.encoding import NoiseManagement
+from golden.encoding import NoiseManagement, RngMode
 from golden.kernels.arena import N_F, N_S
 from golden.kernels.decomposition import dec_views
 from golden.kernels.loop import train_batches
@@ -219,9 +219,16 @@ class Network:
         width = self.params.update.lfsr_width
         lfsr_x = np.zeros(int(lay.coff[-1]), dtype=np.uint64)
         lfsr_d = np.zeros(int(lay.roff[-1]), dtype=np.uint64)
+        exact = None  # hw_exact mode on Lut devices: the array emulator's integers
+        if isinstance(device, LutParams) and self.params.update.rng_mode == RngMode.HW_EXACT:
+            exact = self.params.emulator
+        row_lfsr = np.zeros(int(lay.roff[-1]) if exact else 0, dtype=np.uint64)
         devs = []
         for l, (r, c) in enumerate(lay.shapes):
-            dev = DeviceArray(device, (int(r), int(c)), seed=seed * 1000 + l)
+            dev = DeviceArray(device, (int(r), int(c)), seed=seed * 1000 + l, exact=exact)
+            if exact:
+                row_lfsr[lay.roff[l] : lay.roff[l + 1]] = dev.row_lfsr
+                dev.row_lfsr = row_lfsr[lay.roff[l] : lay.roff[l + 1]]
             a, b = lay.off[l], lay.off[l + 1]
             P[6 * a : 6 * b] = dev.P.ravel()
             dev.P = P[6 * a : 6 * b].reshape(dev.P.shape)
@@ -234,16 +241,9 @@ class Network:
                 lane_seed(seed + l, row_lane(i), width) for i in range(r)
             ]
             devs.append(dev)
-        arena = DeviceArena(
-            devs[0].model,
-            P,
-            devs[0].G,
-            hidden,
-            visible,
-            lfsr_x,
-            lfsr_d,
-            np.uint64(lfsr_mask(width)),
-        )
+        mask = np.uint64(lfsr_mask(width))
+        G = devs[0].G
+        arena = DeviceArena(devs[0].model, P, G, hidden, visible, lfsr_x, lfsr_d, mask, row_lfsr)
         return arena, devs
 
     # ---- running --------------------------------------------------------------------------
@@ -313,6 +313,8 @@ class Network:
         for name, arr in (("a", st.arr_a), ("c", st.arr_c)):
             out[f"{name}_hidden"], out[f"{name}_visible"] = arr.hidden, arr.visible
             out[f"{name}_lfsr_x"], out[f"{name}_lfsr_d"] = arr.lfsr_x, arr.lfsr_d
+            if arr.row_lfsr.size:  # LUT_EXACT's device-noise LFSRs
+                out[f"{name}_row_lfsr"] = arr.row_lfsr
         return out
 
     def save(self, path: Path, extra: dict[str, np.ndarray]) -> None:

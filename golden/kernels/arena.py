@@ -55,6 +55,7 @@ def layer_device(arr, l, lay):
         arr.G,
         layer(arr.hidden, o, rows, cols),
         layer(arr.visible, o, rows, cols),
+        arr.row_lfsr[lay.roff[l] : lay.roff[l] + rows] if arr.row_lfsr.shape[0] else arr.row_lfsr,
     )
     lanes = Lanes(
         arr.lfsr_x[lay.coff[l] : lay.coff[l] + cols],

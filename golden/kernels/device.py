@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from golden.encoding import DeviceModel
+from golden.lfsr import lfsr_word
 from golden.rng import STREAM_DEVICE, STREAM_WRITE_NOISE, next_normal, next_uniform, stream_key
 
 # rows of P
@@ -29,12 +30,15 @@ N_P = 6
 G_STD, G_MULT_NOISE, G_WRITE_NOISE = 0, 1, 2
 G_A_UP, G_A_DOWN, G_GAMMA_UP, G_GAMMA_DOWN, G_A, G_B, G_STD_ADD, G_STD_SLOPE = range(3, 11)
 G_N_STATES = 11
-G_TABLES = 12
+# LUT_EXACT's formats (golden.lut_exact); its tables are integers stored as floats
+G_STEP_FRAC, G_NOISE_BITS, G_PRODUCT_SHIFT, G_WORD_BITS, G_LFSR_MASK = range(12, 17)
+G_TABLES = 17  # up table, down table (n_states each), then LUT_EXACT's noise table
 
 LINEAR = int(DeviceModel.LINEAR)
 EXP = int(DeviceModel.EXP)
 POW = int(DeviceModel.POW)
 LUT = int(DeviceModel.LUT)
+LUT_EXACT = int(DeviceModel.LUT_EXACT)
 
 
 @njit(cache=True, inline="always")
@@ -65,8 +69,30 @@ def pulse_once(model, P, G, i, j, w, up, rng):
 
 
 @njit(cache=True)
+def _pulse_lut_exact(P, G, i, j, w, up, state):
+    """:func:`pulse_once` for LUT_EXACT: :func:`golden.lut_exact.pulse_exact` with the gains in
+    ``P`` and the tables in ``G``; ``state`` is the row's LFSR (not a counter-based stream)."""
+    n = int(G[G_N_STATES])
+    noise_bits, step_frac = int(G[G_NOISE_BITS]), int(G[G_STEP_FRAC])
+    state, word = lfsr_word(state, np.uint64(G[G_LFSR_MASK]), int(G[G_WORD_BITS]))
+    u = int(word) & ((1 << noise_bits) - 1)
+    r = (int(word) >> noise_bits) & ((1 << step_frac) - 1)
+    s = int(w)
+    t = int(G[G_TABLES + s]) if up else int(G[G_TABLES + n + s])
+    gain = int(P[P_STEP_UP, i, j]) if up else int(P[P_STEP_DOWN, i, j])
+    k = (t * gain * int(G[G_TABLES + 2 * n + u])) >> int(G[G_PRODUCT_SHIFT])
+    moves = k >> step_frac
+    if r < (k & ((1 << step_frac) - 1)):
+        moves += 1
+    s = min(s + moves, n - 1) if up else max(s - moves, 0)
+    return float(s), state
+
+
+@njit(cache=True)
 def _pulse_other(model, P, G, i, j, w, up, rng):
     """:func:`pulse_once` for the EXP, POW and LUT rules."""
+    if model == LUT_EXACT:
+        return _pulse_lut_exact(P, G, i, j, w, up, rng)
     std = G[G_STD]
     xi = 0.0
     if std > 0.0:
@@ -121,7 +147,7 @@ def has_visible_copy(model, G):
     """Whether visible weights differ from the hidden state (Lut levels or write noise).
     If not, :class:`~golden.devices.DeviceArray` makes ``visible`` the same array as
     ``hidden`` and kernels skip the visible pass."""
-    return model == LUT or G[G_WRITE_NOISE] > 0.0
+    return model == LUT or model == LUT_EXACT or G[G_WRITE_NOISE] > 0.0
 
 
 @njit(cache=True)
@@ -131,7 +157,7 @@ def visible_of(model, P, G, i, j, w, rng):
 
     Kernels call it in a pass of its own after the pulses of a row: a call inside the pulse
     loop makes that loop 3x slower (measured)."""
-    if model == LUT:
+    if model == LUT or model == LUT_EXACT:
         b_max = P[P_B_MAX, i, j]
         b_min = P[P_B_MIN, i, j]
         w = b_min + w * (b_max - b_min) / (G[G_N_STATES] - 1.0)
@@ -141,25 +167,42 @@ def visible_of(model, P, G, i, j, w, rng):
     return w, rng
 
 
+@njit(cache=True, inline="always")
+def row_stream(model, row_lfsr, seed, counter, i):
+    """The random state row i's pulses start from: its LFSR (LUT_EXACT, persistent), else the
+    counter-based stream (seed, STREAM_DEVICE, counter, i)."""
+    if model == LUT_EXACT:
+        return row_lfsr[i]
+    return stream_key(seed, STREAM_DEVICE, counter, i)
+
+
+@njit(cache=True, inline="always")
+def keep_row_stream(model, row_lfsr, i, state):
+    """After row i's pulses: LUT_EXACT keeps the row's LFSR state for the next update."""
+    if model == LUT_EXACT:
+        row_lfsr[i] = state
+
+
 @njit(cache=True, parallel=True)
 def apply_pulse_counts(dev, counts, seed, counter):
     """Apply ``counts[i, j]`` pulses to every cell of ``dev`` (a
     :class:`~golden.kernels.records.DeviceView`; > 0: up, < 0: down), one at a time.
 
-    The c2c noise of row i comes from stream (seed, STREAM_DEVICE, counter, i); the write noise
-    from (seed, STREAM_WRITE_NOISE, counter, i).
+    The c2c noise of row i comes from :func:`row_stream`; the write noise from
+    (seed, STREAM_WRITE_NOISE, counter, i).
     """
-    model, P, G, hidden, visible = dev
+    model, P, G, hidden, visible, row_lfsr = dev
     rows, cols = hidden.shape
     copy = has_visible_copy(model, G)
     for i in prange(rows):
-        rng = stream_key(seed, STREAM_DEVICE, counter, i)
+        rng = row_stream(model, row_lfsr, seed, counter, i)
         for j in range(cols):
             n = counts[i, j]
             w = hidden[i, j]
             for _ in range(abs(n)):
                 w, rng = pulse_once(model, P, G, i, j, w, n > 0, rng)
             hidden[i, j] = w
+        keep_row_stream(model, row_lfsr, i, rng)
         if copy:
             wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
             for j in range(cols):
@@ -171,7 +214,7 @@ def apply_pulse_counts(dev, counts, seed, counter):
 def refresh_visible(dev, seed, counter):
     """Recompute every visible weight of ``dev`` from the hidden state (after a set or a
     clip)."""
-    model, P, G, hidden, visible = dev
+    model, P, G, hidden, visible, _ = dev
     rows, cols = hidden.shape
     if not has_visible_copy(model, G):
         return

@@ -16,12 +16,17 @@ import numpy as np
 from numba import njit, prange
 
 from golden.encoding import PulseType, RngMode
-from golden.kernels.device import has_visible_copy, pulse_once, visible_of
+from golden.kernels.device import (
+    has_visible_copy,
+    keep_row_stream,
+    pulse_once,
+    row_stream,
+    visible_of,
+)
 from golden.lfsr import lfsr_word
 from golden.rng import (
     STREAM_BITS_D,
     STREAM_BITS_X,
-    STREAM_DEVICE,
     STREAM_WRITE_NOISE,
     next_uniform,
     stream_key,
@@ -178,14 +183,14 @@ def apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, s
     proportional to the number of coincidences, ``sum_ij popcount(dbits[i] & xbits[j])``.
     Rows run in parallel, each with its own noise streams keyed by (seed, counter, i).
     ``dev`` is a :class:`~golden.kernels.records.DeviceView`."""
-    model, P, G, hidden, visible = dev
+    model, P, G, hidden, visible, row_lfsr = dev
     rows = hidden.shape[0]
     copy = has_visible_copy(model, G)
     for i in prange(rows):
         di = dbits[i]
         if di == 0:
             continue
-        rng = stream_key(seed, STREAM_DEVICE, counter, i)
+        rng = row_stream(model, row_lfsr, seed, counter, i)
         row_neg = dneg[i] ^ lr_neg
         for t in range(bl):
             if not (di >> np.uint64(t)) & np.uint64(1):
@@ -195,6 +200,7 @@ def apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, s
                 hidden[i, j], rng = pulse_once(
                     model, P, G, i, j, hidden[i, j], (row_neg ^ xneg[j]) != 0, rng
                 )
+        keep_row_stream(model, row_lfsr, i, rng)
         if copy:
             wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
             for t in range(bl):
@@ -216,7 +222,7 @@ def _implicit_q(v, scale, res):
 def apply_implicit(dev, x, d, a, b, bl, upd, lr_neg, seed, counter):
     """DETERMINISTIC_IMPLICIT: cell (i, j) gets ``rint(BL q_d q_x)`` pulses (q quantised to
     the update's ``x_res_implicit`` / ``d_res_implicit``)."""
-    model, P, G, hidden, visible = dev
+    model, P, G, hidden, visible, row_lfsr = dev
     x_res, d_res = upd.x_res_implicit, upd.d_res_implicit
     rows, cols = hidden.shape
     copy = has_visible_copy(model, G)
@@ -224,7 +230,7 @@ def apply_implicit(dev, x, d, a, b, bl, upd, lr_neg, seed, counter):
         qd = _implicit_q(d[i], a, d_res)
         if qd == 0.0:
             continue
-        rng = stream_key(seed, STREAM_DEVICE, counter, i)
+        rng = row_stream(model, row_lfsr, seed, counter, i)
         wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
         for j in range(cols):
             n = int(np.rint(bl * qd * _implicit_q(x[j], b, x_res)))
@@ -237,6 +243,7 @@ def apply_implicit(dev, x, d, a, b, bl, upd, lr_neg, seed, counter):
             hidden[i, j] = w
             if copy:
                 visible[i, j], wrng = visible_of(model, P, G, i, j, w, wrng)
+        keep_row_stream(model, row_lfsr, i, rng)
 
 
 @njit(cache=True)

@@ -202,14 +202,16 @@ class Layout(NamedTuple):
 
 class DeviceView(NamedTuple):
     """One ``rows x cols`` device array as the device kernels take it: the model code,
-    per-device values ``P`` (6, rows, cols), model scalars ``G``, the hidden state and the
-    visible weights (the same array unless Lut levels or write noise differ)."""
+    per-device values ``P`` (6, rows, cols), model scalars ``G``, the hidden state, the
+    visible weights (the same array unless Lut levels or write noise differ) and each row's
+    device-noise LFSR (LUT_EXACT only)."""
 
     model: int
     P: np.ndarray
     G: np.ndarray
     hidden: np.ndarray
     visible: np.ndarray
+    row_lfsr: np.ndarray  #: LUT_EXACT: each row's device-noise LFSR (uint64; else empty)
 
 
 class Lanes(NamedTuple):
@@ -224,7 +226,8 @@ class Lanes(NamedTuple):
 class DeviceArena(NamedTuple):
     """One device array of every layer (see :mod:`golden.kernels.device`): the model code,
     per-device values ``P`` (6 per device), model scalars ``G``, hidden state, visible
-    weights, and the per-lane LFSR states of the hw-exact pulse trains."""
+    weights, the per-lane LFSR states of the hw-exact pulse trains and (LUT_EXACT) each row's
+    device-noise LFSR."""
 
     model: int
     P: np.ndarray
@@ -234,6 +237,7 @@ class DeviceArena(NamedTuple):
     lfsr_x: np.ndarray
     lfsr_d: np.ndarray
     lfsr_mask: np.uint64
+    row_lfsr: np.ndarray
 
 
 class DigitalState(NamedTuple):

@@ -15,6 +15,7 @@ from golden.params.algorithms import (
 )
 from golden.params.base import Params, spec
 from golden.params.devices import DeviceParams, canonical_type, default_device
+from golden.params.emulator import EmulatorParams
 from golden.params.files import apply_overrides, read_toml
 from golden.params.io_update import IOParams, UpdateParams
 
@@ -128,6 +129,10 @@ class TrainParams(Params):
     )
     algorithm: AlgorithmParams = field(
         default_factory=BufferedTransferParams, metadata={"doc": "the algorithm's parameters"}
+    )
+    emulator: EmulatorParams = field(
+        default_factory=EmulatorParams,
+        metadata={"doc": "formats of Lut arrays in rng_mode = hw_exact (the array emulator's)"},
     )
 
     def check(self) -> None:

@@ -9,11 +9,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from golden.devices import DeviceArray
+from golden.encoding import ArrayOp, ArrayState
 from golden.errors import ConfigError
+from golden.hw.crossbar import ArrayEmulatorModel
 from golden.kernels.device import P_STEP_DOWN, P_STEP_UP
 from golden.lfsr import LFSR_TAPS
-from golden.lut_exact import device_gains, exact_tables, pulse_exact, row_pulses_exact, row_seeds
-from golden.params import EmulatorParams, SoftBoundsParams, device_preset
+from golden.lut_exact import (
+    ArrayImage,
+    device_gains,
+    exact_tables,
+    pulse_exact,
+    read_tables,
+    row_pulses_exact,
+    row_seeds,
+)
+from golden.params import EmulatorParams, IOParams, SoftBoundsParams, UpdateParams, device_preset
+from golden.pulses import PulsedUpdater
 from tests.golden import naive
 
 EM = EmulatorParams()
@@ -97,3 +108,62 @@ def test_same_pulse_response_as_the_float_lut():
     assert np.all(np.abs(mean_f - mean_e) <= 5 * se + 0.25), np.abs(mean_f - mean_e).max()
     assert np.all(np.abs(std_f - std_e) <= 0.1 * std_f + 0.05)
     assert mean_e[pulses - 1] > 15 and mean_e[-1] < 12  # the response moved both ways
+
+
+def _exact_array(rows: int, cols: int, seed: int) -> DeviceArray:
+    dev = DeviceArray(LUT, (rows, cols), seed=seed, exact=EM)
+    dev.set_weights(np.random.default_rng(seed).uniform(-0.8, 0.8, (rows, cols)))
+    return dev
+
+
+@pytest.mark.kernel
+def test_exact_device_array_applies_the_emulator_rule():
+    """golden's LUT_EXACT device kernel (pulse counts) = golden.lut_exact's row rule."""
+    dev = _exact_array(3, 6, seed=4)
+    lut = exact_tables(LUT, EM)
+    states = dev.hidden.astype(np.int64)
+    g_up, g_down = dev.P[P_STEP_UP].astype(np.int64), dev.P[P_STEP_DOWN].astype(np.int64)
+    lfsr = dev.row_lfsr.copy()
+    counts = np.random.default_rng(1).integers(-3, 4, (3, 6))
+    dev.apply_pulses(counts)
+    for i in range(3):
+        row_pulses_exact(states, g_up, g_down, lut, lfsr, i, counts[i].astype(np.int64))
+    np.testing.assert_array_equal(dev.hidden, states)
+    np.testing.assert_array_equal(dev.row_lfsr, lfsr)
+    np.testing.assert_allclose(dev.visible, LUT.w_min + states * LUT.dw_min, atol=1e-12)
+
+
+def test_hw_exact_training_updates_equal_the_array_emulator():
+    """golden's hw-exact pulsed update on an exact Lut array and the array emulator's cycle
+    model fed the same trains slot by slot end with the same states and row LFSRs."""
+    rows, cols = 5, 7
+    dev = _exact_array(rows, cols, seed=2)
+    image = ArrayImage(
+        dev.hidden.astype(np.int64),
+        dev.P[P_STEP_UP].astype(np.int64),
+        dev.P[P_STEP_DOWN].astype(np.int64),
+    )
+    em = EM.replace(seed=dev.seed)
+    rt = read_tables(LUT, IOParams(), em, 9)
+    model = ArrayEmulatorModel(em, exact_tables(LUT, em), rt, image)
+    up = UpdateParams(rng_mode="hw_exact", update_bl_management=False, desired_bl=9)
+    updater = PulsedUpdater(up, dev, lfsr_seed=3)
+    rng = np.random.default_rng(5)
+    pulses = 0
+    for _ in range(12):
+        x, d = rng.uniform(-1, 1, cols), rng.normal(0, 0.3, rows)
+        bl = updater.update(x, d, 0.5)
+        xbits, dbits = updater.work.bits[0, :cols], updater.work.bits[1, :rows]
+        x_neg = sum(int(v) << j for j, v in enumerate(updater.work.neg[0, :cols]))
+        d_neg = sum(int(v) << i for i, v in enumerate(updater.work.neg[1, :rows]))
+        for t in range(bl):
+            xm = sum(1 << j for j in range(cols) if int(xbits[j]) >> t & 1)
+            dm = sum(1 << i for i in range(rows) if int(dbits[i]) >> t & 1)
+            pulses += bin(xm).count("1") * bin(dm).count("1")
+            model.tick(1, ArrayOp.PULSES, xm, x_neg, dm, d_neg)
+            while model.outputs()["state"] != ArrayState.IDLE:
+                model.tick()
+        model.tick()  # the last write
+    assert pulses > 100
+    np.testing.assert_array_equal(dev.hidden, np.array(model.states))
+    assert [int(v) for v in dev.row_lfsr] == model.row_lfsr

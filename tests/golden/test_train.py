@@ -442,3 +442,25 @@ def test_nmf_factorises_the_split_gradient():
 def test_nmf_needs_non_negative_inputs():
     with pytest.raises(ConfigError, match="nmf needs non-negative layer inputs"):
         small("nmf", network={"activation": "tanh"})
+
+
+def test_hw_exact_training_on_lut_devices_uses_the_emulator_arrays(tmp_path):
+    """rng_mode = hw_exact on a Lut device: the arrays are the array emulator's integers
+    (golden.lut_exact), with one device-noise LFSR per row in the checkpoint, and TTv2 learns."""
+    from golden.encoding import DeviceModel
+    from golden.params import device_preset
+
+    params = TrainParams.from_dict(
+        {
+            "data": {"name": "digits"},
+            "network": {"sizes": [64, 32, 10]},
+            "training": {"algorithm": "ttv2", "epochs": 2},
+            "device": device_preset("lut-softbounds-21").to_dict(),
+            "update": {"rng_mode": "hw_exact", "update_bl_management": False},
+        }
+    )
+    net = Network(params, 64, 10)
+    assert net.state.arr_a.model == net.state.arr_c.model == int(DeviceModel.LUT_EXACT)
+    assert "a_row_lfsr" in net.state_arrays() and "c_row_lfsr" in net.state_arrays()
+    metrics = run_training(params, tmp_path / "out")
+    assert metrics["test_accuracy"] > 0.7
