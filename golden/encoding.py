@@ -78,12 +78,11 @@ class ArrayOp(IntEnum):
 class ArrayState(IntEnum):
     """States of the array emulator (``golden.hw.crossbar``)."""
 
-    IDLE = 0  #: takes the next operation
+    IDLE = 0  #: takes the next operation (once the pipeline is empty)
     ROW = 1  #: picks the next row with a pulse and loads its LFSR
     CELL = 2  #: one coincident device of the row per clock
     READ = 3  #: one row of the read column per clock
-    RDONE = 4  #: the last row's code is formed
-    PEEK = 5  #: the device of a PEEK is read
+    PEEK = 4  #: the device of a PEEK is read
 
 
 class Rounding(IntEnum):

@@ -129,55 +129,87 @@ class ArrayEmulator(wiring.Component):
             for k, s in enumerate(row_seeds(rows, em))
         )
         read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
-        b_valid, b_op, b_up = Signal(), Signal(ArrayOp), Signal()
-        b_i, b_j = Signal.like(i), Signal.like(j)
-        b_word = Signal(em.word_bits)
         codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
-        resp_valid = Signal()
+
+        # ---- the pipeline: one stage record per clock after the issue (B, C, D, E) ----------
+        def stage(name: str, **fields) -> dict:
+            base = {
+                "valid": Signal(name=f"{name}_valid"),
+                "op": Signal(ArrayOp, name=f"{name}_op"),
+                "i": Signal.like(i, name=f"{name}_i"),
+                "j": Signal.like(j, name=f"{name}_j"),
+                "up": Signal(name=f"{name}_up"),
+            }
+            return base | {k: Signal(v, name=f"{name}_{k}") for k, v in fields.items()}
+
+        def carry(src: dict, dst: dict) -> list:
+            return [dst[k].eq(src[k]) for k in ("valid", "op", "i", "j", "up")]
+
+        B = stage("b", word=em.word_bits)
+        level_shape = signed(rt.adc_bits + rt.level_frac + 9)
+        steps = {"s": sb, "gains": 2 * db, "r": em.step_frac, "level": level_shape}
+        C = stage("c", t=16, gain=db, noise=16, **steps)
+        D = stage("d", product=16 + db, noise=16, **steps)
+        E = stage("e", k=32 + db, **steps)
+        busy = B["valid"] | C["valid"] | D["valid"] | E["valid"]
         m.d.comb += [
             self.state.eq(state),
-            self.read_valid.eq(resp_valid),
-            self.i_op.ready.eq(state == S.IDLE),
+            self.i_op.ready.eq((state == S.IDLE) & ~busy),
         ]
         m.d.comb += [self.codes[k].eq(codes[k]) for k in range(rows)]
 
-        # ---- stage B: the device word read in the previous clock ------------------------
+        # B: the device word (read at the issue) -> table lookups
         word = rd.data
         s = word[:sb]
-        g_up, g_down = word[sb : sb + db], word[sb + db :]
-        u = b_word[: em.noise_bits]
-        r = b_word[em.noise_bits : em.noise_bits + em.step_frac]
-        table = Mux(b_up, _rom(lut.up, 16)[s], _rom(lut.down, 16)[s])
-        product = table * Mux(b_up, g_up, g_down) * _rom(lut.noise, 16)[u]
-        k = Signal.like(product >> em.product_shift)
-        m.d.comb += k.eq(product >> em.product_shift)
+        u = B["word"][: em.noise_bits]
+        m.d.sync += carry(B, C) + [
+            C["s"].eq(s),
+            C["gains"].eq(word[sb:]),
+            C["t"].eq(Mux(B["up"], _rom(lut.up, 16)[s], _rom(lut.down, 16)[s])),
+            C["gain"].eq(Mux(B["up"], word[sb : sb + db], word[sb + db :])),
+            C["noise"].eq(_rom(lut.noise, 16)[u]),
+            C["r"].eq(B["word"][em.noise_bits : em.noise_bits + em.step_frac]),
+            C["level"].eq(_rom(rt.level, level_shape)[s] + _rom(rt.noise, level_shape)[u]),
+        ]
+        # C: step x gain
+        m.d.sync += carry(C, D) + [D[k].eq(C[k]) for k in (*steps, "noise")]
+        m.d.sync += D["product"].eq(C["t"] * C["gain"])
+        # D: x c2c factor, back to step_frac fraction bits
+        m.d.sync += carry(D, E) + [E[k].eq(D[k]) for k in steps]
+        m.d.sync += E["k"].eq((D["product"] * D["noise"]) >> em.product_shift)
+        # E: the new state, the code or the peeked state
+        k = E["k"]
         moves = Signal(len(k) + 1)
-        m.d.comb += moves.eq((k >> em.step_frac) + (r < k[: em.step_frac]))
+        m.d.comb += moves.eq((k >> em.step_frac) + (E["r"] < k[: em.step_frac]))
         top = lut.n_states - 1
         new_s = Signal(sb)
-        with m.If(b_up):
-            m.d.comb += new_s.eq(Mux(s + moves > top, top, s + moves))
+        with m.If(E["up"]):
+            m.d.comb += new_s.eq(Mux(E["s"] + moves > top, top, E["s"] + moves))
         with m.Else():
-            m.d.comb += new_s.eq(Mux(moves > s, 0, s - moves))
+            m.d.comb += new_s.eq(Mux(moves > E["s"], 0, E["s"] - moves))
         m.d.comb += [
-            wr.addr.eq(b_i * cols + b_j),
-            wr.data.eq(Cat(new_s, g_up, g_down)),
-            wr.en.eq(b_valid & (b_op == ArrayOp.PULSES)),
+            wr.addr.eq(E["i"] * cols + E["j"]),
+            wr.data.eq(Cat(new_s, E["gains"])),
+            wr.en.eq(E["valid"] & (E["op"] == ArrayOp.PULSES)),
         ]
-        level = _rom(rt.level, signed(32))[s] + _rom(rt.noise, signed(32))[u]
         half = (1 << rt.level_frac) >> 1
-        code = Signal(signed(32))
-        m.d.comb += code.eq((level + half) >> rt.level_frac)
+        code = Signal(level_shape)
+        m.d.comb += code.eq((E["level"] + half) >> rt.level_frac)
         code_top = (1 << (rt.adc_bits - 1)) - 1
-        m.d.sync += self.peek_valid.eq(b_valid & (b_op == ArrayOp.PEEK))
-        with m.If(b_valid & (b_op == ArrayOp.PEEK)):
-            m.d.sync += self.peek_state.eq(s)
-        with m.If(b_valid & (b_op == ArrayOp.READ)):
-            m.d.sync += codes[b_i].eq(
+        reading = E["valid"] & (E["op"] == ArrayOp.READ)
+        with m.If(reading):
+            m.d.sync += codes[E["i"]].eq(
                 Mux(code > code_top, code_top, Mux(code < -code_top - 1, -code_top - 1, code))
             )
+        peeked = E["valid"] & (E["op"] == ArrayOp.PEEK)
+        m.d.sync += [
+            self.read_valid.eq(reading & (E["i"] == rows - 1)),
+            self.peek_valid.eq(peeked),
+        ]
+        with m.If(peeked):
+            m.d.sync += self.peek_state.eq(E["s"])
 
-        # ---- stage A: the state machine, one device read per clock ----------------------
+        # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
         first_row = lowest_set(m, d_rem, "first_row")
         next_col = lowest_set(m, x_rem, "next_col")
@@ -185,11 +217,12 @@ class ArrayEmulator(wiring.Component):
         peek_row = lowest_set(m, op.d, "peek_row")
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
-        m.d.sync += [b_valid.eq(0), resp_valid.eq(state == S.RDONE)]
+        m.d.sync += B["valid"].eq(0)
         m.d.comb += rd.addr.eq(i * cols + Mux(state == S.CELL, next_col, j))
         with m.Switch(state):
             with m.Case(S.IDLE):
-                with m.If(self.i_op.valid & (op.op == ArrayOp.PULSES) & op.x.any() & op.d.any()):
+                taken = self.i_op.valid & self.i_op.ready
+                with m.If(taken & (op.op == ArrayOp.PULSES) & op.x.any() & op.d.any()):
                     m.d.sync += [
                         x.eq(op.x),
                         x_neg.eq(op.x_neg),
@@ -197,9 +230,9 @@ class ArrayEmulator(wiring.Component):
                         d_rem.eq(op.d),
                         state.eq(S.ROW),
                     ]
-                with m.Elif(self.i_op.valid & (op.op == ArrayOp.READ)):
+                with m.Elif(taken & (op.op == ArrayOp.READ)):
                     m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
-                with m.Elif(self.i_op.valid & (op.op == ArrayOp.PEEK)):
+                with m.Elif(taken & (op.op == ArrayOp.PEEK)):
                     m.d.sync += [i.eq(peek_row), j.eq(read_col), state.eq(S.PEEK)]
             with m.Case(S.ROW):
                 m.d.sync += [
@@ -215,36 +248,34 @@ class ArrayEmulator(wiring.Component):
                     x_rem.eq(rest),
                     cur.eq(cur_next),
                     row_lfsr[i].eq(cur_next),
-                    b_valid.eq(1),
-                    b_op.eq(ArrayOp.PULSES),
-                    b_i.eq(i),
-                    b_j.eq(next_col),
-                    b_up.eq(x_neg.bit_select(next_col, 1) != d_neg.bit_select(i, 1)),
-                    b_word.eq(cur_word),
+                    B["valid"].eq(1),
+                    B["op"].eq(ArrayOp.PULSES),
+                    B["i"].eq(i),
+                    B["j"].eq(next_col),
+                    B["up"].eq(x_neg.bit_select(next_col, 1) != d_neg.bit_select(i, 1)),
+                    B["word"].eq(cur_word),
                 ]
                 with m.If(rest == 0):
                     m.d.sync += state.eq(Mux(d_rem.any(), S.ROW, S.IDLE))
             with m.Case(S.READ):
                 m.d.sync += [
                     read_lfsr.eq(read_next),
-                    b_valid.eq(1),
-                    b_op.eq(ArrayOp.READ),
-                    b_i.eq(i),
-                    b_j.eq(j),
-                    b_word.eq(read_word),
+                    B["valid"].eq(1),
+                    B["op"].eq(ArrayOp.READ),
+                    B["i"].eq(i),
+                    B["j"].eq(j),
+                    B["word"].eq(read_word),
                 ]
                 with m.If(i == rows - 1):
-                    m.d.sync += state.eq(S.RDONE)
+                    m.d.sync += state.eq(S.IDLE)
                 with m.Else():
                     m.d.sync += i.eq(i + 1)
             with m.Case(S.PEEK):
                 m.d.sync += [
-                    b_valid.eq(1),
-                    b_op.eq(ArrayOp.PEEK),
-                    b_i.eq(i),
-                    b_j.eq(j),
+                    B["valid"].eq(1),
+                    B["op"].eq(ArrayOp.PEEK),
+                    B["i"].eq(i),
+                    B["j"].eq(j),
                     state.eq(S.IDLE),
                 ]
-            with m.Case(S.RDONE):
-                m.d.sync += state.eq(S.IDLE)
         return m

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from golden.devices import DeviceArray
-from golden.encoding import ArrayOp, ArrayState
+from golden.encoding import ArrayOp
 from golden.errors import ConfigError
 from golden.hw.crossbar import ArrayEmulatorModel
 from golden.kernels.device import P_STEP_DOWN, P_STEP_UP
@@ -160,10 +160,11 @@ def test_hw_exact_training_updates_equal_the_array_emulator():
             xm = sum(1 << j for j in range(cols) if int(xbits[j]) >> t & 1)
             dm = sum(1 << i for i in range(rows) if int(dbits[i]) >> t & 1)
             pulses += bin(xm).count("1") * bin(dm).count("1")
-            model.tick(1, ArrayOp.PULSES, xm, x_neg, dm, d_neg)
-            while model.outputs()["state"] != ArrayState.IDLE:
+            while not model.outputs()["ready"]:
                 model.tick()
-        model.tick()  # the last write
+            model.tick(1, ArrayOp.PULSES, xm, x_neg, dm, d_neg)
+    while not model.outputs()["ready"]:  # the last writes
+        model.tick()
     assert pulses > 100
     np.testing.assert_array_equal(dev.hidden, np.array(model.states))
     assert [int(v) for v in dev.row_lfsr] == model.row_lfsr
