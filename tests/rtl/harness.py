@@ -39,9 +39,9 @@ def port_of(dut, verilog_name: str):
 
 
 def run_bench(dut, bench, cycles: int, final=None) -> Scoreboard:
-    """Run a ``sim.block_benches`` bench against ``dut`` for ``cycles`` cycles: its inputs
-    driven, its expected outputs compared every cycle; ``final(ctx, sb, cycles)`` may compare
-    internal state at the end. Returns the scoreboard."""
+    """Run a ``sim.block_benches`` bench against ``dut`` for ``cycles`` cycles (or until its
+    ``done``): its inputs driven, its expected outputs compared every cycle; ``final(ctx, sb,
+    cycle)`` may compare internal state at the end. Returns the scoreboard."""
     sb = Scoreboard(f"{bench.block}:{bench.digest}", bench.seed)
     ports: dict[str, Value] = {}
 
@@ -51,7 +51,10 @@ def run_bench(dut, bench, cycles: int, final=None) -> Scoreboard:
         return ports[name]
 
     async def testbench(ctx, rst):
+        cyc = 0
         for cyc in range(cycles):
+            if getattr(bench, "done", False):  # a bench with an end (the tile's final sweep)
+                break
             inputs, expected = bench.next()
             for name, value in inputs.items():
                 ctx.set(rst if name == "rst" else port(name), value)
@@ -60,7 +63,7 @@ def run_bench(dut, bench, cycles: int, final=None) -> Scoreboard:
             await ctx.tick()
             bench.step()
         if final is not None:
-            final(ctx, sb, cycles)
+            final(ctx, sb, cyc)
 
     simulate(dut, testbench)
     return sb

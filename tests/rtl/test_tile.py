@@ -10,7 +10,7 @@ from golden.devices import DeviceArray
 from golden.lut_exact import array_image, exact_tables, read_tables
 from golden.params import EmulatorParams, IOParams, device_preset
 from rtl.tile import Tile
-from sim.tile_bench import TileBench
+from sim.tile_bench import TileBench, cycle_bound
 from tests.rtl.harness import run_bench
 from tests.rtl.test_blocks import SMALL
 
@@ -44,7 +44,7 @@ def test_tile_matches_golden(seed):
                 i, j = divmod(k, SMALL.cols)
                 sb.check(cycles, f"{name}[{i},{j}]", array.states[i][j], ctx.get(mem[k]) & bits)
 
-    sb = run_bench(dut, bench, 8000, final)
+    sb = run_bench(dut, bench, cycle_bound(SMALL, 60), final)
     assert sb.mismatches == 0 and bench.done
     pulses = {name: array.pulses for name, array in bench.model.arrays.items()}
     assert bench.updates == 60 and pulses["a"] > 30 and pulses["c"] > 30, pulses
