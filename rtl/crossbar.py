@@ -179,9 +179,15 @@ class ArrayEmulator(wiring.Component):
         m.d.sync += E["k"].eq((D["product"] * D["noise"]) >> em.product_shift)
         # E: the new state, the code or the peeked state
         k = E["k"]
-        moves = Signal(len(k) + 1)
-        m.d.comb += moves.eq((k >> em.step_frac) + (E["r"] < k[: em.step_frac]))
         top = lut.n_states - 1
+        # whole moves beyond the state range saturate (min/max give the same state), so the
+        # adders stay state_bits wide
+        whole = k[em.step_frac :]
+        moves = Signal(sb + 1)
+        with m.If(whole[sb:].any()):
+            m.d.comb += moves.eq(top + 1)
+        with m.Else():
+            m.d.comb += moves.eq(whole[:sb] + (E["r"] < k[: em.step_frac]))
         new_s = Signal(sb)
         with m.If(E["up"]):
             m.d.comb += new_s.eq(Mux(E["s"] + moves > top, top, E["s"] + moves))
