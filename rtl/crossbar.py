@@ -175,7 +175,9 @@ class ArrayEmulator(wiring.Component):
         m.d.sync += carry(C, D) + [D[k].eq(C[k]) for k in (*steps, "noise")]
         m.d.sync += D["product"].eq(C["t"] * C["gain"])
         # D: x c2c factor, back to step_frac fraction bits
-        m.d.sync += carry(D, E) + [E[k].eq(D[k]) for k in steps]
+        half = (1 << rt.level_frac) >> 1
+        m.d.sync += carry(D, E) + [E[k].eq(D[k]) for k in steps if k != "level"]
+        m.d.sync += E["level"].eq((D["level"] + half) >> rt.level_frac)  # in ADC steps
         m.d.sync += E["k"].eq((D["product"] * D["noise"]) >> em.product_shift)
         # E: the new state, the code or the peeked state
         k = E["k"]
@@ -198,9 +200,7 @@ class ArrayEmulator(wiring.Component):
             wr.data.eq(Cat(new_s, E["gains"])),
             wr.en.eq(E["valid"] & (E["op"] == ArrayOp.PULSES)),
         ]
-        half = (1 << rt.level_frac) >> 1
-        code = Signal(level_shape)
-        m.d.comb += code.eq((E["level"] + half) >> rt.level_frac)
+        code = E["level"]
         code_top = (1 << (rt.adc_bits - 1)) - 1
         reading = E["valid"] & (E["op"] == ArrayOp.READ)
         with m.If(reading):
