@@ -79,11 +79,10 @@ class ArrayState(IntEnum):
     """States of the array emulator (``golden.hw.crossbar``)."""
 
     IDLE = 0  #: takes the next operation (once the pipeline is empty)
-    ROW = 1  #: picks the next row with a pulse
-    LOAD = 2  #: loads that row's LFSR
-    CELL = 3  #: one coincident device of the row per clock
-    READ = 4  #: one row of the read column per clock
-    PEEK = 5  #: the device of a PEEK is read
+    ROW = 1  #: picks the next row with a pulse and loads its LFSR
+    CELL = 2  #: one coincident device of the row per clock
+    READ = 3  #: one row of the read column per clock
+    PEEK = 4  #: the device of a PEEK is read
 
 
 class Rounding(IntEnum):

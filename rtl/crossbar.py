@@ -240,15 +240,14 @@ class ArrayEmulator(wiring.Component):
                     m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
                 with m.Elif(taken & (op.op == ArrayOp.PEEK)):
                     m.d.sync += [i.eq(peek_row), j.eq(read_col), state.eq(S.PEEK)]
-            with m.Case(S.ROW):  # the row's index is registered before it selects the LFSR
+            with m.Case(S.ROW):
                 m.d.sync += [
                     i.eq(first_row),
                     d_rem.eq(d_rem & (d_rem - 1)),
                     x_rem.eq(x),
-                    state.eq(S.LOAD),
+                    cur.eq(row_lfsr[first_row]),
+                    state.eq(S.CELL),
                 ]
-            with m.Case(S.LOAD):
-                m.d.sync += [cur.eq(row_lfsr[i]), state.eq(S.CELL)]
             with m.Case(S.CELL):
                 rest = x_rem & (x_rem - 1)
                 m.d.sync += [

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -59,6 +60,14 @@ def build_verilog(top: str, text: str, tag: str, simulator: str = "icarus", wave
     the Verilog depends on), compiled again only when the text changed; returns
     ``(runner, build_dir)``."""
     build_dir = BUILD_ROOT / f"{simulator}-{tag}{'-waves' if waves else ''}"
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    # one build at a time per directory: parallel test workers share builds
+    with open(BUILD_ROOT / f"{build_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(top, text, build_dir, simulator, waves)
+
+
+def _build_locked(top: str, text: str, build_dir: Path, simulator: str, waves: bool):
     build_dir.mkdir(parents=True, exist_ok=True)
     source = build_dir / f"{top}.v"
     changed = not source.exists() or source.read_text() != text  # the RTL code may change

@@ -10,10 +10,10 @@ issue.
 
 * ``PULSES`` (one slot of pulse lines ``x``, ``x_neg``, ``d``, ``d_neg``): every coincident
   device (i, j) gets one pulse, up when ``x_neg`` bit j differs from ``d_neg`` bit i. Rows with a
-  pulse in ascending order, each in a ROW clock (the row is picked), a LOAD clock (its LFSR is
-  loaded) and then one CELL clock per column with a pulse, ascending, each issuing the device
-  with a word of the row's LFSR. A slot with ``r`` rows and ``c`` columns firing takes
-  ``r (c + 2)`` clocks plus the pipeline's; an empty one is dropped in IDLE.
+  pulse in ascending order, each in a ROW clock (the row is picked and its LFSR loaded) and
+  then one CELL clock per column with a pulse, ascending, each issuing the device with a word
+  of the row's LFSR. A slot with ``r`` rows and ``c`` columns firing takes ``r (c + 1)``
+  clocks plus the pipeline's; an empty one is dropped in IDLE.
 * ``READ`` (``x`` one-hot: column j, the lowest set bit): one READ clock per row i (ascending)
   issues device (i, j) with ``noise_bits`` bits of the read LFSR; stage E forms the code
   (:func:`golden.lut_exact.read_code`); when the last row's is formed, all ``rows`` codes
@@ -134,8 +134,6 @@ class ArrayEmulatorModel:
             self.i = lowest_bit(self.d_rem)
             self.d_rem &= ~(1 << self.i)
             self.x_rem = self.x
-            self.state = ArrayState.LOAD
-        elif st == ArrayState.LOAD:
             self.cur = self.row_lfsr[self.i]
             self.state = ArrayState.CELL
         elif st == ArrayState.CELL:
