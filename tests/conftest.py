@@ -3,16 +3,19 @@
 * numba's OpenMP threads wait passively (``OMP_WAIT_POLICY=PASSIVE``): two pytest workers, a
   Dask cluster or a cocotb simulator share the two cores, and spinning threads waiting at a
   barrier for a descheduled partner would slow everything down without changing a bit.
-* The tests that run golden's training kernels use :func:`train_kernels`: the kernels compile
-  once, in one worker, into the on-disk cache that every other process (the other worker, Dask
-  workers, ``xbar`` subprocesses) loads; they also form one xdist group (``TRAIN_GROUP``), so
-  they do not compete with each other for the two cores.
+* golden's training kernels compile once per session, in a background process started with the
+  session (under a file lock in the cache directory), while the workers run the other tests:
+  the tests that train use :func:`train_kernels` (it waits for that lock, then only loads the
+  kernels) and are collected last. Every other process (Dask workers, ``xbar`` subprocesses)
+  loads the kernels from the cache too.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -22,11 +25,38 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 TRAIN_GROUP = "train"
 
 
+_COMPILE = (
+    "import fcntl; from golden.kernel_cache import kernel_cache_dir; "
+    "from golden.network import compile_kernels; d = kernel_cache_dir(); "
+    "d.mkdir(parents=True, exist_ok=True); f = open(d / 'compile.lock', 'w'); "
+    "fcntl.flock(f, fcntl.LOCK_EX); compile_kernels()"
+)
+
+
+def pytest_configure(config):
+    """The controller (or a run without workers) compiles the training kernels in the
+    background, holding the lock that :func:`train_kernels` waits for."""
+    if not hasattr(config, "workerinput") and not os.environ.get("NUMBA_DISABLE_JIT"):
+        config._xbar_compile = subprocess.Popen([sys.executable, "-c", _COMPILE])
+
+
+def pytest_unconfigure(config):
+    proc = getattr(config, "_xbar_compile", None)
+    if proc is not None:
+        proc.wait()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests that train come last, so the workers run the others while the kernels
+    compile (a stable sort: the order within each part is kept)."""
+    items.sort(key=lambda item: "train_kernels" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def train_kernels():
-    """golden's training kernels compiled once into the on-disk cache for every worker and
-    every process a test starts (one worker compiles under a file lock, the others wait and
-    load)."""
+    """golden's training kernels in the on-disk cache for every worker and every process a test
+    starts: wait for the session's background compile (its file lock), then load them (or
+    compile them here if no background compile ran)."""
     from golden.kernel_cache import kernel_cache_dir
     from golden.network import compile_kernels
 
