@@ -39,6 +39,27 @@ async def start(dut, strobes=("i_update__valid", "cfg__we", "i_adc__valid")) -> 
         await FallingEdge(dut.clk)
 
 
+async def run_bench(dut, bench, sb, cycles: int) -> int:
+    """Drive a bench (``sim.block_benches`` protocol) for ``cycles`` cycles or until its
+    ``done``: inputs on the falling edge, outputs compared in the read-only phase after it.
+    Returns the cycles run (up to the first mismatch of a strict scoreboard)."""
+    cyc = 0
+    try:
+        while cyc < cycles and not getattr(bench, "done", False):
+            await FallingEdge(dut.clk)
+            inputs, expected = bench.next()
+            for name, value in inputs.items():
+                getattr(dut, name).value = value
+            await ReadOnly()
+            for name, value in expected.items():
+                sb.check(cyc, name, value, int(getattr(dut, name).value))
+            bench.step()
+            cyc += 1
+    except Mismatch:
+        pass  # the caller reports it, after writing its result file
+    return cyc
+
+
 def drive(dut, inp, p: PeripheryParams) -> None:
     dut.i_update__valid.value = inp.valid
     dut.i_update__payload.value = pack_update(inp.x, inp.d, p)

@@ -28,8 +28,8 @@ from golden.hw.tile import TileModel, tile_parts
 from golden.params import tile_config_from_tables
 from rtl.tile import peek_layout
 from sim.ports import pack_update
-from sim.scoreboard import Mismatch, Scoreboard
-from sim.tb_periphery import CLOCK_NS, start
+from sim.scoreboard import Scoreboard
+from sim.tb_periphery import CLOCK_NS, run_bench, start
 from sim.tile_bench import TileBench, TileHost, cycle_bound, model_transactions
 
 
@@ -44,21 +44,8 @@ async def tile_matches_golden(dut):
     bench = TileBench(tile.rtl, *parts, seed=cfg["seed"], updates=cfg["cycles"])
     sb = Scoreboard(f"tile:{bench.digest}", cfg["seed"], strict=cfg.get("strict", True))
     await start(dut, bench.strobes + ("i_peek__valid",))
-    t0, cyc = time.perf_counter(), 0
-    limit = cycle_bound(tile.rtl, cfg["cycles"])
-    try:
-        while cyc < limit and not bench.done:
-            await FallingEdge(dut.clk)
-            inputs, expected = bench.next()
-            for name, value in inputs.items():
-                getattr(dut, name).value = value
-            await ReadOnly()
-            for name, value in expected.items():
-                sb.check(cyc, name, value, int(getattr(dut, name).value))
-            bench.step()
-            cyc += 1
-    except Mismatch:
-        pass  # reported below, after the result file is written
+    t0 = time.perf_counter()
+    cyc = await run_bench(dut, bench, sb, cycle_bound(tile.rtl, cfg["cycles"]))
     result = {
         "mismatches": sb.mismatches + int(not bench.done),
         "compared": sb.compared,
