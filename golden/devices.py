@@ -194,9 +194,7 @@ class DeviceArray:
         """Become the array emulator's form of a Lut array (:mod:`golden.lut_exact`): gains and
         tables in its fixed point, one device-noise LFSR per row seeded from this array's
         seed."""
-        if not isinstance(self.params, LutParams):
-            raise ConfigError("device.type", self.params.type_name, "Lut (exact arrays)")
-        lut = exact_tables(self.params, em)
+        lut = exact_tables(self.params, em)  # checks that the device is a Lut
         self.model = int(DeviceModel.LUT_EXACT)
         self.P[P_STEP_UP], self.P[P_STEP_DOWN] = device_gains(
             self.P[P_STEP_UP], self.P[P_STEP_DOWN], em

@@ -40,8 +40,9 @@ import numpy as np
 from numba import njit
 
 from golden.errors import ConfigError
+from golden.kernels.device import P_STEP_DOWN, P_STEP_UP
 from golden.lfsr import lane_seed, lfsr_mask, lfsr_word
-from golden.params import EmulatorParams, IOParams, LutParams
+from golden.params import EmulatorParams, IOParams, LutParams, check_emulated, check_lut
 
 __all__ = [
     "READ_LANE",
@@ -117,8 +118,7 @@ def _quantiles(noise_bits: int) -> list[float]:
 
 def exact_tables(device: LutParams, em: EmulatorParams) -> ExactLut:
     """The integer tables of ``device`` in the formats of ``em``."""
-    if not isinstance(device, LutParams):
-        raise ConfigError("device.type", device.type_name, "the array emulator holds Lut devices")
+    check_lut(device)
     up, down = device.tables()
     quantiles = [
         NormalDist().inv_cdf((u + 0.5) / 2**em.noise_bits) for u in range(2**em.noise_bits)
@@ -139,14 +139,8 @@ def exact_tables(device: LutParams, em: EmulatorParams) -> ExactLut:
 
 def read_tables(device: LutParams, io: IOParams, em: EmulatorParams, adc_bits: int) -> ReadTables:
     """The level and read-noise tables of ``device`` read through ``io``'s ADC."""
-    for name in ("w_max_dtod", "w_min_dtod", "write_noise_std"):
-        if getattr(device, name) != 0:
-            raise ConfigError(
-                f"device.{name}", getattr(device, name), "must be 0 for the array emulator"
-            )
+    check_emulated(device, io)
     step = io.out_step
-    if step <= 0:
-        raise ConfigError("io.out_res", io.out_res, "the emulator's ADC needs out_res > 0")
     levels = [(device.w_min + s * device.dw_min) / step for s in range(device.n_states)]
     noise = [io.out_noise / step * xi for xi in _quantiles(em.noise_bits)]
     width = adc_bits + em.level_frac + 8
@@ -170,8 +164,6 @@ def read_code(s: int, u: int, rt: ReadTables) -> int:
 def array_image(devices, em: EmulatorParams) -> ArrayImage:
     """The emulator's image of a float Lut :class:`~golden.devices.DeviceArray`: its states
     and its d2d gains in fixed point."""
-    from golden.kernels.device import P_STEP_DOWN, P_STEP_UP
-
     g_up, g_down = device_gains(devices.P[P_STEP_UP], devices.P[P_STEP_DOWN], em)
     return ArrayImage(devices.hidden.astype(np.int64), g_up, g_down)
 

@@ -8,6 +8,7 @@ of it for bit-identical resume.
 
 from __future__ import annotations
 
+import fcntl
 import math
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from golden.devices import DeviceArray
 from golden.encoding import NoiseManagement, RngMode
+from golden.kernel_cache import kernel_cache_dir
 from golden.kernels.arena import N_F, N_S
 from golden.kernels.decomposition import dec_views
 from golden.kernels.loop import train_batches
@@ -335,7 +337,16 @@ class Network:
 def compile_kernels() -> None:
     """Compile the training and evaluation kernels into numba's on-disk cache (or load them):
     two samples of a tiny TTv2 network. Every algorithm, random-bit mode and device model runs
-    the same compiled kernels, so processes started afterwards (sweep workers) only load them."""
+    the same compiled kernels, so processes started afterwards (sweep workers) only load them.
+    A file lock in the cache directory makes processes that call it together compile once."""
+    cache = kernel_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / "compile.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _run_tiny_network()
+
+
+def _run_tiny_network() -> None:
     params = TrainParams.from_dict(
         {"network": {"sizes": [3, 2]}, "training": {"algorithm": "ttv2", "batch_size": 1}}
     )

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import sys
@@ -25,17 +24,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 TRAIN_GROUP = "train"
 
 
-_COMPILE = (
-    "import fcntl; from golden.kernel_cache import kernel_cache_dir; "
-    "from golden.network import compile_kernels; d = kernel_cache_dir(); "
-    "d.mkdir(parents=True, exist_ok=True); f = open(d / 'compile.lock', 'w'); "
-    "fcntl.flock(f, fcntl.LOCK_EX); compile_kernels()"
-)
+_COMPILE = "from golden.network import compile_kernels; compile_kernels()"
 
 
 def pytest_configure(config):
     """The controller (or a run without workers) compiles the training kernels in the
-    background, holding the lock that :func:`train_kernels` waits for."""
+    background; :func:`train_kernels` waits for it (``compile_kernels`` takes a file lock)."""
     if not hasattr(config, "workerinput") and not os.environ.get("NUMBA_DISABLE_JIT"):
         config._xbar_compile = subprocess.Popen([sys.executable, "-c", _COMPILE])
 
@@ -57,11 +51,6 @@ def train_kernels():
     """golden's training kernels in the on-disk cache for every worker and every process a test
     starts: wait for the session's background compile (its file lock), then load them (or
     compile them here if no background compile ran)."""
-    from golden.kernel_cache import kernel_cache_dir
     from golden.network import compile_kernels
 
-    cache = kernel_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / "compile.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        compile_kernels()
+    compile_kernels()

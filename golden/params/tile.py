@@ -18,7 +18,13 @@ from golden.params.io_update import IOParams
 from golden.params.periphery import PeripheryParams
 from golden.params.presets import DEVICE_PRESETS
 
-__all__ = ["TileConfig", "load_tile_config", "tile_config_from_tables"]
+__all__ = [
+    "TileConfig",
+    "check_emulated",
+    "check_lut",
+    "load_tile_config",
+    "tile_config_from_tables",
+]
 
 #: the device of a tile config without a [device] table
 DEFAULT_TILE_DEVICE = {**DEVICE_PRESETS["lut-softbounds-21"], "w_max_dtod": 0.0, "w_min_dtod": 0.0}
@@ -43,9 +49,8 @@ class TileConfig(NamedTuple):
 
 
 def load_tile_config(path: str | Path, overrides=()) -> TileConfig:
-    """All tables of a tile config from one TOML file, each validated; the device must be a
-    Lut device whose bounds have no d2d spread and that has no write noise (the emulator keeps
-    one level table per array)."""
+    """All tables of a tile config from one TOML file, each validated (also together:
+    :func:`check_emulated`)."""
     rtl, data = rtl_tables(path, overrides)
     return _tile_config(rtl, data)
 
@@ -71,14 +76,26 @@ def _tile_config(rtl: PeripheryParams, data: dict) -> TileConfig:
             parts[section] = build(data.get(section, default))
         except ConfigError as err:
             raise err.within(section) from None
-    device = parts["device"]
+    check_emulated(parts["device"], parts["io"])
+    return TileConfig(rtl=rtl, **parts)
+
+
+def check_lut(device) -> None:
+    """The array emulator holds Lut devices only."""
     if not isinstance(device, LutParams):
-        raise ConfigError("device.type", device.type_name, "Lut (the emulator holds Lut devices)")
+        raise ConfigError(
+            "device.type", device.type_name, "Lut (the array emulator holds Lut devices)"
+        )
+
+
+def check_emulated(device, io: IOParams) -> None:
+    """What the emulator's reads need: a Lut device whose bounds have no d2d spread and that
+    has no write noise (one level table per array), and an ADC with a step."""
+    check_lut(device)
     for name in ("w_max_dtod", "w_min_dtod", "write_noise_std"):
         if getattr(device, name) != 0:
             raise ConfigError(
                 f"device.{name}", getattr(device, name), "must be 0 for the array emulator"
             )
-    if parts["io"].out_step <= 0:
-        raise ConfigError("io.out_res", parts["io"].out_res, "the emulator's ADC needs > 0")
-    return TileConfig(rtl=rtl, **parts)
+    if io.out_step <= 0:
+        raise ConfigError("io.out_res", io.out_res, "the emulator's ADC needs out_res > 0")

@@ -3,12 +3,10 @@ every cycle, three seeds with mid-stream resets; then both device memories."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from golden.devices import DeviceArray
-from golden.lut_exact import array_image, exact_tables, read_tables
-from golden.params import EmulatorParams, IOParams, device_preset
+from golden.hw.tile import tile_parts
+from golden.params import EmulatorParams, IOParams, TileConfig, device_preset
 from rtl.tile import Tile
 from sim.tile_bench import TileBench, cycle_bound
 from tests.rtl.harness import run_bench
@@ -17,22 +15,17 @@ from tests.rtl.test_blocks import SMALL
 pytestmark = pytest.mark.xdist_group("rtl")
 
 LUT = device_preset("lut-softbounds-21").replace(w_max_dtod=0.0, w_min_dtod=0.0)
-EM = EmulatorParams(seed=5)
 
 
-def tile_parts(p, seed: int):
-    """Tables and the images of A (all at the middle state) and C (random weights)."""
-    lut = exact_tables(LUT, EM)
-    rt = read_tables(LUT, IOParams(), EM, p.adc_bits)
-    a = DeviceArray(LUT, (p.rows, p.cols), seed=seed)
-    c = DeviceArray(LUT, (p.rows, p.cols), seed=seed + 1)
-    c.set_weights(np.random.default_rng(seed).uniform(-0.5, 0.5, (p.rows, p.cols)))
-    return EM, lut, rt, (array_image(a, EM), array_image(c, EM))
+def parts(seed: int):
+    """The tile's tables and images (golden's tile_parts): A at w = 0, C uniform in +-0.5."""
+    em = EmulatorParams(seed=seed, c_init=0.5)
+    return tile_parts(TileConfig(rtl=SMALL, device=LUT, io=IOParams(), emulator=em))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_tile_matches_golden(seed):
-    em, lut, rt, images = tile_parts(SMALL, seed)
+    em, lut, rt, images = parts(seed)
     dut = Tile(SMALL, em, lut, rt, *images)
     bench = TileBench(SMALL, em, lut, rt, images, seed, updates=60)
 
