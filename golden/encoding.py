@@ -73,6 +73,7 @@ class ArrayOp(IntEnum):
     PULSES = 0  #: one slot of pulse lines: a pulse on every coincident device
     READ = 1  #: a one-hot read of one column: an ADC code per row
     PEEK = 2  #: the raw state of one device (row: lowest bit of d, column: of x)
+    MVM = 3  #: one term of an MVM (internal: MVMs come on their own port; dropped on i_op)
 
 
 class ArrayState(IntEnum):
@@ -83,6 +84,7 @@ class ArrayState(IntEnum):
     CELL = 2  #: one coincident device of the row per clock
     READ = 3  #: one row of the read column per clock
     PEEK = 4  #: the device of a PEEK is read
+    MVM = 5  #: one device of an MVM per clock (outputs ascending, inputs ascending)
 
 
 class Rounding(IntEnum):

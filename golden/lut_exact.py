@@ -53,6 +53,8 @@ __all__ = [
     "device_gains",
     "device_lane",
     "exact_tables",
+    "fixed_point",
+    "gaussian_quantiles",
     "pulse_exact",
     "read_code",
     "read_tables",
@@ -101,7 +103,7 @@ def device_lane(i: int) -> int:
     return (1 << 32) + i
 
 
-def _fixed(values, frac: int, name: str, bits: int = 62, signed: bool = False) -> np.ndarray:
+def fixed_point(values, frac: int, name: str, bits: int = 62, signed: bool = False) -> np.ndarray:
     out = np.array([math.floor(v * 2**frac + 0.5) for v in values], dtype=np.int64)
     lo, hi = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
     if (out < lo).any() or (out >= hi).any():
@@ -110,7 +112,7 @@ def _fixed(values, frac: int, name: str, bits: int = 62, signed: bool = False) -
     return out
 
 
-def _quantiles(noise_bits: int) -> list[float]:
+def gaussian_quantiles(noise_bits: int) -> list[float]:
     """``Phi^-1((u + 1/2) / 2**noise_bits)`` for every index u."""
     n = 2**noise_bits
     return [NormalDist().inv_cdf((u + 0.5) / n) for u in range(n)]
@@ -120,14 +122,11 @@ def exact_tables(device: LutParams, em: EmulatorParams) -> ExactLut:
     """The integer tables of ``device`` in the formats of ``em``."""
     check_lut(device)
     up, down = device.tables()
-    quantiles = [
-        NormalDist().inv_cdf((u + 0.5) / 2**em.noise_bits) for u in range(2**em.noise_bits)
-    ]
-    factors = [max(0.0, 1.0 + device.dw_min_std * xi) for xi in quantiles]
+    factors = [max(0.0, 1.0 + device.dw_min_std * xi) for xi in gaussian_quantiles(em.noise_bits)]
     return ExactLut(
-        up=_fixed(up, em.step_frac, "device.up_steps", 16),
-        down=_fixed(down, em.step_frac, "device.down_steps", 16),
-        noise=_fixed(factors, em.noise_frac, "device.dw_min_std", 16),
+        up=fixed_point(up, em.step_frac, "device.up_steps", 16),
+        down=fixed_point(down, em.step_frac, "device.down_steps", 16),
+        noise=fixed_point(factors, em.noise_frac, "device.dw_min_std", 16),
         n_states=device.n_states,
         step_frac=em.step_frac,
         noise_bits=em.noise_bits,
@@ -142,11 +141,11 @@ def read_tables(device: LutParams, io: IOParams, em: EmulatorParams, adc_bits: i
     check_emulated(device, io)
     step = io.out_step
     levels = [(device.w_min + s * device.dw_min) / step for s in range(device.n_states)]
-    noise = [io.out_noise / step * xi for xi in _quantiles(em.noise_bits)]
+    noise = [io.out_noise / step * xi for xi in gaussian_quantiles(em.noise_bits)]
     width = adc_bits + em.level_frac + 8
     return ReadTables(
-        level=_fixed(levels, em.level_frac, "device.w_max", width, signed=True),
-        noise=_fixed(noise, em.level_frac, "io.out_noise", width, signed=True),
+        level=fixed_point(levels, em.level_frac, "device.w_max", width, signed=True),
+        noise=fixed_point(noise, em.level_frac, "io.out_noise", width, signed=True),
         level_frac=em.level_frac,
         noise_bits=em.noise_bits,
         adc_bits=adc_bits,

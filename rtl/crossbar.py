@@ -11,15 +11,21 @@ from amaranth.lib.wiring import In, Out
 from golden.encoding import ArrayOp, ArrayState
 from golden.lfsr import lane_seed
 from golden.lut_exact import READ_LANE, ArrayImage, ExactLut, ReadTables, row_seeds
+from golden.mvm_exact import MvmTables
 from golden.params import EmulatorParams
 from rtl.lfsr import transition_masks
 
-__all__ = ["ArrayEmulator", "lowest_set", "op_layout"]
+__all__ = ["ArrayEmulator", "lowest_set", "mvm_layout", "op_layout"]
 
 
 def op_layout(rows: int, cols: int) -> data.StructLayout:
     """One operation: a slot of pulse lines, or a one-hot column read (``x``)."""
     return data.StructLayout({"op": ArrayOp, "x": cols, "x_neg": cols, "d": rows, "d_neg": rows})
+
+
+def mvm_layout(mt: MvmTables, n: int) -> data.StructLayout:
+    """An MVM request: ``transposed`` and ``n`` DAC codes (cols used, rows when transposed)."""
+    return data.StructLayout({"transposed": 1, "codes": data.ArrayLayout(signed(mt.dac_bits), n)})
 
 
 def lowest_set(m: Module, mask: Signal, name: str) -> Signal:
@@ -63,29 +69,47 @@ class ArrayEmulator(wiring.Component):
         ``peek_state`` holds the state of the device a PEEK asked for (one clock).
     peek_state : Out(state_bits)
         The state of the last peeked device.
+    i_mvm : In(stream.Signature(mvm_layout)), with MVM tables ``mt`` only
+        An MVM request (DAC codes); taken in IDLE with an empty pipeline when ``i_op`` offers
+        nothing.
+    mvm_valid : Out(1), mvm_codes : Out(ArrayLayout(signed(adc_bits), max(rows, cols)))
+        The ADC codes of the finished MVM (rows of them, cols when transposed; one clock).
     """
 
-    def __init__(self, em: EmulatorParams, lut: ExactLut, rt: ReadTables, image: ArrayImage):
+    def __init__(
+        self,
+        em: EmulatorParams,
+        lut: ExactLut,
+        rt: ReadTables,
+        image: ArrayImage,
+        mt: MvmTables | None = None,
+    ):
         if not isinstance(em, EmulatorParams):
             raise TypeError(f"em must be a golden.params.EmulatorParams, not {em!r}")
         rows, cols = image.states.shape
-        self._em, self._lut, self._rt, self._image = em, lut, rt, image
+        self._em, self._lut, self._rt, self._image, self._mt = em, lut, rt, image, mt
         self._rows, self._cols = rows, cols
         self._mem_data = MemoryData(
             shape=unsigned(self.state_bits + 2 * em.d2d_bits),
             depth=rows * cols,
             init=self.memory_init(),
         )
-        super().__init__(
-            {
-                "i_op": In(stream.Signature(op_layout(rows, cols))),
-                "state": Out(ArrayState),
-                "read_valid": Out(1),
-                "codes": Out(data.ArrayLayout(signed(rt.adc_bits), rows)),
-                "peek_valid": Out(1),
-                "peek_state": Out(self.state_bits),
+        members = {
+            "i_op": In(stream.Signature(op_layout(rows, cols))),
+            "state": Out(ArrayState),
+            "read_valid": Out(1),
+            "codes": Out(data.ArrayLayout(signed(rt.adc_bits), rows)),
+            "peek_valid": Out(1),
+            "peek_state": Out(self.state_bits),
+        }
+        if mt is not None:
+            n = max(rows, cols)
+            members |= {
+                "i_mvm": In(stream.Signature(mvm_layout(mt, n))),
+                "mvm_valid": Out(1),
+                "mvm_codes": Out(data.ArrayLayout(signed(rt.adc_bits), n)),
             }
-        )
+        super().__init__(members)
 
     @property
     def state_bits(self) -> int:
@@ -109,8 +133,8 @@ class ArrayEmulator(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        em, lut, rt = self._em, self._lut, self._rt
-        rows, cols = self._rows, self._cols
+        em, lut, rt, mt = self._em, self._lut, self._rt, self._mt
+        rows, cols, n = self._rows, self._cols, max(self._rows, self._cols)
         sb, db = self.state_bits, em.d2d_bits
         width = em.lfsr_width
         S = ArrayState
@@ -131,7 +155,12 @@ class ArrayEmulator(wiring.Component):
         read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
         codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
 
-        # ---- the pipeline: one stage record per clock after the issue (B, C, D, E) ----------
+        # ---- the pipeline: one stage record per clock after the issue (B .. F) --------------
+        mvm_fields = {}
+        if mt is not None:
+            mvm_fields = {"code": signed(mt.dac_bits), "first": 1, "last": 1}
+        carried = ("valid", "op", "i", "j", "up", *mvm_fields)
+
         def stage(name: str, **fields) -> dict:
             base = {
                 "valid": Signal(name=f"{name}_valid"),
@@ -140,47 +169,67 @@ class ArrayEmulator(wiring.Component):
                 "j": Signal.like(j, name=f"{name}_j"),
                 "up": Signal(name=f"{name}_up"),
             }
+            base |= {k: Signal(v, name=f"{name}_{k}") for k, v in mvm_fields.items()}
             return base | {k: Signal(v, name=f"{name}_{k}") for k, v in fields.items()}
 
-        def carry(src: dict, dst: dict) -> list:
-            return [dst[k].eq(src[k]) for k in ("valid", "op", "i", "j", "up")]
+        def carry(src: dict, dst: dict, *more: str) -> list:
+            return [dst[k].eq(src[k]) for k in (*carried, *more)]
 
-        B = stage("b", word=em.word_bits)
         level_shape = signed(rt.adc_bits + rt.level_frac + 9)
+        mvm_shapes = {}
+        if mt is not None:
+            mvm_shapes = {
+                "mlevel": signed(mt.level_bits),
+                "mnoise": signed(mt.acc_bits),
+            }
+        B = stage("b", word=em.word_bits)
+        C = stage("c", word=em.word_bits, mem=rd.data.shape())
         steps = {"s": sb, "gains": 2 * db, "r": em.step_frac, "level": level_shape}
-        C = stage("c", t=16, gain=db, noise=16, **steps)
-        D = stage("d", product=16 + db, noise=16, **steps)
-        E = stage("e", k=32 + db, **steps)
-        busy = B["valid"] | C["valid"] | D["valid"] | E["valid"]
-        m.d.comb += [
-            self.state.eq(state),
-            self.i_op.ready.eq((state == S.IDLE) & ~busy),
-        ]
+        D = stage("d", t=16, gain=db, noise=16, **steps, **mvm_shapes)
+        mterm = signed(mt.level_bits + mt.dac_bits) if mt is not None else 1
+        E = stage("e", product=16 + db, noise=16, mterm=mterm, **steps, **mvm_shapes)
+        F = stage("f", k=32 + db, mterm=mterm, **steps, **mvm_shapes)
+        busy = B["valid"] | C["valid"] | D["valid"] | E["valid"] | F["valid"]
+        tail_valid = Signal()
+        idle = (state == S.IDLE) & ~busy & ~tail_valid
+        m.d.comb += [self.state.eq(state), self.i_op.ready.eq(idle)]
         m.d.comb += [self.codes[k].eq(codes[k]) for k in range(rows)]
 
-        # B: the device word (read at the issue) -> table lookups
-        word = rd.data
+        # B: the device word arrives from the block RAM and is registered
+        m.d.sync += carry(B, C, "word") + [C["mem"].eq(rd.data)]
+        # C: table lookups
+        word = C["mem"]
         s = word[:sb]
-        u = B["word"][: em.noise_bits]
-        m.d.sync += carry(B, C) + [
-            C["s"].eq(s),
-            C["gains"].eq(word[sb:]),
-            C["t"].eq(Mux(B["up"], _rom(lut.up, 16)[s], _rom(lut.down, 16)[s])),
-            C["gain"].eq(Mux(B["up"], word[sb : sb + db], word[sb + db :])),
-            C["noise"].eq(_rom(lut.noise, 16)[u]),
-            C["r"].eq(B["word"][em.noise_bits : em.noise_bits + em.step_frac]),
-            C["level"].eq(_rom(rt.level, level_shape)[s] + _rom(rt.noise, level_shape)[u]),
+        u = C["word"][: em.noise_bits]
+        m.d.sync += carry(C, D) + [
+            D["s"].eq(s),
+            D["gains"].eq(word[sb:]),
+            D["t"].eq(Mux(C["up"], _rom(lut.up, 16)[s], _rom(lut.down, 16)[s])),
+            D["gain"].eq(Mux(C["up"], word[sb : sb + db], word[sb + db :])),
+            D["noise"].eq(_rom(lut.noise, 16)[u]),
+            D["r"].eq(C["word"][em.noise_bits : em.noise_bits + em.step_frac]),
+            D["level"].eq(_rom(rt.level, level_shape)[s] + _rom(rt.noise, level_shape)[u]),
         ]
-        # C: step x gain
-        m.d.sync += carry(C, D) + [D[k].eq(C[k]) for k in (*steps, "noise")]
-        m.d.sync += D["product"].eq(C["t"] * C["gain"])
-        # D: x c2c factor, back to step_frac fraction bits
-        half = (1 << rt.level_frac) >> 1
-        m.d.sync += carry(D, E) + [E[k].eq(D[k]) for k in steps if k != "level"]
-        m.d.sync += E["level"].eq((D["level"] + half) >> rt.level_frac)  # in ADC steps
-        m.d.sync += E["k"].eq((D["product"] * D["noise"]) >> em.product_shift)
-        # E: the new state, the code or the peeked state
-        k = E["k"]
+        if mt is not None:
+            half = 1 << (mt.frac - 1)
+            m.d.sync += [
+                D["mlevel"].eq(_rom(mt.level, signed(mt.level_bits))[s]),
+                D["mnoise"].eq(_rom(mt.noise + half, signed(mt.acc_bits))[u]),
+            ]
+        # D: step x gain (and the MVM term)
+        m.d.sync += carry(D, E) + [E[k].eq(D[k]) for k in (*steps, *mvm_shapes, "noise")]
+        m.d.sync += E["product"].eq(D["t"] * D["gain"])
+        if mt is not None:
+            m.d.sync += E["mterm"].eq(D["mlevel"] * D["code"])
+        # E: x c2c factor, back to step_frac fraction bits
+        half_level = (1 << rt.level_frac) >> 1
+        m.d.sync += carry(E, F) + [F[k].eq(E[k]) for k in (*steps, *mvm_shapes) if k != "level"]
+        m.d.sync += F["level"].eq((E["level"] + half_level) >> rt.level_frac)  # in ADC steps
+        m.d.sync += F["k"].eq((E["product"] * E["noise"]) >> em.product_shift)
+        if mt is not None:
+            m.d.sync += F["mterm"].eq(E["mterm"])
+        # F: the new state, the code, the peeked state or the MVM sum
+        k = F["k"]
         top = lut.n_states - 1
         # whole moves beyond the state range saturate (min/max give the same state), so the
         # adders stay state_bits wide
@@ -189,31 +238,37 @@ class ArrayEmulator(wiring.Component):
         with m.If(whole[sb:].any()):
             m.d.comb += moves.eq(top + 1)
         with m.Else():
-            m.d.comb += moves.eq(whole[:sb] + (E["r"] < k[: em.step_frac]))
+            m.d.comb += moves.eq(whole[:sb] + (F["r"] < k[: em.step_frac]))
         new_s = Signal(sb)
-        with m.If(E["up"]):
-            m.d.comb += new_s.eq(Mux(E["s"] + moves > top, top, E["s"] + moves))
+        with m.If(F["up"]):
+            m.d.comb += new_s.eq(Mux(F["s"] + moves > top, top, F["s"] + moves))
         with m.Else():
-            m.d.comb += new_s.eq(Mux(moves > E["s"], 0, E["s"] - moves))
+            m.d.comb += new_s.eq(Mux(moves > F["s"], 0, F["s"] - moves))
         m.d.comb += [
-            wr.addr.eq(E["i"] * cols + E["j"]),
-            wr.data.eq(Cat(new_s, E["gains"])),
-            wr.en.eq(E["valid"] & (E["op"] == ArrayOp.PULSES)),
+            wr.addr.eq(F["i"] * cols + F["j"]),
+            wr.data.eq(Cat(new_s, F["gains"])),
+            wr.en.eq(F["valid"] & (F["op"] == ArrayOp.PULSES)),
         ]
-        code = E["level"]
+        code = F["level"]
         code_top = (1 << (rt.adc_bits - 1)) - 1
-        reading = E["valid"] & (E["op"] == ArrayOp.READ)
+        reading = F["valid"] & (F["op"] == ArrayOp.READ)
         with m.If(reading):
-            m.d.sync += codes[E["i"]].eq(
+            m.d.sync += codes[F["i"]].eq(
                 Mux(code > code_top, code_top, Mux(code < -code_top - 1, -code_top - 1, code))
             )
-        peeked = E["valid"] & (E["op"] == ArrayOp.PEEK)
+        peeked = F["valid"] & (F["op"] == ArrayOp.PEEK)
         m.d.sync += [
-            self.read_valid.eq(reading & (E["i"] == rows - 1)),
+            self.read_valid.eq(reading & (F["i"] == rows - 1)),
             self.peek_valid.eq(peeked),
         ]
         with m.If(peeked):
-            m.d.sync += self.peek_state.eq(E["s"])
+            m.d.sync += self.peek_state.eq(F["s"])
+
+        # ---- the MAC engine: inputs, counters, accumulator, output codes --------------------
+        transposed = Signal()
+        o, kk = Signal(range(max(2, n))), Signal(range(max(2, n)))
+        if mt is not None:
+            self._mac_engine(m, F, idle, transposed, tail_valid)
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
@@ -224,10 +279,17 @@ class ArrayEmulator(wiring.Component):
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
         m.d.sync += B["valid"].eq(0)
-        m.d.comb += rd.addr.eq(i * cols + Mux(state == S.CELL, next_col, j))
+        mvm_i, mvm_j = Mux(transposed, kk, o), Mux(transposed, o, kk)
+        with m.Switch(state):
+            with m.Case(S.CELL):
+                m.d.comb += rd.addr.eq(i * cols + next_col)
+            with m.Case(S.MVM):
+                m.d.comb += rd.addr.eq(mvm_i * cols + mvm_j)
+            with m.Default():
+                m.d.comb += rd.addr.eq(i * cols + j)
         with m.Switch(state):
             with m.Case(S.IDLE):
-                taken = self.i_op.valid & self.i_op.ready
+                taken = self.i_op.valid & idle
                 with m.If(taken & (op.op == ArrayOp.PULSES) & op.x.any() & op.d.any()):
                     m.d.sync += [
                         x.eq(op.x),
@@ -240,6 +302,14 @@ class ArrayEmulator(wiring.Component):
                     m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
                 with m.Elif(taken & (op.op == ArrayOp.PEEK)):
                     m.d.sync += [i.eq(peek_row), j.eq(read_col), state.eq(S.PEEK)]
+                if mt is not None:
+                    with m.Elif(self.i_mvm.valid & self.i_mvm.ready):
+                        m.d.sync += [
+                            transposed.eq(self.i_mvm.payload.transposed),
+                            o.eq(0),
+                            kk.eq(0),
+                            state.eq(S.MVM),
+                        ]
             with m.Case(S.ROW):
                 m.d.sync += [
                     i.eq(first_row),
@@ -284,4 +354,52 @@ class ArrayEmulator(wiring.Component):
                     B["j"].eq(j),
                     state.eq(S.IDLE),
                 ]
+            if mt is not None:
+                with m.Case(S.MVM):
+                    n_in = Mux(transposed, rows, cols)
+                    n_out = Mux(transposed, cols, rows)
+                    last = kk == n_in - 1
+                    m.d.sync += [
+                        B["valid"].eq(1),
+                        B["op"].eq(ArrayOp.MVM),
+                        B["i"].eq(mvm_i),
+                        B["j"].eq(mvm_j),
+                        B["code"].eq(self._inputs[kk]),
+                        B["first"].eq(kk == 0),
+                        B["last"].eq(last),
+                        kk.eq(Mux(last, 0, kk + 1)),
+                    ]
+                    with m.If(kk == 0):
+                        m.d.sync += [read_lfsr.eq(read_next), B["word"].eq(read_word)]
+                    with m.If(last):
+                        m.d.sync += o.eq(o + 1)
+                        with m.If(o == n_out - 1):
+                            m.d.sync += state.eq(S.IDLE)
         return m
+
+    def _mac_engine(self, m, F, idle, transposed, tail_valid) -> None:
+        """The MVM port's input registers, the accumulator (stage F) and the output codes
+        (the clock after an output's last term)."""
+        mt, rows, cols = self._mt, self._rows, self._cols
+        n = max(rows, cols)
+        self._inputs = Array(Signal(signed(mt.dac_bits), name=f"mvm_in_{k}") for k in range(n))
+        m.d.comb += self.i_mvm.ready.eq(idle & ~self.i_op.valid)
+        with m.If(self.i_mvm.valid & self.i_mvm.ready):
+            m.d.sync += [self._inputs[k].eq(self.i_mvm.payload.codes[k]) for k in range(n)]
+        acc = Signal(signed(mt.acc_bits))
+        tail_o = Signal(range(max(2, n)))
+        adding = F["valid"] & (F["op"] == ArrayOp.MVM)
+        with m.If(adding):
+            m.d.sync += acc.eq(Mux(F["first"], F["mnoise"], acc) + F["mterm"])
+        m.d.sync += [
+            tail_valid.eq(adding & F["last"]),
+            tail_o.eq(Mux(transposed, F["j"], F["i"])),
+        ]
+        out = Array(Signal(signed(self._rt.adc_bits), name=f"mvm_out_{k}") for k in range(n))
+        m.d.comb += [self.mvm_codes[k].eq(out[k]) for k in range(n)]
+        whole = acc >> mt.frac
+        top = mt.n_out
+        with m.If(tail_valid):
+            m.d.sync += out[tail_o].eq(Mux(whole > top, top, Mux(whole < -top, -top, whole)))
+        n_out = Mux(transposed, cols, rows)
+        m.d.sync += self.mvm_valid.eq(tail_valid & (tail_o == n_out - 1))

@@ -24,7 +24,8 @@ class EmulatorParams(Params):
     from a table of ``2**noise_bits`` Gaussian quantiles with ``noise_frac`` fraction bits, and
     every pulse takes ``noise_bits + step_frac`` bits of its row's LFSR (``lfsr_width`` bits,
     seeded from ``seed``). A column read answers each row with an ADC code from a level table
-    plus a read-noise quantile (``level_frac`` fraction bits, in ADC steps)."""
+    plus a read-noise quantile (``level_frac`` fraction bits, in ADC steps); an MVM sums DAC
+    codes times a level table of ``mvm_frac`` fraction bits (:mod:`golden.mvm_exact`)."""
 
     section: ClassVar[str] = "emulator"
 
@@ -37,6 +38,9 @@ class EmulatorParams(Params):
     noise_frac: int = spec(7, "fraction bits of a c2c noise factor 1 + dw_min_std xi", ge=1, le=12)
     level_frac: int = spec(
         4, "fraction bits of the level and read-noise tables (ADC steps)", ge=0, le=12
+    )
+    mvm_frac: int = spec(
+        12, "fraction bits of the MVM level and noise tables (ADC steps per DAC step)", ge=1, le=16
     )
     lfsr_width: int = spec(32, "width of each row's device-noise LFSR", ge=8, le=64)
     seed: int = spec(

@@ -90,7 +90,8 @@ def check_lut(device) -> None:
 
 def check_emulated(device, io: IOParams) -> None:
     """What the emulator's reads need: a Lut device whose bounds have no d2d spread and that
-    has no write noise (one level table per array), and an ADC with a step."""
+    has no write noise (one level table per array), an ADC with a step, and for the MVMs a DAC
+    with a step and no input noise."""
     check_lut(device)
     for name in ("w_max_dtod", "w_min_dtod", "write_noise_std"):
         if getattr(device, name) != 0:
@@ -99,3 +100,9 @@ def check_emulated(device, io: IOParams) -> None:
             )
     if io.out_step <= 0:
         raise ConfigError("io.out_res", io.out_res, "the emulator's ADC needs out_res > 0")
+    if io.inp_step <= 0:
+        raise ConfigError("io.inp_res", io.inp_res, "the emulator's DAC needs inp_res > 0")
+    if io.inp_noise != 0:
+        raise ConfigError("io.inp_noise", io.inp_noise, "must be 0 for the array emulator")
+    if io.is_perfect:
+        raise ConfigError("io.is_perfect", True, "false: the emulator's MVM has an ADC and DAC")

@@ -1,5 +1,6 @@
 """The array emulator (rtl/crossbar.py) against its golden cycle model, every cycle: three
-seeds, idle cycles, reads with several bits set, mid-stream resets; then the device memory."""
+seeds, idle cycles, reads with several bits set, MVMs both ways (with the MAC engine),
+mid-stream resets; then the device memory."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from golden.devices import DeviceArray
 from golden.lut_exact import array_image, exact_tables, read_tables
+from golden.mvm_exact import mvm_tables
 from golden.params import EmulatorParams, IOParams, device_preset
 from rtl.crossbar import ArrayEmulator
 from sim.array_bench import ArrayBench
@@ -21,20 +23,21 @@ IO = IOParams(out_noise=0.5)
 ADC_BITS = 9
 
 
-def make(rows: int, cols: int, seed: int):
+def make(rows: int, cols: int, seed: int, mvm: bool):
     devices = DeviceArray(LUT, (rows, cols), seed=seed)
     rng = np.random.default_rng(seed)
     devices.set_weights(rng.uniform(-1, 1, (rows, cols)))
     lut, rt = exact_tables(LUT, EM), read_tables(LUT, IO, EM, ADC_BITS)
+    mt = mvm_tables(LUT, IO, EM, ADC_BITS, max(rows, cols)) if mvm else None
     image = array_image(devices, EM)
-    return ArrayEmulator(EM, lut, rt, image), (EM, lut, rt, image)
+    return ArrayEmulator(EM, lut, rt, image, mt), (EM, lut, rt, image), mt
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_array_emulator_matches_golden(seed):
-    dut, parts = make(4, 5, seed)
-    bench = ArrayBench(*parts, seed=seed, reset_p=0.002)
-    cycles = 4000
+@pytest.mark.parametrize("seed,mvm", [(1, True), (2, True), (3, False)])
+def test_array_emulator_matches_golden(seed, mvm):
+    dut, parts, mt = make(4, 5, seed, mvm)
+    bench = ArrayBench(*parts, seed=seed, mt=mt, reset_p=0.002)
+    cycles = 8000 if mvm else 4000  # MVMs take most of the clocks they get
 
     def final(ctx, sb, cycles):
         sb_bits = dut.state_bits
@@ -44,7 +47,8 @@ def test_array_emulator_matches_golden(seed):
 
     sb = run_bench(dut, bench, cycles, final)
     assert sb.mismatches == 0
-    assert bench.pulses > 500 and bench.reads > 50  # both operations were exercised
+    assert bench.pulses > 500 and bench.reads > 50  # the operations were exercised
+    assert bench.mvms > 20 if mvm else bench.mvms == 0, bench.mvms
 
 
 def test_reads_answer_the_level_table():
