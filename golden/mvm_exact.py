@@ -11,7 +11,8 @@ The host scales and quantises its input ``x`` into DAC codes
 array answers output o (row o of ``W x``, or column o of ``W^T d`` when transposed) with
 
     acc_o  = 2**(f - 1) + R[u_o] + sum_k M[s(o, k)] c_k               (f = mvm_frac)
-    code_o = clip(acc_o >> f, -n_out, n_out),   n_out = round(out_bound / s_out)
+    code_o = clip(acc_o >> f, -n_out, n_out),   n_out = min(round(out_bound / s_out),
+                                                           2**(adc_bits - 1) - 1)
 
 where ``M[s] = round(w(s) s_in / s_out 2**f)`` is the level of state s in ADC steps per DAC
 step, ``R[u] = round(out_noise / s_out xi_u 2**f)`` the output noise (``xi_u`` the Gaussian
@@ -31,7 +32,6 @@ from typing import NamedTuple
 import numpy as np
 
 from golden.encoding import BoundManagement, NoiseManagement
-from golden.errors import ConfigError
 from golden.lfsr import lfsr_word
 from golden.lut_exact import fixed_point, gaussian_quantiles
 from golden.params import EmulatorParams, IOParams, LutParams, check_emulated
@@ -57,15 +57,12 @@ def mvm_tables(
     device: LutParams, io: IOParams, em: EmulatorParams, adc_bits: int, n: int
 ) -> MvmTables:
     """The MVM tables of ``device`` behind ``io``'s DAC and ADC, for sums of up to ``n``
-    terms (``max(rows, cols)``); the ADC codes must fit ``adc_bits``."""
+    terms (``max(rows, cols)``); an ADC of ``adc_bits`` saturates at ``out_bound`` or at its
+    width, whichever comes first."""
     check_emulated(device, io)
     s_in, s_out = io.inp_step, io.out_step
     n_in = math.floor(io.inp_bound / s_in + 1e-9)
-    n_out = round(io.out_bound / s_out)
-    if n_out > (1 << (adc_bits - 1)) - 1:
-        raise ConfigError(
-            "io.out_res", io.out_res, f"out_bound / out_step = {n_out} must fit adc_bits"
-        )
+    n_out = min(round(io.out_bound / s_out), (1 << (adc_bits - 1)) - 1)
     f = em.mvm_frac
     w = [device.w_min + s * device.dw_min for s in range(device.n_states)]
     level = fixed_point([v * s_in / s_out for v in w], f, "device.w_max", 40, signed=True)

@@ -99,8 +99,7 @@ def export(params: PeripheryParams, out: Path) -> dict[str, Path]:
 
 def make_tile(cfg: TileConfig) -> Tile:
     """The tile of a config (a fresh component each call)."""
-    parts = tile_parts(cfg)
-    return Tile(cfg.rtl, parts.em, parts.lut, parts.rt, *parts.images)
+    return Tile(cfg.rtl, tile_parts(cfg))
 
 
 def export_tile(cfg: TileConfig, out: Path) -> dict[str, Path]:

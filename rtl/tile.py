@@ -9,10 +9,9 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from golden.encoding import ArrayOp, ArrayState, GeneratorState, TransferState
-from golden.hw.tile import fifo_depths
-from golden.lut_exact import ArrayImage, ExactLut, ReadTables
-from golden.params import EmulatorParams, PeripheryParams
-from rtl.crossbar import ArrayEmulator, op_layout
+from golden.hw.tile import TileParts, fifo_depths
+from golden.params import PeripheryParams
+from rtl.crossbar import ArrayEmulator, mvm_layout, op_layout
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery, config_signature
 from rtl.pulse_generator import check_params, update_layout
 
@@ -46,10 +45,17 @@ TILE_PORT_MEANINGS = {
     "c_state": "array C's state machine (golden.encoding.ArrayState)",
     "i_peek__valid": "host: read back one device's state",
     "i_peek__ready": "tile: the peek is taken (both arrays' queues empty, periphery idle, no "
-    "peek outstanding)",
+    "peek or MVM outstanding)",
     "i_peek__payload": "host: array (bit 0: 0 = A, 1 = C), then row, then column",
     "o_peek__valid": "tile: o_peek__state holds the state of the peeked device (one cycle)",
     "o_peek__state": "tile: the peeked device's state (0 .. n_states - 1)",
+    "i_mvm__valid": "host: an MVM on C, y = W x (or z = W^T d when transposed)",
+    "i_mvm__ready": "tile: the MVM is taken (as i_peek__ready, and C idle)",
+    "i_mvm__payload": "host: transposed (bit 0), then max(rows, cols) signed DAC codes "
+    "(cols used, rows when transposed; element 0 in the low bits)",
+    "o_mvm__valid": "tile: o_mvm__codes hold the MVM's answer (one cycle)",
+    "o_mvm__codes": "tile: the signed ADC codes of the outputs (rows of them, cols when "
+    "transposed; element 0 in the low bits)",
 }
 
 
@@ -70,28 +76,26 @@ class Tile(wiring.Component):
         Host request for one device's state (``array`` 0 = A, 1 = C, ``row``, ``col``).
     o_peek : Out(peek_signature)
         ``valid`` for one clock with the ``state`` of the requested device.
+    i_mvm : In(stream.Signature(mvm_layout))
+        Host MVM request on C (``transposed``, DAC codes).
+    o_mvm : Out(mvm_signature)
+        ``valid`` for one clock with the ADC ``codes`` of the MVM.
     """
 
-    def __init__(
-        self,
-        params: PeripheryParams,
-        em: EmulatorParams,
-        lut: ExactLut,
-        rt: ReadTables,
-        image_a: ArrayImage,
-        image_c: ArrayImage,
-    ):
+    def __init__(self, params: PeripheryParams, parts: TileParts):
         self._p = p = check_params(params)
-        for name, image in (("A", image_a), ("C", image_c)):
+        em, lut, rt = parts.em, parts.lut, parts.rt
+        for name, image in zip("AC", parts.images, strict=True):
             if image.states.shape != (p.rows, p.cols):
                 raise ValueError(f"array {name} must be {p.rows} x {p.cols}")
         if rt.adc_bits != p.adc_bits:
             raise ValueError(f"read tables need adc_bits = {p.adc_bits}, not {rt.adc_bits}")
         self._periphery = CrossbarPeriphery(p)
         self._arrays = {
-            "a": ArrayEmulator(em, lut, rt, image_a),
-            "c": ArrayEmulator(em.replace(seed=em.seed + 1), lut, rt, image_c),
+            "a": ArrayEmulator(em, lut, rt, parts.images[0]),
+            "c": ArrayEmulator(em.replace(seed=em.seed + 1), lut, rt, parts.images[1], parts.mt),
         }
+        c = self._arrays["c"]
         super().__init__(
             {
                 "i_update": In(stream.Signature(update_layout(p))),
@@ -104,6 +108,10 @@ class Tile(wiring.Component):
                 "i_peek": In(stream.Signature(peek_layout(p))),
                 "o_peek": Out(
                     wiring.Signature({"valid": Out(1), "state": Out(self._arrays["a"].state_bits)})
+                ),
+                "i_mvm": In(stream.Signature(mvm_layout(parts.mt, max(p.rows, p.cols)))),
+                "o_mvm": Out(
+                    wiring.Signature({"valid": Out(1), "codes": Out(c.mvm_codes.shape())})
                 ),
             }
         )
@@ -125,7 +133,7 @@ class Tile(wiring.Component):
         # host peeks: taken while the periphery is idle, both queues are empty and no peek is
         # outstanding, so they never meet an operation of the periphery
         peek = self.i_peek.payload
-        peek_pending = Signal()
+        peek_pending, mvm_pending = Signal(), Signal()
         quiet = Signal()
         idle = (
             (per.gen_state == GeneratorState.IDLE)
@@ -133,7 +141,8 @@ class Tile(wiring.Component):
             & ~per.o_a_pulse.valid
             & ~per.o_c_pulse.valid
         )
-        m.d.comb += self.i_peek.ready.eq(quiet & idle & ~peek_pending)
+        host_ready = quiet & idle & ~peek_pending & ~mvm_pending
+        m.d.comb += self.i_peek.ready.eq(host_ready)
         take_peek = self.i_peek.valid & self.i_peek.ready
         peek_op = Signal(layout)
         m.d.comb += [
@@ -179,6 +188,18 @@ class Tile(wiring.Component):
         m.d.comb += [per.i_adc.valid.eq(a.read_valid), per.i_adc.codes.eq(a.codes)]
 
         a_arr, c_arr = self._arrays["a"], self._arrays["c"]
+        # host MVMs go straight to C's MAC engine
+        m.d.comb += [
+            self.i_mvm.ready.eq(host_ready & c_arr.i_mvm.ready),
+            c_arr.i_mvm.valid.eq(self.i_mvm.valid & host_ready),
+            c_arr.i_mvm.payload.eq(self.i_mvm.payload),
+            self.o_mvm.valid.eq(c_arr.mvm_valid),
+            self.o_mvm.codes.eq(c_arr.mvm_codes),
+        ]
+        with m.If(c_arr.mvm_valid):
+            m.d.sync += mvm_pending.eq(0)
+        with m.Elif(self.i_mvm.valid & self.i_mvm.ready):
+            m.d.sync += mvm_pending.eq(1)
         answered = a_arr.peek_valid | c_arr.peek_valid
         with m.If(answered):
             m.d.sync += peek_pending.eq(0)

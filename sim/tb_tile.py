@@ -41,9 +41,9 @@ async def tile_matches_golden(dut):
         return
     tile = tile_config_from_tables(cfg["tables"])
     parts = tile_parts(tile)
-    bench = TileBench(tile.rtl, *parts, seed=cfg["seed"], updates=cfg["cycles"])
+    bench = TileBench(tile.rtl, parts, seed=cfg["seed"], updates=cfg["cycles"])
     sb = Scoreboard(f"tile:{bench.digest}", cfg["seed"], strict=cfg.get("strict", True))
-    await start(dut, bench.strobes + ("i_peek__valid",))
+    await start(dut, bench.strobes)
     t0 = time.perf_counter()
     cyc = await run_bench(dut, bench, sb, cycle_bound(tile.rtl, cfg["cycles"]))
     result = {
@@ -52,6 +52,7 @@ async def tile_matches_golden(dut):
         "cycles": cyc,
         "updates": bench.updates,
         "peeked": bench.peeked,
+        "mvms": bench.mvms,
         "pulses": {name: a.pulses for name, a in bench.model.arrays.items()},
         "seconds": time.perf_counter() - t0,
         "first_mismatch": sb.first,
@@ -88,7 +89,7 @@ async def _transactions(dut, cfg) -> None:
     tile = tile_config_from_tables(cfg["tables"])
     p = tile.rtl
     host = TileHost(p, cfg["seed"], cfg["cycles"])
-    await start(dut, ("i_update__valid", "cfg__we", "i_peek__valid"))
+    await start(dut, TileBench.strobes)
     dut.rst.value = 0
     first = _cycle(dut)
     t0 = time.perf_counter()
@@ -117,8 +118,7 @@ async def _transactions(dut, cfg) -> None:
         for k, name in enumerate(("a", "c"))
     }
     t1 = time.perf_counter()
-    parts = tile_parts(tile)
-    model = TileModel(p, parts.em, parts.lut, parts.rt, *parts.images)
+    model = TileModel(p, tile_parts(tile))
     want = model_transactions(model, host, cycle_bound(p, len(host.updates)))
     model_seconds = time.perf_counter() - t1
     differences = {

@@ -2,18 +2,18 @@
 (the bench protocol of :mod:`sim.block_benches`): until the tile took ``updates`` updates,
 the periphery's random stimulus (a useful configuration first, then updates, register writes
 and rare resets; no ADC responder, since the tile answers its reads itself) with a random peek
-now and then; then every device of A and C is peeked in turn, so the final arrays are compared
-through the ports."""
+and a random MVM on C now and then; then every device of A and C is peeked in turn, so the
+final arrays are compared through the ports."""
 
 from __future__ import annotations
 
 import random
 
-from golden.hw.tile import TileModel
-from golden.lut_exact import ArrayImage, ExactLut, ReadTables
-from golden.params import EmulatorParams, PeripheryParams
+from golden.hw.tile import TileModel, TileParts
+from golden.params import PeripheryParams
 from rtl.tile import peek_layout
-from sim.ports import pack_update
+from sim.array_bench import pack_mvm
+from sim.ports import pack_codes, pack_update
 from sim.stimulus import PeripheryStimulus, random_codes
 
 __all__ = ["TileBench", "TileHost", "cycle_bound", "model_transactions"]
@@ -31,25 +31,23 @@ class TileBench:
     """Every cycle: the host's inputs and the tile's expected status outputs."""
 
     block = "tile"
-    strobes = ("i_update__valid", "cfg__we")
+    strobes = ("i_update__valid", "cfg__we", "i_peek__valid", "i_mvm__valid")
 
     def __init__(
         self,
         p: PeripheryParams,
-        em: EmulatorParams,
-        lut: ExactLut,
-        rt: ReadTables,
-        images: tuple[ArrayImage, ArrayImage],
+        parts: TileParts,
         seed: int,
         updates: int,
         reset_p: float = 0.0005,
     ):
-        self.p, self.seed, self.target = p, seed, updates
-        self.digest = f"{p.digest()}:{em.digest()}"
-        self.model = TileModel(p, em, lut, rt, *images)
+        self.p, self.seed, self.target, self.mt = p, seed, updates, parts.mt
+        self.digest = f"{p.digest()}:{parts.em.digest()}"
+        self.model = TileModel(p, parts)
         self.stimulus = PeripheryStimulus(p, random.Random(seed), reset_p)
         self.updates = 0  # updates the tile took: a bench that took none proved nothing
         self.peeked = 0  # peeks answered in the final sweep
+        self.mvms = 0  # MVMs answered
         self.sweeping = False
         self._next = 0  # the next device of the sweep to ask for
         layout = peek_layout(p)
@@ -57,6 +55,7 @@ class TileBench:
         self._sweep = [(a, i, j) for a in (0, 1) for i in range(p.rows) for j in range(p.cols)]
         self._rng = random.Random(seed + 1)
         self._inputs = self._peek = None
+        self._mvm, self._mvm_ready = (0, False, ()), 0
 
     @property
     def done(self) -> bool:
@@ -77,6 +76,16 @@ class TileBench:
         k = min(self._next, len(self._sweep) - 1)
         return int(self._next < len(self._sweep)), *self._sweep[k]
 
+    def _mvm_request(self, taken: bool) -> tuple[int, bool, list[int]]:
+        """An MVM on C (random direction and codes), offered until taken; a new one starts in
+        5 % of the cycles before the sweep."""
+        if self._mvm[0] and not taken:
+            return self._mvm
+        rng, n = self._rng, max(self.p.rows, self.p.cols)
+        valid = int(not self.sweeping and rng.random() < 0.05)
+        codes = [rng.randint(-self.mt.n_in, self.mt.n_in) for _ in range(n)] if valid else [0] * n
+        return valid, bool(valid and rng.random() < 0.5), codes
+
     def next(self) -> tuple[dict, dict]:
         s = self.stimulus.next(0)
         if self.updates >= self.target:  # the final sweep: nothing but peeks
@@ -85,6 +94,9 @@ class TileBench:
         out = self.model.outputs()
         self.updates += int(s.valid and out["ready"] and not s.reset)
         self._peek = self._peek_request()
+        self._mvm = self._mvm_request(taken=bool(self._mvm[0] and self._mvm_ready))
+        self._mvm_ready = out["mvm_ready"]
+        self.mvms += out["mvm_valid"]
         if self.sweeping:
             self._next += int(self._peek[0] and out["peek_ready"])
             self.peeked += out["peek_valid"]
@@ -98,6 +110,8 @@ class TileBench:
             "i_peek__payload": self._peek[1]
             | self._peek[2] << self._row_at
             | self._peek[3] << self._col_at,
+            "i_mvm__valid": self._mvm[0],
+            "i_mvm__payload": pack_mvm(self._mvm[1], self._mvm[2], self.mt),
             "rst": s.reset,
         }
         expected = {
@@ -110,6 +124,9 @@ class TileBench:
             "i_peek__ready": out["peek_ready"],
             "o_peek__valid": out["peek_valid"],
             "o_peek__state": out["peek_state"],
+            "i_mvm__ready": out["mvm_ready"],
+            "o_mvm__valid": out["mvm_valid"],
+            "o_mvm__codes": pack_codes(out["mvm_codes"], self.p.adc_bits),
         }
         self._inputs = s
         return inputs, expected
@@ -117,7 +134,15 @@ class TileBench:
     def step(self) -> None:
         s = self._inputs
         self.model.tick(
-            s.valid, s.x, s.d, s.cfg_we, s.cfg_addr, s.cfg_data, self._peek, reset=s.reset
+            s.valid,
+            s.x,
+            s.d,
+            s.cfg_we,
+            s.cfg_addr,
+            s.cfg_data,
+            self._peek,
+            reset=s.reset,
+            mvm=self._mvm,
         )
 
 

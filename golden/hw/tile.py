@@ -10,9 +10,13 @@ queued. The host's update stream is stalled while either FIFO holds an operation
 operations, C's ``BL``). C's LFSRs are seeded from ``EmulatorParams.seed + 1``.
 
 The host reads device states back through the peek port: a request (array 0 = A, 1 = C, row,
-column) is taken when both FIFOs are empty, the periphery is idle and no peek is outstanding;
-it becomes a ``PEEK`` operation of that array, and ``peek_valid`` with ``peek_state`` answer.
-(The pulse lines are registered, so "idle" also asks that no slot is on the lines.)
+column) is taken when both FIFOs are empty, the periphery is idle and no peek or MVM is
+outstanding; it becomes a ``PEEK`` operation of that array, and ``peek_valid`` with
+``peek_state`` answer. (The pulse lines are registered, so "idle" also asks that no slot is on
+the lines.) The host's forward and backward MVMs run on C (:mod:`golden.mvm_exact`): a request
+(``transposed``, DAC codes) is taken under the same conditions with C idle, goes straight to
+C's MVM port, and ``mvm_valid`` with ``mvm_codes`` answer. Updates are not held back by an
+MVM: a transfer's writes into C wait in C's FIFO until it is done.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from golden.lut_exact import (
     exact_tables,
     read_tables,
 )
+from golden.mvm_exact import MvmTables, mvm_tables
 from golden.params import EmulatorParams, PeripheryParams, TileConfig
 
 __all__ = ["FifoModel", "TileModel", "TileParts", "fifo_depths", "tile_parts"]
@@ -46,6 +51,7 @@ class TileParts(NamedTuple):
     lut: ExactLut
     rt: ReadTables
     images: tuple[ArrayImage, ArrayImage]
+    mt: MvmTables  #: C's MVMs
 
 
 def tile_parts(cfg: TileConfig) -> TileParts:
@@ -61,6 +67,7 @@ def tile_parts(cfg: TileConfig) -> TileParts:
         exact_tables(cfg.device, em),
         read_tables(cfg.device, cfg.io, em, p.adc_bits),
         (array_image(a, em), array_image(c, em)),
+        mvm_tables(cfg.device, cfg.io, em, p.adc_bits, max(p.rows, p.cols)),
     )
 
 
@@ -90,29 +97,25 @@ class FifoModel:
 class TileModel:
     """Cycle model of ``rtl.tile.Tile``.
 
-    Inputs per cycle: ``valid``, ``x``, ``d``, ``cfg_we``, ``cfg_addr``, ``cfg_data``, and the
-    peek request ``peek`` = (valid, array, row, col). Outputs: ``ready``, ``gen_state``,
-    ``xfer_state``, ``col``, ``a_state``, ``c_state``, ``peek_ready``, ``peek_valid``,
-    ``peek_state``.
+    Inputs per cycle: ``valid``, ``x``, ``d``, ``cfg_we``, ``cfg_addr``, ``cfg_data``, the
+    peek request ``peek`` = (valid, array, row, col) and the MVM request ``mvm`` = (valid,
+    transposed, codes). Outputs: ``ready``, ``gen_state``, ``xfer_state``, ``col``,
+    ``a_state``, ``c_state``, ``peek_ready``, ``peek_valid``, ``peek_state``, ``mvm_ready``,
+    ``mvm_valid``, ``mvm_codes``.
     """
 
-    def __init__(
-        self,
-        p: PeripheryParams,
-        em: EmulatorParams,
-        lut: ExactLut,
-        rt: ReadTables,
-        image_a: ArrayImage,
-        image_c: ArrayImage,
-    ):
+    def __init__(self, p: PeripheryParams, parts: TileParts):
         self.p = p
+        em, lut, rt = parts.em, parts.lut, parts.rt
         self.periphery = PeripheryModel(p)
         self.arrays = {
-            "a": ArrayEmulatorModel(em, lut, rt, image_a),
-            "c": ArrayEmulatorModel(em.replace(seed=em.seed + 1), lut, rt, image_c),
+            "a": ArrayEmulatorModel(em, lut, rt, parts.images[0]),
+            "c": ArrayEmulatorModel(
+                em.replace(seed=em.seed + 1), lut, rt, parts.images[1], parts.mt
+            ),
         }
         self.fifos = {name: FifoModel(n) for name, n in fifo_depths(p).items()}
-        self.read_sent = self.peek_pending = 0
+        self.read_sent = self.peek_pending = self.mvm_pending = 0
 
     @property
     def quiet(self) -> bool:
@@ -121,7 +124,11 @@ class TileModel:
     def _peek_ready(self, po: dict) -> bool:
         idle = po["gen_state"] == GeneratorState.IDLE and po["xfer_state"] == TransferState.IDLE
         lines = po["a_pulse"].valid or po["c_pulse"].valid  # registered: a clock after the state
-        return self.quiet and idle and not lines and not self.peek_pending
+        pending = self.peek_pending or self.mvm_pending
+        return self.quiet and idle and not lines and not pending
+
+    def _mvm_ready(self, po: dict) -> bool:
+        return self._peek_ready(po) and bool(self.arrays["c"].outputs()["mvm_ready"])
 
     def outputs(self) -> dict:
         po = self.periphery.outputs()
@@ -136,14 +143,30 @@ class TileModel:
             "peek_ready": int(self._peek_ready(po)),
             "peek_valid": int(a["peek_valid"] or c["peek_valid"]),
             "peek_state": a["peek_state"] if a["peek_valid"] else c["peek_state"],
+            "mvm_ready": int(self._mvm_ready(po)),
+            "mvm_valid": c["mvm_valid"],
+            "mvm_codes": c["mvm_codes"],
         }
 
-    def tick(self, valid, x, d, cfg_we, cfg_addr, cfg_data, peek=(0, 0, 0, 0), reset=0) -> None:
+    def tick(
+        self,
+        valid,
+        x,
+        d,
+        cfg_we,
+        cfg_addr,
+        cfg_data,
+        peek=(0, 0, 0, 0),
+        reset=0,
+        mvm=(0, False, ()),
+    ) -> None:
         """The clock edge; ``reset`` restarts everything but the memories (H, A, C)."""
         po = self.periphery.outputs()
         a_out = self.arrays["a"].outputs()
         peek_valid, peek_array, peek_row, peek_col = peek
         take_peek = peek_valid and self._peek_ready(po)
+        take_mvm = bool(mvm[0]) and self._mvm_ready(po)
+        mvm_done = self.arrays["c"].outputs()["mvm_valid"]
         answered = a_out["peek_valid"] or self.arrays["c"].outputs()["peek_valid"]
         pushes = {"a": None, "c": None}
         for name in ("a", "c"):
@@ -167,7 +190,8 @@ class TileModel:
             fifo = self.fifos[name]
             head = fifo.items[0] if fifo.items else None
             take = head is not None and array.outputs()["ready"]
-            array.tick(int(head is not None), *(head or (0, 0, 0, 0, 0)), reset=reset)
+            request = mvm if take_mvm and name == "c" else (0, False, ())
+            array.tick(int(head is not None), *(head or (0, 0, 0, 0, 0)), reset=reset, mvm=request)
             if reset:
                 fifo.items.clear()
             else:
@@ -180,3 +204,7 @@ class TileModel:
             self.peek_pending = 0
         elif take_peek:
             self.peek_pending = 1
+        if reset or mvm_done:
+            self.mvm_pending = 0
+        elif take_mvm:
+            self.mvm_pending = 1

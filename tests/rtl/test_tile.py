@@ -25,9 +25,9 @@ def parts(seed: int):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_tile_matches_golden(seed):
-    em, lut, rt, images = parts(seed)
-    dut = Tile(SMALL, em, lut, rt, *images)
-    bench = TileBench(SMALL, em, lut, rt, images, seed, updates=60)
+    tp = parts(seed)
+    dut = Tile(SMALL, tp)
+    bench = TileBench(SMALL, tp, seed, updates=60)
 
     def final(ctx, sb, cycles):
         bits = (1 << dut.arrays["a"].state_bits) - 1
@@ -41,3 +41,4 @@ def test_tile_matches_golden(seed):
     assert sb.mismatches == 0 and bench.done
     pulses = {name: array.pulses for name, array in bench.model.arrays.items()}
     assert bench.updates == 60 and pulses["a"] > 30 and pulses["c"] > 30, pulses
+    assert bench.mvms >= 5, bench.mvms
