@@ -21,16 +21,14 @@ import os
 import time
 
 import cocotb
-from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
-from cocotb.utils import get_sim_time
+from cocotb.triggers import FallingEdge
 
 from golden.hw.tile import TileModel, tile_parts
 from golden.params import tile_config_from_tables
-from rtl.tile import peek_layout
-from sim.ports import pack_update
 from sim.scoreboard import Scoreboard
-from sim.tb_periphery import CLOCK_NS, run_bench, start
+from sim.tb_periphery import run_bench, start
 from sim.tile_bench import TileBench, TileHost, cycle_bound, model_transactions
+from sim.tile_host import clock_of, peek_arrays, update
 
 
 @cocotb.test()
@@ -62,61 +60,22 @@ async def tile_matches_golden(dut):
     assert sb.mismatches == 0 and bench.done, result
 
 
-def _cycle(dut) -> int:
-    return int(get_sim_time("ns") // CLOCK_NS)
-
-
-async def _peek(dut, array: int, row: int, col: int, at: tuple[int, int]) -> int:
-    """Read one device's state through the peek port (from a falling edge)."""
-    dut.i_peek__payload.value = array | row << at[0] | col << at[1]
-    dut.i_peek__valid.value = 1
-    await ReadOnly()
-    while not int(dut.i_peek__ready.value):
-        await FallingEdge(dut.clk)
-        await ReadOnly()
-    await FallingEdge(dut.clk)
-    dut.i_peek__valid.value = 0
-    await ReadOnly()
-    while not int(dut.o_peek__valid.value):
-        await FallingEdge(dut.clk)
-        await ReadOnly()
-    state = int(dut.o_peek__state.value)
-    await FallingEdge(dut.clk)
-    return state
-
-
 async def _transactions(dut, cfg) -> None:
     tile = tile_config_from_tables(cfg["tables"])
     p = tile.rtl
     host = TileHost(p, cfg["seed"], cfg["cycles"])
     await start(dut, TileBench.strobes)
     dut.rst.value = 0
-    first = _cycle(dut)
+    first = clock_of(dut)
     t0 = time.perf_counter()
     for addr, data in host.prelude:
         dut.cfg__we.value, dut.cfg__addr.value, dut.cfg__data.value = 1, addr, data
         await FallingEdge(dut.clk)
     dut.cfg__we.value = 0
-    taken = []
-    for x, d in host.updates:
-        dut.i_update__payload.value = pack_update(x, d, p)
-        dut.i_update__valid.value = 1
-        await ReadOnly()
-        while not int(dut.i_update__ready.value):  # sleep until the tile is ready again
-            await RisingEdge(dut.i_update__ready)
-            await ReadOnly()
-        taken.append(_cycle(dut) - first)  # taken at the end of this clock
-        await RisingEdge(dut.clk)
-        await FallingEdge(dut.clk)
-    dut.i_update__valid.value = 0
+    taken = [await update(dut, x, d, p) - first for x, d in host.updates]
     run_seconds = time.perf_counter() - t0
-    run_cycles = _cycle(dut) - first
-    layout = peek_layout(p)
-    at = (layout["row"].offset, layout["col"].offset)
-    states = {
-        name: [[await _peek(dut, k, i, j, at) for j in range(p.cols)] for i in range(p.rows)]
-        for k, name in enumerate(("a", "c"))
-    }
+    run_cycles = clock_of(dut) - first
+    states = await peek_arrays(dut, p)
     t1 = time.perf_counter()
     model = TileModel(p, tile_parts(tile))
     want = model_transactions(model, host, cycle_bound(p, len(host.updates)))

@@ -34,7 +34,10 @@ def add_parser(sub, name: str) -> None:
     p.add_argument("--sim", choices=SIMULATORS, default="icarus", help="HDL simulator")
     p.add_argument("--waves", action="store_true", help="also write the waveform (FST)")
     p.add_argument(
-        "--train", action="store_true", help="train digits with the RTL in the loop (STEPS samples)"
+        "--train",
+        action="store_true",
+        help="train digits with the RTL in the loop (STEPS samples); with --tile the tile is the "
+        "last layer: its MVMs, updates and transfers, against golden's hardware-exact run",
     )
     p.add_argument(
         "--tile",
@@ -134,13 +137,10 @@ def _against_reference(params, device, io, cosim, train, args, work) -> dict:
 
 def _run_tile(args: argparse.Namespace) -> int:
     """``--tile``: the tile's Verilog alone in the simulator, Python at the host side only."""
-    from golden.errors import ConfigError
     from golden.params import load_tile_config
 
     if args.train:
-        raise ConfigError(
-            "--train", True, "not with --tile yet: the tile has no port for the host's MVMs"
-        )
+        return _run_tile_train(args)
     cfg = load_tile_config(args.config, args.overrides)  # every table validated first
     from rtl.export import TILE_NAME, make_tile, verilog_text
     from sim.runner import run_testbench, use_simulator
@@ -186,3 +186,105 @@ def _run_tile(args: argparse.Namespace) -> int:
     keys = ["mismatches", "steps", "cycles", "cycles_per_second", "cycles_per_update"]
     print(json.dumps({k: report[k] for k in keys}))
     return 0 if report["mismatches"] == 0 else 1
+
+
+def _run_tile_train(args: argparse.Namespace) -> int:
+    """``--tile --train``: digits with the tile's Verilog as the last layer; then golden's
+    hardware-exact run of the same host and seed (every transaction's clock, W1, A, C and H
+    must be equal) and golden's float-device TTv2 on the same job (its accuracy)."""
+    import time
+
+    import numpy as np
+
+    from golden.params import load_tile_training
+    from rtl.export import TILE_NAME, make_tile, verilog_text
+    from sim.runner import run_testbench, use_simulator
+    from sim.tile_train import check_tile_layer
+
+    cfg, cosim, train = load_tile_training(args.config, args.overrides)
+    data = check_tile_layer(cfg, train)  # before any work
+    use_simulator(args.sim)
+    p = cfg.rtl
+    print(
+        f"training digits for {args.steps} samples with the {p.rows}x{p.cols} tile (BL {p.bl}) "
+        f"as the {train.hidden} -> {data.n_classes} layer, on {args.sim} ...",
+        flush=True,
+    )
+    work = args.out / "work"
+    design = (TILE_NAME, verilog_text(make_tile(cfg), TILE_NAME), f"tile-{cfg.digest()}")
+    extra = {
+        "tables": cfg.tables(),
+        "cosim": cosim.to_dict(),
+        "train": train.to_dict(),
+        "weights": str((work / "rtl-weights.npz").resolve()),
+    }
+    rtl = run_testbench(
+        p,
+        "tb_tile_train",
+        args.seed,
+        args.steps,
+        work,
+        args.sim,
+        args.waves,
+        False,
+        extra,
+        design=design,
+    )
+    print("golden's hardware-exact run of the same host ...", flush=True)
+    t0 = time.perf_counter()
+    ref = _tile_reference(cfg, cosim, train, args.steps, args.seed, len(data.x_test))
+    ref_seconds = time.perf_counter() - t0
+    got = np.load(work / "rtl-weights.npz")
+    diff = {k: int(np.sum(got[k] != ref[k])) for k in ("W1", "A", "C", "H")}
+    late = sum(a != b for a, b in zip(rtl["ends"], ref["ends"], strict=False))
+    late += abs(len(rtl["ends"]) - len(ref["ends"]))
+    print("golden's float-device TTv2 on the same job ...", flush=True)
+    float_acc = _float_device_accuracy(cfg, cosim, train, args.steps, args.seed, data.n_classes)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "weights.npz").write_bytes((work / "rtl-weights.npz").read_bytes())
+    mismatches = sum(diff.values()) + late + int(rtl["test_accuracy"] != ref["test_accuracy"])
+    report = {
+        "mode": "train",
+        "mismatches": mismatches,
+        "steps": rtl["samples"],
+        "cycles": rtl["cycles"],
+        "cycles_per_second": rtl["cycles_per_second"],
+        "cycles_per_sample": rtl["train_cycles"] / max(rtl["samples"], 1),
+        "test_accuracy": rtl["test_accuracy"],
+        "reference_test_accuracy": ref["test_accuracy"],
+        "float_device_test_accuracy": float_acc,
+        "simulator": args.sim,
+        "details": {
+            **{k: v for k, v in rtl.items() if k != "ends"},
+            "transactions": len(rtl["ends"]),
+            "transaction_mismatches": late,
+            "reference_differences": diff,
+            "reference_seconds": ref_seconds,
+        },
+        "config_digest": cfg.digest(),
+        "seed": args.seed,
+    }
+    (args.out / "cosim.json").write_text(json.dumps(report, indent=2) + "\n")
+    keys = ["mismatches", "steps", "cycles_per_second", "test_accuracy"]
+    print(json.dumps({k: report[k] for k in keys + ["float_device_test_accuracy"]}))
+    return 0 if mismatches == 0 else 1
+
+
+def _tile_reference(cfg, cosim, train, steps: int, seed: int, n_test: int) -> dict:
+    from golden.hw.tile import tile_parts
+    from sim.tile_bench import cycle_bound
+    from sim.tile_train import run_tile_reference
+
+    p = cfg.rtl
+    limit = cycle_bound(p, steps) + (steps + n_test) * 24 * (p.rows * p.cols + 20)
+    return run_tile_reference(cfg, tile_parts(cfg), cosim, train, steps, seed, limit)
+
+
+def _float_device_accuracy(cfg, cosim, train, steps: int, seed: int, classes: int) -> float:
+    """Test accuracy of golden's TTv2 with the float Lut device (the periphery's model and a
+    behavioral crossbar, ``sim.ttv2_train.run_reference``) on the same job: the same network,
+    samples, operating point and seed, the layer with as many rows as classes."""
+    from sim.ttv2_train import run_reference
+
+    p = cfg.rtl.replace(rows=classes)
+    return run_reference(p, cfg.device, cfg.io, cosim, train, steps, seed)["test_accuracy"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from golden.errors import ConfigError
-from golden.params.cosim import rtl_tables
+from golden.params.cosim import CosimParams, TrainLoopParams, rtl_tables
 from golden.params.devices import LutParams, device_from_dict
 from golden.params.emulator import EmulatorParams
 from golden.params.io_update import IOParams
@@ -23,6 +23,7 @@ __all__ = [
     "check_emulated",
     "check_lut",
     "load_tile_config",
+    "load_tile_training",
     "tile_config_from_tables",
 ]
 
@@ -53,6 +54,22 @@ def load_tile_config(path: str | Path, overrides=()) -> TileConfig:
     :func:`check_emulated`)."""
     rtl, data = rtl_tables(path, overrides)
     return _tile_config(rtl, data)
+
+
+def load_tile_training(
+    path: str | Path, overrides=()
+) -> tuple[TileConfig, CosimParams, TrainLoopParams]:
+    """A tile config with its training tables: ``[cosim]`` (the TTv2 operating point) and
+    ``[train]`` (the network around the tile), each validated."""
+    rtl, data = rtl_tables(path, overrides)
+    cfg = _tile_config(rtl, data)
+    loops = []
+    for cls in (CosimParams, TrainLoopParams):
+        try:
+            loops.append(cls.from_dict(data.get(cls.section, {})))
+        except ConfigError as err:
+            raise err.within(cls.section) from None
+    return cfg, *loops
 
 
 def tile_config_from_tables(tables: dict) -> TileConfig:

@@ -173,3 +173,31 @@ def test_tile_transactions_match_golden(tmp_path):
     assert report["mismatches"] == 0 and report["steps"] == 40
     assert report["details"]["accept_mismatches"] == 0
     assert report["details"]["pulses"]["a"] > 0 and report["details"]["pulses"]["c"] > 0
+
+
+def test_tile_training_matches_golden(tmp_path):
+    """``--tile --train``: digits with the tile's Verilog as the last layer (forward and
+    backward MVMs on C, updates and transfers in the tile); every transaction ends in the same
+    clock as in golden's hardware-exact run, which ends with the same W1, A, C and H."""
+    out = tmp_path / "train"
+    sets = ["--set", "rtl.rows=10", "--set", "rtl.cols=6", "--set", "rtl.bl=7"]
+    sets += ["--set", "train.hidden=6", "--set", "train.n_test=40"]
+    cfg = str(ROOT / "configs" / "tile-16x16.toml")
+    args = ["cosim", cfg, "--tile", "--train", *sets, "--steps", "12", "--out", str(out)]
+    assert main(args) == 0
+    report = json.loads((out / "cosim.json").read_text())
+    details = report["details"]
+    assert report["mismatches"] == 0 and report["steps"] == 12
+    assert details["reference_differences"] == {"W1": 0, "A": 0, "C": 0, "H": 0}
+    assert details["transactions"] >= 3 * 12 + 40 and details["transaction_mismatches"] == 0
+    assert report["test_accuracy"] == report["reference_test_accuracy"]
+    assert 0 <= report["float_device_test_accuracy"] <= 1
+    weights = np.load(out / "weights.npz")
+    assert weights["C"].shape == (10, 6) and int(np.abs(weights["H"]).sum()) > 0
+
+
+def test_tile_training_checks_the_layer_shape(tmp_path, capsys):
+    cfg = str(ROOT / "configs" / "tile-16x16.toml")
+    args = ["cosim", cfg, "--tile", "--train", "--set", "rtl.rows=8", "--out", str(tmp_path)]
+    assert main(args) == 2
+    assert "rows >= 10, cols = train.hidden = 16" in capsys.readouterr().err
