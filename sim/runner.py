@@ -9,7 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
-from cocotb_tools.runner import get_runner
+from cocotb_tools.runner import Verilator, VerilatorControlFile, get_runner
 
 from golden.errors import ConfigError
 from golden.params import PeripheryParams
@@ -42,6 +42,22 @@ def use_simulator(simulator: str) -> None:
         os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+#: what testbenches read inside the design (everything else stays private to Verilator)
+PUBLIC_SIGNALS = 'public_flat_rw -module "*" -var "h_mem"\n'
+
+
+class LeanVerilator(Verilator):
+    """cocotb's Verilator runner without ``--public-flat-rw``: that flag keeps every signal of
+    the design visible and unoptimised, and the whole-tile co-simulation ran at half speed
+    with it. The ports stay visible (the top's ports always are) and the control file
+    :data:`PUBLIC_SIGNALS` opens what testbenches read inside (the TTv2 buffer H)."""
+
+    def _build_command(self):
+        cmds = super()._build_command()
+        cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
+        return cmds
+
+
 def build(
     params: PeripheryParams,
     simulator: str = "icarus",
@@ -68,22 +84,34 @@ def build_verilog(top: str, text: str, tag: str, simulator: str = "icarus", wave
 
 
 def _build_locked(top: str, text: str, build_dir: Path, simulator: str, waves: bool):
+    # Amaranth's generated Verilog is width-exact by construction; Verilator's lint warnings
+    # about it (implicit extension, incomplete cases) are not errors
+    args = []
+    if simulator == "verilator":
+        args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--x-assign", "fast"]
     build_dir.mkdir(parents=True, exist_ok=True)
-    source = build_dir / f"{top}.v"
-    changed = not source.exists() or source.read_text() != text  # the RTL code may change
-    if changed:  # start from an empty directory: a recompile over old outputs went stale
+    source, recipe = build_dir / f"{top}.v", build_dir / "recipe.json"
+    want = json.dumps({"args": args, "public": PUBLIC_SIGNALS})
+    # the RTL code or the build's recipe may change: compile again from an empty directory
+    # (a recompile over old outputs went stale)
+    changed = not source.exists() or source.read_text() != text
+    changed = changed or not recipe.exists() or recipe.read_text() != want
+    if changed:
         shutil.rmtree(build_dir)
         build_dir.mkdir(parents=True)
         source.write_text(text)
+        recipe.write_text(want)
     use_simulator(simulator)
-    runner = get_runner(simulator)
-    # Amaranth's generated Verilog is width-exact by construction; Verilator's lint warnings
-    # about it (implicit extension, incomplete cases) are not errors
-    lint = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if simulator == "verilator" else []
+    runner = LeanVerilator() if simulator == "verilator" else get_runner(simulator)
+    sources = [source]
+    if simulator == "verilator":
+        control = build_dir / "public.vlt"
+        control.write_text("`verilator_config\n" + PUBLIC_SIGNALS)
+        sources.append(VerilatorControlFile(control))
     runner.build(
-        build_args=lint,
+        build_args=args,
         always=changed,
-        sources=[source],
+        sources=sources,
         hdl_toplevel=top,
         build_dir=build_dir,
         timescale=("1ns", "1ps"),

@@ -128,6 +128,11 @@ class ArrayEmulatorModel:
     def _idle(self) -> bool:
         return self.state == ArrayState.IDLE and not any(self.pipe) and self.tail is None
 
+    @property
+    def ready(self) -> bool:
+        """The ``ready`` output (also the MVM port's, when no operation is offered)."""
+        return self._idle()
+
     def outputs(self, op_valid: int = 0) -> dict:
         """The outputs; ``mvm_ready`` also needs no operation offered (``op_valid``)."""
         out = {

@@ -128,24 +128,24 @@ class TileModel:
         return self.quiet and idle and not lines and not pending
 
     def _mvm_ready(self, po: dict) -> bool:
-        return self._peek_ready(po) and bool(self.arrays["c"].outputs()["mvm_ready"])
+        return self._peek_ready(po) and self.arrays["c"].ready
 
     def outputs(self) -> dict:
         po = self.periphery.outputs()
-        a, c = self.arrays["a"].outputs(), self.arrays["c"].outputs()
+        a, c = self.arrays["a"], self.arrays["c"]
         return {
             "ready": int(po["ready"] and self.quiet),
             "gen_state": po["gen_state"],
             "xfer_state": po["xfer_state"],
             "col": po["col"],
-            "a_state": self.arrays["a"].outputs()["state"],
-            "c_state": self.arrays["c"].outputs()["state"],
+            "a_state": int(a.state),
+            "c_state": int(c.state),
             "peek_ready": int(self._peek_ready(po)),
-            "peek_valid": int(a["peek_valid"] or c["peek_valid"]),
-            "peek_state": a["peek_state"] if a["peek_valid"] else c["peek_state"],
+            "peek_valid": int(a.peek_valid or c.peek_valid),
+            "peek_state": a.peek_state if a.peek_valid else c.peek_state,
             "mvm_ready": int(self._mvm_ready(po)),
-            "mvm_valid": c["mvm_valid"],
-            "mvm_codes": c["mvm_codes"],
+            "mvm_valid": c.mvm_valid,
+            "mvm_codes": list(c.mvm_codes),
         }
 
     def tick(
@@ -162,12 +162,12 @@ class TileModel:
     ) -> None:
         """The clock edge; ``reset`` restarts everything but the memories (H, A, C)."""
         po = self.periphery.outputs()
-        a_out = self.arrays["a"].outputs()
+        a, c = self.arrays["a"], self.arrays["c"]
         peek_valid, peek_array, peek_row, peek_col = peek
         take_peek = peek_valid and self._peek_ready(po)
         take_mvm = bool(mvm[0]) and self._mvm_ready(po)
-        mvm_done = self.arrays["c"].outputs()["mvm_valid"]
-        answered = a_out["peek_valid"] or self.arrays["c"].outputs()["peek_valid"]
+        mvm_done, answered = c.mvm_valid, a.peek_valid or c.peek_valid
+        a_read = (a.resp_valid, list(a.codes))
         pushes = {"a": None, "c": None}
         for name in ("a", "c"):
             lines = po[f"{name}_pulse"]
@@ -184,19 +184,18 @@ class TileModel:
                 raise RuntimeError("a peek and an operation of the periphery in one clock")
             pushes[name] = (ArrayOp.PEEK, 1 << peek_col, 0, 1 << peek_row, 0)
         quiet = self.quiet
-        adc = (a_out["read_valid"], a_out["codes"])
-        self.periphery.tick(int(valid and quiet), x, d, cfg_we, cfg_addr, cfg_data, *adc, reset)
+        self.periphery.tick(int(valid and quiet), x, d, cfg_we, cfg_addr, cfg_data, *a_read, reset)
         for name, array in self.arrays.items():
             fifo = self.fifos[name]
             head = fifo.items[0] if fifo.items else None
-            take = head is not None and array.outputs()["ready"]
+            take = head is not None and array.ready
             request = mvm if take_mvm and name == "c" else (0, False, ())
             array.tick(int(head is not None), *(head or (0, 0, 0, 0, 0)), reset=reset, mvm=request)
             if reset:
                 fifo.items.clear()
             else:
                 fifo.tick(pushes[name], bool(take))
-        if reset or a_out["read_valid"]:
+        if reset or a_read[0]:
             self.read_sent = 0
         elif send_read:
             self.read_sent = 1
