@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory, MemoryData
 from amaranth.lib.wiring import In, Out
@@ -28,13 +28,33 @@ def mvm_layout(mt: MvmTables, n: int) -> data.StructLayout:
     return data.StructLayout({"transposed": 1, "codes": data.ArrayLayout(signed(mt.dac_bits), n)})
 
 
-def lowest_set(m: Module, mask: Signal, name: str) -> Signal:
-    """Index of the lowest set bit of ``mask`` (0 for 0): a priority encoder."""
+def lowest_one_hot(m: Module, mask, name: str) -> Signal:
+    """The lowest set bit of ``mask`` alone (0 for 0): ``mask & -mask``, one carry chain."""
+    low = Signal(len(mask), name=f"{name}_low")
+    m.d.comb += low.eq(mask & (~mask + 1))
+    return low
+
+
+def lowest_set(m: Module, mask, name: str) -> tuple[Signal, Signal]:
+    """``(index, one-hot)`` of the lowest set bit of ``mask`` (0 for 0): the one-hot from a
+    carry chain, each index bit an OR of the one-hot bits whose position has it set (no
+    priority chain, so 64-bit masks stay shallow)."""
+    low = lowest_one_hot(m, mask, name)
     index = Signal(range(max(2, len(mask))), name=name)
-    for k in reversed(range(len(mask))):
-        with m.If(mask[k]):
-            m.d.comb += index.eq(k)
-    return index
+    m.d.comb += index.eq(
+        Cat(Cat(low[k] for k in range(len(mask)) if k >> b & 1).any() for b in range(len(index)))
+    )
+    return index, low
+
+
+def _select(values, one_hot) -> Value:
+    """``values[k]`` for the set bit k of ``one_hot``: an AND-OR tree over the entries."""
+    terms = [Mux(one_hot[k], v, 0) for k, v in enumerate(values)]
+    while len(terms) > 1:
+        terms = [a | b for a, b in zip(terms[::2], terms[1::2], strict=False)] + (
+            [terms[-1]] if len(terms) % 2 else []
+        )
+    return terms[0]
 
 
 def _rom(values, shape) -> Array:
@@ -272,10 +292,10 @@ class ArrayEmulator(wiring.Component):
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
-        first_row = lowest_set(m, d_rem, "first_row")
-        next_col = lowest_set(m, x_rem, "next_col")
-        read_col = lowest_set(m, op.x, "read_col")
-        peek_row = lowest_set(m, op.d, "peek_row")
+        first_row, first_row_bit = lowest_set(m, d_rem, "first_row")
+        next_col, next_col_bit = lowest_set(m, x_rem, "next_col")
+        read_col, _ = lowest_set(m, op.x, "read_col")
+        peek_row, _ = lowest_set(m, op.d, "peek_row")
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
         m.d.sync += B["valid"].eq(0)
@@ -313,13 +333,13 @@ class ArrayEmulator(wiring.Component):
             with m.Case(S.ROW):
                 m.d.sync += [
                     i.eq(first_row),
-                    d_rem.eq(d_rem & (d_rem - 1)),
+                    d_rem.eq(d_rem & ~first_row_bit),
                     x_rem.eq(x),
-                    cur.eq(row_lfsr[first_row]),
+                    cur.eq(_select(row_lfsr, first_row_bit)),
                     state.eq(S.CELL),
                 ]
             with m.Case(S.CELL):
-                rest = x_rem & (x_rem - 1)
+                rest = x_rem & ~next_col_bit
                 m.d.sync += [
                     x_rem.eq(rest),
                     cur.eq(cur_next),
@@ -328,7 +348,7 @@ class ArrayEmulator(wiring.Component):
                     B["op"].eq(ArrayOp.PULSES),
                     B["i"].eq(i),
                     B["j"].eq(next_col),
-                    B["up"].eq(x_neg.bit_select(next_col, 1) != d_neg.bit_select(i, 1)),
+                    B["up"].eq((x_neg & next_col_bit).any() != d_neg.bit_select(i, 1)),
                     B["word"].eq(cur_word),
                 ]
                 with m.If(rest == 0):
