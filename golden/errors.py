@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError"]
+__all__ = ["ConfigError", "TrainingInterrupted"]
 
 
 class ConfigError(ValueError):
@@ -21,3 +21,12 @@ class ConfigError(ValueError):
     def within(self, section: str) -> ConfigError:
         """The same error with ``section.`` put in front of the field path."""
         return ConfigError(f"{section}.{self.field}", self.value, self.allowed)
+
+
+class TrainingInterrupted(Exception):
+    """A training run stopped on request after writing a checkpoint (resume it with
+    ``--resume``)."""
+
+    def __init__(self, out: str, samples: int):
+        self.out, self.samples = out, samples
+        super().__init__(f"stopped after {samples} samples; checkpoint in {out}")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from golden.checkpoint import write_checkpoint
 from golden.devices import DeviceArray
 from golden.encoding import NoiseManagement, RngMode
 from golden.kernel_cache import kernel_cache_dir
@@ -52,7 +53,7 @@ from golden.pulses import update_record, work_arrays
 from golden.rng import mix64_py
 from golden.tile import io_record
 
-__all__ = ["Network", "compile_kernels", "kernel_config"]
+__all__ = ["Network", "compile_kernels", "estimate_bytes", "kernel_config"]
 
 _PERFECT = IOParams(is_perfect=True, noise_management=NoiseManagement.NONE)
 
@@ -320,15 +321,14 @@ class Network:
         return out
 
     def save(self, path: Path, extra: dict[str, np.ndarray]) -> None:
-        """Write a checkpoint atomically (temporary file, then rename)."""
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **self.state_arrays(), **extra)
-        tmp.replace(path)
+        """Write a checkpoint (:func:`golden.checkpoint.write_checkpoint`: atomic, with a
+        checksum) of the state and ``extra``."""
+        write_checkpoint(path, {**self.state_arrays(), **extra})
 
-    def load(self, path: Path) -> dict[str, np.ndarray]:
-        """Restore a checkpoint in place; returns its remaining entries."""
-        with np.load(path) as data:
-            stored = {k: data[k] for k in data.files}
+    def restore(self, stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Restore the state from a checkpoint's arrays in place (after the caller checked
+        that it belongs to this config); returns the remaining entries."""
+        stored = dict(stored)
         for name, arr in self.state_arrays().items():
             arr[...] = stored.pop(name)
         return stored
@@ -355,3 +355,27 @@ def _run_tiny_network() -> None:
     Y = np.zeros(2, dtype=np.int64)
     net.train(X, Y, np.arange(2, dtype=np.int64), 0, 2, 0, 0)
     net.accuracy(X, Y, net.weights(), 0)
+
+
+def _nbytes(obj, seen: set[int]) -> int:
+    """Bytes of every distinct numpy array inside ``obj`` (named tuples, nested)."""
+    if isinstance(obj, np.ndarray):
+        if id(obj) in seen:
+            return 0
+        seen.add(id(obj))
+        return obj.nbytes
+    if isinstance(obj, tuple):
+        return sum(_nbytes(v, seen) for v in obj)
+    return 0
+
+
+def estimate_bytes(params: TrainParams) -> int:
+    """Memory a network of ``params`` takes, from a probe network of the same algorithm,
+    devices and depth with 16 units per layer, scaled by the number of weights."""
+    sizes = params.network.sizes
+    probe = params.replace(network=params.network.replace(sizes=[16] * len(sizes)))
+    net = Network(probe, 16, 16)
+    seen: set[int] = set()
+    total = sum(_nbytes(part, seen) for part in (net.state, net.scratch, net.lay))
+    weights = sum((sizes[k] + 1) * sizes[k + 1] for k in range(len(sizes) - 1))
+    return int(total / (17 * 16 * (len(sizes) - 1)) * weights)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from golden.checkpoint import read_checkpoint
 from golden.data import DataSet, load_dataset
-from golden.errors import ConfigError
-from golden.network import Network
+from golden.errors import ConfigError, TrainingInterrupted
+from golden.network import Network, estimate_bytes
 from golden.params import TrainParams
 
 __all__ = ["CHECKPOINT", "TrainingProgress", "load_checked_data", "run_training"]
@@ -46,6 +47,11 @@ class TrainingProgress:
     def stop(self) -> None:
         """After the last epoch."""
 
+    def should_stop(self) -> bool:
+        """Polled after each chunk: True asks the run to write a checkpoint and raise
+        :class:`~golden.errors.TrainingInterrupted`."""
+        return False
+
 
 def load_checked_data(params: TrainParams) -> DataSet:
     """The run's data set, checked against the network's input and output sizes."""
@@ -60,6 +66,31 @@ def load_checked_data(params: TrainParams) -> DataSet:
             f"outputs, e.g. [{data.n_features}, ..., {data.n_classes}]",
         )
     return data
+
+
+def available_memory() -> int:
+    """Bytes of memory the machine can still give (``MemAvailable``; 0 when unknown)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def check_memory(params: TrainParams, available: int | None = None) -> None:
+    """Refuse a network that cannot fit the memory the machine has available, before any of
+    it is allocated (:func:`golden.network.estimate_bytes`)."""
+    available = available_memory() if available is None else available
+    need = estimate_bytes(params)
+    if available and need > available:
+        raise ConfigError(
+            "network.sizes",
+            list(params.network.sizes),
+            f"needs about {need / 2**30:.1f} GiB of memory; this machine has "
+            f"{available / 2**30:.1f} GiB available",
+        )
 
 
 def run_training(
@@ -90,6 +121,13 @@ def run_training(
     if resume and not ckpt.exists():
         raise ConfigError("--resume", str(out), f"no {CHECKPOINT} there to resume from")
 
+    if resume:  # read and checked before anything is built
+        stored = read_checkpoint(ckpt)
+        if str(stored.get("digest")) != params.digest():
+            raise ConfigError(
+                "--resume", str(out), "the checkpoint was made with another config (digest differs)"
+            )
+    check_memory(params)
     net = Network(params, data.n_features, data.n_classes)
     n, B = len(data.x_train), t.batch_size
     batches_per_epoch = math.ceil(n / B)
@@ -99,11 +137,7 @@ def run_training(
     avg_start = int((1.0 - t.average_last) * t.epochs * batches_per_epoch)
     epoch, pos, epochs, progress_log, train_seconds = 0, 0, [], [], 0.0
     if resume:
-        extra = net.load(ckpt)
-        if str(extra["digest"]) != params.digest():
-            raise ConfigError(
-                "--resume", str(out), "the checkpoint was made with another config (digest differs)"
-            )
+        extra = net.restore(stored)
         epoch, pos = int(extra["epoch"]), int(extra["pos"])
         epochs = json.loads(str(extra["epochs"]))
         progress_log = json.loads(str(extra["progress"]))
@@ -160,6 +194,9 @@ def run_training(
                 bar.advance(
                     done, done / max(train_seconds, 1e-9), net.stats[0] / pos, net.stats[1] / pos
                 )
+                if pos < n and bar.should_stop():
+                    save()
+                    raise TrainingInterrupted(str(out), done)
                 if pos < n and len(progress_log) % save_every == 0:
                     save()
             test_acc = net.accuracy(data.x_test, data.y_test, net.weights(), epoch)
@@ -177,6 +214,8 @@ def run_training(
             net.stats[:2] = 0.0
             epoch, pos = epoch + 1, 0
             save()
+            if epoch < t.epochs and bar.should_stop():
+                raise TrainingInterrupted(str(out), epoch * n)
     finally:
         bar.stop()
 

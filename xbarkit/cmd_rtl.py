@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from xbarkit.options import add_set_option
+from xbarkit.options import add_set_option, number
 
 __all__ = ["add_parser", "run"]
 
@@ -32,7 +32,12 @@ def add_parser(sub, name: str) -> None:
         "(a Lut device), [io] and [emulator] tables",
     )
     p.add_argument("--synth", choices=("ecp5", "ice40"), help="synthesise for this FPGA family")
-    p.add_argument("--freq", type=float, default=100.0, help="target clock in MHz for nextpnr")
+    p.add_argument(
+        "--freq",
+        type=number(float, 0, 2000, strict=True),
+        default=100.0,
+        help="target clock in MHz for nextpnr",
+    )
     p.set_defaults(run=run)
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from golden.errors import ConfigError
+from xbarkit.options import number
 
-__all__ = ["add_parser", "run"]
+__all__ = ["EXIT_FAILED_POINTS", "add_parser", "run"]
+
+#: exit code of a sweep whose stored results include failed points (incomplete)
+EXIT_FAILED_POINTS = 3
 
 
 def add_parser(sub, name: str) -> None:
@@ -25,7 +30,16 @@ def add_parser(sub, name: str) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:port")
     where.add_argument(
-        "--workers", type=int, help="worker processes of the local cluster (default: cores)"
+        "--workers",
+        type=number(int, 1, 256),
+        help="worker processes of the local cluster (default: cores)",
+    )
+    p.add_argument(
+        "--connect-timeout",
+        type=number(float, 0, 3600, strict=True),
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds the --scheduler has to answer (default 30)",
     )
     p.add_argument("--retry-failed", action="store_true", help="run failed points again")
     p.add_argument("--no-progress", action="store_true", help="no progress display")
@@ -36,13 +50,9 @@ def run(args: argparse.Namespace) -> int:
     from golden.params.sweep import load_sweep
     from xbarkit.sweep.runner import run_sweep
 
-    if args.workers is not None and not 1 <= args.workers <= 256:
-        raise ConfigError("--workers", args.workers, "an integer in [1, 256]")
     if args.scheduler is not None and "://" not in args.scheduler:
         raise ConfigError("--scheduler", args.scheduler, "an address like tcp://127.0.0.1:8786")
     sweep = load_sweep(args.sweep)
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigError("--out", str(args.out), "must be a directory")
     report = run_sweep(
         sweep,
         args.out,
@@ -50,13 +60,22 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         retry_failed=args.retry_failed,
         progress=not args.no_progress,
+        connect_timeout=args.connect_timeout,
     )
-    summarize(sweep, args.out, report)
-    return 0 if report.failed == 0 else 1
+    failed = summarize(sweep, args.out, report)
+    if failed:
+        print(
+            f"xbar sweep: {failed} point(s) failed (stored with their errors); "
+            "run again with --retry-failed to retry them",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED_POINTS
+    return 0
 
 
-def summarize(sweep, out: Path, report) -> None:
-    """Summary table of the stored results; calibration JSON and plots when configured."""
+def summarize(sweep, out: Path, report) -> int:
+    """Summary table of the stored results; calibration JSON and plots when configured.
+    Returns how many of the sweep's stored points failed (in this run or an earlier one)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -101,10 +120,10 @@ def summarize(sweep, out: Path, report) -> None:
     for r in failed[:5]:
         console.print(f"[red]failed[/red] {r['values']} seed {r['seed']}: {r['error']}")
     if sweep.calibration is None:
-        return
+        return len(failed)
     if len(rows) < report.total:
         console.print("calibration skipped: not every point is stored yet")
-        return
+        return len(failed)
     from xbarkit.sweep.calibration import calibrate
     from xbarkit.sweep.plots import plot_calibration
 
@@ -119,3 +138,4 @@ def summarize(sweep, out: Path, report) -> None:
             f"{g['spec']['max_c_for_a']}"
         )
     console.print(f"wrote {out}/calibration.json, " + ", ".join(p.name for p in pngs))
+    return len(failed)

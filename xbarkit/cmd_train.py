@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
+import sys
+import threading
 from pathlib import Path
 
+from golden.errors import TrainingInterrupted
 from golden.params import load_train_config
 from xbarkit.options import add_set_option
 
-__all__ = ["add_parser", "run"]
+__all__ = ["EXIT_INTERRUPTED", "add_parser", "describe", "run"]
+
+#: exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_INTERRUPTED = 130
 
 
 def add_parser(sub, name: str) -> None:
@@ -26,6 +34,44 @@ def add_parser(sub, name: str) -> None:
     p.set_defaults(run=run)
 
 
+def describe(params, out: Path, resume: bool) -> str:
+    """One line saying what a run will do (printed before it starts)."""
+    d, t = params.data, params.training
+    n = lambda k: "all" if k == 0 else str(k)  # noqa: E731
+    return (
+        f"xbar train: {'resuming ' if resume else ''}{t.algorithm} on {d.name} "
+        f"({n(d.n_train)} train / {n(d.n_test)} test samples), network "
+        f"{'-'.join(map(str, params.network.sizes))}, {t.epochs} epoch(s), batch {t.batch_size}, "
+        f"seed {t.seed}, rng {params.update.rng_mode.name.lower()} -> {out}/"
+    )
+
+
+@contextlib.contextmanager
+def stop_on_sigint(progress):
+    """Ctrl-C asks the run to stop at its next chunk (it writes a checkpoint first); a second
+    Ctrl-C stops at once."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        if progress.stop_requested:
+            raise KeyboardInterrupt
+        progress.stop_requested = True
+        print(
+            "\nxbar train: stopping after this chunk (Ctrl-C again to stop now) ...",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -34,8 +80,19 @@ def run(args: argparse.Namespace) -> int:
     from xbarkit.progress import RichTrainingProgress
 
     params = load_train_config(args.config, args.overrides)
+    print(describe(params, args.out, args.resume), flush=True)
     progress = RichTrainingProgress(enabled=not args.no_progress)
-    metrics = run_training(params, args.out, resume=args.resume, progress=progress)
+    try:
+        with stop_on_sigint(progress):
+            metrics = run_training(params, args.out, resume=args.resume, progress=progress)
+    except TrainingInterrupted as stop:
+        print(
+            f"xbar train: interrupted after {stop.samples} samples; checkpoint written. "
+            f"Resume with: xbar train {args.config} --out {args.out} --resume"
+            + "".join(f" --set {o}" for o in args.overrides),
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     plot_curves(metrics["epochs"], metrics, args.out / "curves.png")
     with np.load(args.out / "weights.npz") as saved:
         final = [saved[f"layer{k}"] for k in range(len(params.network.sizes) - 1)]

@@ -20,6 +20,7 @@ class RichTrainingProgress(TrainingProgress):
     """A training run's progress as a rich bar: samples, samples/s, loss, accuracies, ETA."""
 
     def __init__(self, enabled: bool = True):
+        self.stop_requested = False  # set by Ctrl-C (xbarkit.cmd_train.stop_on_sigint)
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -47,6 +48,9 @@ class RichTrainingProgress(TrainingProgress):
 
     def stop(self) -> None:
         self.bar.stop()
+
+    def should_stop(self) -> bool:
+        return self.stop_requested
 
 
 def sweep_progress(enabled: bool) -> Progress:

@@ -61,9 +61,9 @@ class TransferParams(AlgorithmParams):
     transfer_every: float = spec(1.0, "updates between transfers (0 = never)", ge=0)
     units_in_mbatch: bool = spec(True, "transfer_every counts mini-batches, not samples")
     n_reads_per_transfer: int = spec(1, "columns read per transfer", ge=1)
-    fast_lr: float = spec(1.0, "learning rate of A (times lr if scale_fast_lr)")
+    fast_lr: float = spec(1.0, "learning rate of A (times lr if scale_fast_lr)", gt=0, le=1000)
     scale_fast_lr: bool = spec(True, "multiply fast_lr by the SGD lr")
-    transfer_lr: float = spec(1.0, "learning rate of the transfer into C", ge=0)
+    transfer_lr: float = spec(1.0, "learning rate of the transfer into C", ge=0, le=1000)
     scale_transfer_lr: bool = spec(True, "multiply transfer_lr by the SGD lr")
     transfer_forward: IOParams = field(
         default_factory=_transfer_read, metadata={"doc": "IO of the column reads of A"}
@@ -115,9 +115,9 @@ class ChoppedTransferParams(AlgorithmParams):
     units_in_mbatch: bool = spec(False, "transfer_every counts mini-batches, not samples")
     auto_scale: bool = spec(False, "scale A's lr by running max|x| and max|d|")
     auto_momentum: float = spec(0.99, "EMA momentum of auto_scale", ge=0, lt=1)
-    fast_lr: float = spec(1.0, "learning rate of A (times lr if scale_fast_lr)")
+    fast_lr: float = spec(1.0, "learning rate of A (times lr if scale_fast_lr)", gt=0, le=1000)
     scale_fast_lr: bool = spec(False, "multiply fast_lr by the SGD lr")
-    transfer_lr: float = spec(1.0, "learning rate of the transfer into C", ge=0)
+    transfer_lr: float = spec(1.0, "learning rate of the transfer into C", ge=0, le=1000)
     scale_transfer_lr: bool = spec(True, "multiply transfer_lr by the SGD lr")
     transfer_every: float = spec(1.0, "updates between column reads", gt=0)
     transfer_forward: IOParams = field(
@@ -153,7 +153,7 @@ class MixedPrecisionParams(AlgorithmParams):
     transfer_every: int = spec(1, "mini-batches between transfers", ge=1)
     n_rows_per_transfer: int = spec(-1, "rows written per transfer (-1 = all)", ge=-1)
     granularity: float = spec(0.0, "threshold eps (0 = the device's granularity)", ge=0)
-    transfer_lr: float = spec(1.0, "scale of the write", gt=0)
+    transfer_lr: float = spec(1.0, "scale of the write", gt=0, le=1000)
     n_x_bins: int = spec(0, "quantisation bins of x (0 = none)", ge=0)
     n_d_bins: int = spec(0, "quantisation bins of d (0 = none)", ge=0)
     stoc_round_x: bool = spec(True, "stochastic rounding of x")

@@ -32,7 +32,7 @@ class CosimParams(Params):
 
     section: ClassVar[str] = "cosim"
 
-    lr: float = spec(1.0, "learning rate of the pulsed updates of A", gt=0)
+    lr: float = spec(1.0, "learning rate of the pulsed updates of A", gt=0, le=1000)
     transfer_scale: float = spec(
         4.0, "H increment in thresholds per unit of the read value of A", gt=0
     )
@@ -51,7 +51,7 @@ class TrainLoopParams(Params):
     section: ClassVar[str] = "train"
 
     hidden: int = spec(16, "hidden units H (the crossbar layer is H -> 10: rtl.cols = H)", ge=1)
-    float_lr: float = spec(0.1, "SGD learning rate of the float layer 64 -> H", gt=0)
+    float_lr: float = spec(0.1, "SGD learning rate of the float layer 64 -> H", gt=0, le=1000)
     n_test: int = spec(0, "test samples for the accuracy (0 = all)", ge=0)
 
 

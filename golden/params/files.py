@@ -17,10 +17,18 @@ def read_toml(path: str | Path, field: str = "config") -> dict[str, Any]:
     """The tables of a TOML file; a missing file or bad TOML is a :class:`ConfigError`
     naming ``field``."""
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise ConfigError(field, str(path), "is a directory: give a TOML file")
+    if not path.exists():
         raise ConfigError(field, str(path), "file not found")
     try:
-        return tomllib.loads(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(field, str(path), f"is not UTF-8 text ({err.reason})") from None
+    except OSError as err:
+        raise ConfigError(field, str(path), f"cannot be read ({err.strerror})") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(field, str(path), f"not valid TOML ({err})") from None
 

@@ -44,6 +44,8 @@ class DataParams(Params):
     def check(self) -> None:
         if self.name not in ("fashion-mnist", "digits", "idx"):
             raise ConfigError("name", self.name, "one of fashion-mnist, digits, idx")
+        if self.path and self.name == "digits":
+            raise ConfigError("path", self.path, "empty for digits (sklearn ships it)")
 
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -84,6 +86,7 @@ class TrainingParams(Params):
         "SGD learning rate (aihwkit: not divided by the batch size; the mean "
         "loss gives each sample 1/batch)",
         gt=0,
+        le=1000,
     )
     batch_size: int = spec(1, "samples per mini-batch (1 = per-sample pulsed updates)", ge=1)
     epochs: int = spec(1, "passes over the training set", ge=1)

@@ -78,7 +78,7 @@ def test_preset_set_and_reproducible(tmp_path):
         (["--set", "dw_min=-1"], "device.dw_min = -1.0 is invalid: allowed range: dw_min > 0"),
         (["--set", "type=Memristor"], "device.type = 'Memristor' is invalid: one of"),
         (["--pulses", "+4,x"], "--pulses"),
-        (["--devices", "0"], "--devices = 0 is invalid"),
+        (["--devices", "0"], "--devices: 0 must be >= 1"),
     ],
 )
 def test_bad_input_is_one_clear_error_before_any_output(tmp_path, capsys, extra, message):

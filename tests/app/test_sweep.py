@@ -140,7 +140,7 @@ def test_local_cluster_sweep_and_calibration(tmp_path):
     assert {r["digest"]: r["finished"] for r in _rows(out)} == before
 
 
-def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
+def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     sweep = load_sweep(_sweep_file(tmp_path, GRID))
 
     def flaky(params, out, threads):
@@ -157,6 +157,9 @@ def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
     # failed points stay failed on a plain restart, and run again with retry_failed
     again = run_sweep(sweep, out, workers=1, progress=False, processes=False)
     assert (again.skipped, again.done) == (10, 0)
+    # the command says so: a distinct exit code, and how many failed
+    assert main(["sweep", str(sweep.path), "--out", str(out), "--no-progress"]) == 3
+    assert "4 point(s) failed" in capsys.readouterr().err
     again = run_sweep(sweep, out, workers=1, progress=False, processes=False, retry_failed=True)
     assert (again.done, again.failed) == (4, 0)
     assert {r["status"] for r in _rows(out)} == {"done"}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from golden.errors import ConfigError
 from golden.params import PeripheryParams, load_rtl_config
 from rtl.export import TOP_NAME, export
+from rtl.synth import check_fits, overfull
 from xbarkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,22 +84,29 @@ def test_update_gains_follow_the_equation():
 
 
 @pytest.mark.slow
-def test_synthesis_report_ecp5():
-    """Yosys + nextpnr on a small periphery: the report has every field with sane values."""
-    build = ROOT / "build"
-    build.mkdir(exist_ok=True)
-    out = Path(tempfile.mkdtemp(prefix="test-synth-", dir=build))  # YoWASP cannot see /tmp
-    try:
-        cfg = out / "rtl.toml"
-        cfg.write_text("[rtl]\nrows = 4\ncols = 4\nbl = 7\n")
-        assert main(["rtl", str(cfg), "--out", str(out), "--synth", "ecp5"]) == 0
-        report = json.loads((out / "resources.json").read_text())
-        assert report["device"].startswith("LFE5U-85F")
-        # the 4 x 4 H memory (16 elements) is distributed RAM, not a DP16KD block RAM
-        assert report["luts"] > 100 and report["ffs"] > 100 and report["brams"] == 0
-        assert report["dsps"] > 0 and report["fmax_mhz"] > 10
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+def test_synthesis_report_ecp5(tmp_path):
+    """Yosys + nextpnr on a small periphery: the report has every field with sane values. The
+    output lies under /tmp, which YoWASP's tools cannot see: the work runs in a scratch
+    directory and its files are copied back."""
+    out = tmp_path / "synth"
+    cfg = tmp_path / "rtl.toml"
+    cfg.write_text("[rtl]\nrows = 4\ncols = 4\nbl = 7\n")
+    assert main(["rtl", str(cfg), "--out", str(out), "--synth", "ecp5"]) == 0
+    report = json.loads((out / "resources.json").read_text())
+    assert report["device"].startswith("LFE5U-85F")
+    # the 4 x 4 H memory (16 elements) is distributed RAM, not a DP16KD block RAM
+    assert report["luts"] > 100 and report["ffs"] > 100 and report["brams"] == 0
+    assert report["dsps"] > 0 and report["fmax_mhz"] > 10
+    assert (out / "synth-ecp5" / "nextpnr.log").exists()  # copied back from the scratch dir
+
+
+def test_a_design_that_cannot_fit_is_refused_before_place_and_route():
+    counts = {"luts": 9000, "ffs": 100, "brams": 0, "dsps": 9}
+    with pytest.raises(ConfigError, match="does not fit the iCE40UP5K-SG48: needs 9000 luts "):
+        check_fits(counts, "ice40")
+    check_fits(counts, "ecp5")
+    log = "Info: Device utilisation:\nInfo: \t  ICESTORM_LC:  7000/  5280   132%\n"
+    assert overfull(log) == ["7000 ICESTORM_LC (has 5280)"]
 
 
 def test_xbar_rtl_tile_writes_verilog_params_and_ports(tmp_path):

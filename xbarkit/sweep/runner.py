@@ -15,11 +15,13 @@ import contextlib
 import itertools
 import os
 import socket
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from golden.errors import ConfigError
 from golden.network import compile_kernels
 from golden.params import TrainParams
 from golden.params.sweep import Point, SweepConfig
@@ -79,17 +81,49 @@ def validate_data(sweep: SweepConfig) -> None:
             load_checked_data(p.params)
 
 
+#: seconds a Dask scheduler has to answer before ``xbar sweep --scheduler`` gives up
+CONNECT_TIMEOUT = 30.0
+
+
+def connect(address: str, timeout: float = CONNECT_TIMEOUT):
+    """A ``distributed.Client`` on the scheduler at ``address``, or a :class:`ConfigError`
+    when none answers within ``timeout`` seconds. The deadline is kept here, not left to
+    Dask (whose handshake with a server that accepts but never answers, e.g. an HTTP server,
+    does not time out): the attempt runs in a daemon thread that is abandoned at the
+    deadline."""
+    from distributed import Client
+
+    got: dict = {}
+
+    def attempt() -> None:
+        try:
+            got["client"] = Client(address, timeout=f"{timeout}s")
+        except BaseException as err:  # reported below, in the caller's thread
+            got["error"] = err
+
+    thread = threading.Thread(target=attempt, name="xbar-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if "client" in got:
+        return got["client"]
+    why = f" ({type(got['error']).__name__}: {got['error']})" if "error" in got else ""
+    raise ConfigError(
+        "--scheduler", address, f"no Dask scheduler answered within {timeout:g} s{why}"
+    )
+
+
 @contextlib.contextmanager
-def dask_client(scheduler: str | None, workers: int | None, processes: bool = True):
-    """A ``distributed.Client`` on ``scheduler``, or on a new LocalCluster of ``workers``
-    single-threaded workers; yields (client, numba threads per task or None)."""
+def dask_client(scheduler: str | None, workers: int | None, processes: bool = True, client=None):
+    """A ``distributed.Client``: ``client`` when given (already connected, closed here), on
+    ``scheduler``, or on a new LocalCluster of ``workers`` single-threaded workers; yields
+    (client, numba threads per task or None)."""
     import logging
 
     from distributed import Client, LocalCluster
 
-    if scheduler:
-        with Client(scheduler, timeout="30s") as client:
-            yield client, None
+    if client is not None or scheduler:
+        with client or connect(scheduler) as connected:
+            yield connected, None
         return
     n = workers or os.cpu_count() or 1
     with (
@@ -129,20 +163,28 @@ def run_sweep(
     progress: bool = True,
     processes: bool = True,
     task=run_point,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> SweepReport:
-    """Run every point of ``sweep`` that ``out/results.sqlite`` does not hold yet."""
+    """Run every point of ``sweep`` that ``out/results.sqlite`` does not hold yet. A
+    scheduler is reached (or refused) before anything is written."""
     validate_data(sweep)
-    compile_kernels()  # once here, so that the workers only load them from numba's cache
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    store = ResultStore(out / RESULTS, sweep.columns)
+    client = connect(scheduler, connect_timeout) if scheduler else None
     try:
-        return _run(sweep, out, store, scheduler, workers, retry_failed, progress, processes, task)
+        compile_kernels()  # once here, so that the workers only load them from numba's cache
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        store = ResultStore(out / RESULTS, sweep.columns)
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    try:
+        return _run(sweep, out, store, client, workers, retry_failed, progress, processes, task)
     finally:
         store.close()
 
 
-def _run(sweep, out, store, scheduler, workers, retry_failed, progress, processes, task):
+def _run(sweep, out, store, client, workers, retry_failed, progress, processes, task):
     from distributed import wait
 
     points = sweep.all_points()
@@ -154,10 +196,12 @@ def _run(sweep, out, store, scheduler, workers, retry_failed, progress, processe
     ]
     report = SweepReport(total=len(points), skipped=len(points) - len(todo))
     if not todo:
+        if client is not None:
+            client.close()
         return report
     t0 = time.perf_counter()
     with (
-        dask_client(scheduler, workers, processes) as (client, threads),
+        dask_client(None, workers, processes, client) as (client, threads),
         sweep_progress(progress) as bar,
     ):
         report.workers = len(client.scheduler_info().get("workers", {}))
