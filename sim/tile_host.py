@@ -29,28 +29,28 @@ async def _wait_high(dut, signal) -> None:
         await ReadOnly()
 
 
-async def update(dut, x, d, p: PeripheryParams) -> int:
-    """Offer one update from this falling edge until taken; returns the clock it was taken
-    in, and returns at the next falling edge with ``i_update__valid`` low."""
-    dut.i_update__payload.value = pack_update(x, d, p)
-    dut.i_update__valid.value = 1
-    await _wait_high(dut, dut.i_update__ready)
+async def _offer(dut, port: str, payload: int) -> int:
+    """Offer ``payload`` on the stream ``port`` from this falling edge until it is taken;
+    returns the clock it was taken in, at the next falling edge with ``valid`` low."""
+    getattr(dut, f"{port}__payload").value = payload
+    getattr(dut, f"{port}__valid").value = 1
+    await _wait_high(dut, getattr(dut, f"{port}__ready"))
     taken = clock_of(dut)
     await RisingEdge(dut.clk)
     await FallingEdge(dut.clk)
-    dut.i_update__valid.value = 0
+    getattr(dut, f"{port}__valid").value = 0
     return taken
+
+
+async def update(dut, x, d, p: PeripheryParams) -> int:
+    """Offer one update until taken; returns the clock it was taken in."""
+    return await _offer(dut, "i_update", pack_update(x, d, p))
 
 
 async def mvm(dut, transposed: bool, codes, dac_bits: int, adc_bits: int, n_out: int):
     """One MVM on C from this falling edge: ``(ADC codes, the clock they came in)``; returns
     at the falling edge of the clock after that one."""
-    dut.i_mvm__payload.value = int(transposed) | pack_codes(codes, dac_bits) << 1
-    dut.i_mvm__valid.value = 1
-    await _wait_high(dut, dut.i_mvm__ready)
-    await RisingEdge(dut.clk)
-    await FallingEdge(dut.clk)
-    dut.i_mvm__valid.value = 0
+    await _offer(dut, "i_mvm", int(transposed) | pack_codes(codes, dac_bits) << 1)
     await _wait_high(dut, dut.o_mvm__valid)
     word, mask = int(dut.o_mvm__codes.value), (1 << adc_bits) - 1
     out = []
@@ -65,12 +65,7 @@ async def mvm(dut, transposed: bool, codes, dac_bits: int, adc_bits: int, n_out:
 
 async def _peek(dut, array: int, row: int, col: int, at: tuple[int, int]) -> int:
     """Read one device's state through the peek port (from a falling edge)."""
-    dut.i_peek__payload.value = array | row << at[0] | col << at[1]
-    dut.i_peek__valid.value = 1
-    await _wait_high(dut, dut.i_peek__ready)
-    await RisingEdge(dut.clk)
-    await FallingEdge(dut.clk)
-    dut.i_peek__valid.value = 0
+    await _offer(dut, "i_peek", array | row << at[0] | col << at[1])
     await _wait_high(dut, dut.o_peek__valid)
     state = int(dut.o_peek__state.value)
     await FallingEdge(dut.clk)
