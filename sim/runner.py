@@ -42,15 +42,18 @@ def use_simulator(simulator: str) -> None:
         os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-#: what testbenches read inside the design (everything else stays private to Verilator)
-PUBLIC_SIGNALS = 'public_flat_rw -module "*" -var "h_mem"\n'
+def public_signals(top: str) -> str:
+    """Verilator control lines that open to VPI what testbenches touch: the top module's
+    ports and signals, and the TTv2 buffer H wherever it is (everything else stays private
+    to Verilator's optimiser)."""
+    return f'public_flat_rw -module "{top}" -var "*"\npublic_flat_rw -module "*" -var "h_mem"\n'
+
 
 
 class LeanVerilator(Verilator):
     """cocotb's Verilator runner without ``--public-flat-rw``: that flag keeps every signal of
-    the design visible and unoptimised, and the whole-tile co-simulation ran at half speed
-    with it. The ports stay visible (the top's ports always are) and the control file
-    :data:`PUBLIC_SIGNALS` opens what testbenches read inside (the TTv2 buffer H)."""
+    the design visible and unoptimised. A control file (:func:`public_signals`) opens what
+    testbenches touch."""
 
     def _build_command(self):
         cmds = super()._build_command()
@@ -91,7 +94,7 @@ def _build_locked(top: str, text: str, build_dir: Path, simulator: str, waves: b
         args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--x-assign", "fast"]
     build_dir.mkdir(parents=True, exist_ok=True)
     source, recipe = build_dir / f"{top}.v", build_dir / "recipe.json"
-    want = json.dumps({"args": args, "public": PUBLIC_SIGNALS})
+    want = json.dumps({"args": args, "public": public_signals(top)})
     # the RTL code or the build's recipe may change: compile again from an empty directory
     # (a recompile over old outputs went stale)
     changed = not source.exists() or source.read_text() != text
@@ -106,8 +109,8 @@ def _build_locked(top: str, text: str, build_dir: Path, simulator: str, waves: b
     sources = [source]
     if simulator == "verilator":
         control = build_dir / "public.vlt"
-        control.write_text("`verilator_config\n" + PUBLIC_SIGNALS)
-        sources.append(VerilatorControlFile(control))
+        control.write_text("`verilator_config\n" + public_signals(top))
+        sources.insert(0, VerilatorControlFile(control))  # cocotb takes the last as the top
     runner.build(
         build_args=args,
         always=changed,
