@@ -85,6 +85,7 @@ class ArrayState(IntEnum):
     READ = 3  #: one row of the read column per clock
     PEEK = 4  #: the device of a PEEK is read
     MVM = 5  #: one device of an MVM per clock (outputs ascending, inputs ascending)
+    DECODE = 6  #: the operation taken in IDLE is decoded (registered first: no FIFO-to-logic path)
 
 
 class Rounding(IntEnum):

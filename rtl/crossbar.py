@@ -164,6 +164,7 @@ class ArrayEmulator(wiring.Component):
         wr = mem.write_port()
 
         state = Signal(ArrayState)
+        op_kind = Signal(ArrayOp)
         x, x_neg, d_neg = Signal(cols), Signal(cols), Signal(rows)
         d_rem, x_rem = Signal(rows), Signal(cols)
         i, j = Signal(range(max(2, rows))), Signal(range(max(2, cols)))
@@ -294,8 +295,7 @@ class ArrayEmulator(wiring.Component):
         op = self.i_op.payload
         first_row, first_row_bit = lowest_set(m, d_rem, "first_row")
         next_col, next_col_bit = lowest_set(m, x_rem, "next_col")
-        read_col, _ = lowest_set(m, op.x, "read_col")
-        peek_row, _ = lowest_set(m, op.d, "peek_row")
+        read_col, _ = lowest_set(m, x, "read_col")
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
         m.d.sync += B["valid"].eq(0)
@@ -309,19 +309,15 @@ class ArrayEmulator(wiring.Component):
                 m.d.comb += rd.addr.eq(i * cols + j)
         with m.Switch(state):
             with m.Case(S.IDLE):
-                taken = self.i_op.valid & idle
-                with m.If(taken & (op.op == ArrayOp.PULSES) & op.x.any() & op.d.any()):
+                with m.If(self.i_op.valid & idle):  # registered now, decoded in DECODE
                     m.d.sync += [
+                        op_kind.eq(op.op),
                         x.eq(op.x),
                         x_neg.eq(op.x_neg),
-                        d_neg.eq(op.d_neg),
                         d_rem.eq(op.d),
-                        state.eq(S.ROW),
+                        d_neg.eq(op.d_neg),
+                        state.eq(S.DECODE),
                     ]
-                with m.Elif(taken & (op.op == ArrayOp.READ)):
-                    m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
-                with m.Elif(taken & (op.op == ArrayOp.PEEK)):
-                    m.d.sync += [i.eq(peek_row), j.eq(read_col), state.eq(S.PEEK)]
                 if mt is not None:
                     with m.Elif(self.i_mvm.valid & self.i_mvm.ready):
                         m.d.sync += [
@@ -330,6 +326,15 @@ class ArrayEmulator(wiring.Component):
                             kk.eq(0),
                             state.eq(S.MVM),
                         ]
+            with m.Case(S.DECODE):
+                with m.If((op_kind == ArrayOp.PULSES) & x.any() & d_rem.any()):
+                    m.d.sync += state.eq(S.ROW)
+                with m.Elif(op_kind == ArrayOp.READ):
+                    m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
+                with m.Elif(op_kind == ArrayOp.PEEK):
+                    m.d.sync += [i.eq(first_row), j.eq(read_col), state.eq(S.PEEK)]
+                with m.Else():  # an empty slot or an MVM on the operation stream: dropped
+                    m.d.sync += state.eq(S.IDLE)
             with m.Case(S.ROW):
                 m.d.sync += [
                     i.eq(first_row),

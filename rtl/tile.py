@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.fifo import SyncFIFO
+from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from golden.encoding import ArrayOp, ArrayState, GeneratorState, TransferState
@@ -151,7 +151,9 @@ class Tile(wiring.Component):
             peek_op.d.eq(1 << peek.row),
         ]
         for name, n in fifo_depths(p).items():
-            m.submodules[f"fifo_{name}"] = fifos[name] = SyncFIFO(width=layout.size, depth=n)
+            m.submodules[f"fifo_{name}"] = fifos[name] = SyncFIFOBuffered(
+                width=layout.size, depth=n
+            )
             m.submodules[f"array_{name}"] = array = self._arrays[name]
             fifo = fifos[name]
             m.d.comb += [
@@ -206,7 +208,7 @@ class Tile(wiring.Component):
         with m.Elif(take_peek):
             m.d.sync += peek_pending.eq(1)
         m.d.comb += [
-            quiet.eq(~fifos["a"].r_rdy & ~fifos["c"].r_rdy),
+            quiet.eq((fifos["a"].level == 0) & (fifos["c"].level == 0)),
             self.o_peek.valid.eq(answered),
             self.o_peek.state.eq(Mux(a_arr.peek_valid, a_arr.peek_state, c_arr.peek_state)),
         ]

@@ -2,20 +2,21 @@
 (``rtl/crossbar.py``), hardware-exact (:mod:`golden.lut_exact` and :mod:`golden.mvm_exact`
 are its arithmetic).
 
-Operations arrive on a valid/ready stream, one at a time (``ready`` only in IDLE with an empty
-pipeline); MVMs on a port of their own (an array built with MVM tables). Every device access
-goes down a pipeline of :data:`PIPELINE` stages: the clock that issues it reads the device word
-and draws its random bits; stage B registers the word; C looks up the step, gain, noise factor,
-level and read noise; D and E multiply; F computes and writes the new state (or the code, or
-the peeked state, or adds the MVM term) at the end of its clock, ``PIPELINE`` clocks after the
-issue.
+Operations arrive on a valid/ready stream, one at a time (``ready`` only in IDLE with an
+empty pipeline); the clock that takes one registers it, the next (DECODE) decodes it (an empty
+slot is dropped there). MVMs come on a port of their own (an array built with MVM tables).
+Every device access goes down a pipeline of :data:`PIPELINE` stages: the clock that issues it
+reads the device word and draws its random bits; stage B registers the word; C looks up the
+step, gain, noise factor, level and read noise; D and E multiply; F computes and writes the
+new state (or the code, or the peeked state, or adds the MVM term) at the end of its clock,
+``PIPELINE`` clocks after the issue.
 
 * ``PULSES`` (one slot of pulse lines ``x``, ``x_neg``, ``d``, ``d_neg``): every coincident
   device (i, j) gets one pulse, up when ``x_neg`` bit j differs from ``d_neg`` bit i. Rows with a
   pulse in ascending order, each in a ROW clock (the row is picked and its LFSR loaded) and
   then one CELL clock per column with a pulse, ascending, each issuing the device with a word
   of the row's LFSR. A slot with ``r`` rows and ``c`` columns firing takes ``r (c + 1)``
-  clocks plus the pipeline's; an empty one is dropped in IDLE.
+  clocks plus the take, DECODE and the pipeline's.
 * ``READ`` (``x`` one-hot: column j, the lowest set bit): one READ clock per row i (ascending)
   issues device (i, j) with ``noise_bits`` bits of the read LFSR; stage F forms the code
   (:func:`golden.lut_exact.read_code`); when the last row's is formed, all ``rows`` codes
@@ -108,6 +109,7 @@ class ArrayEmulatorModel:
 
     def reset(self) -> None:
         self.state = ArrayState.IDLE
+        self.op = ArrayOp.PULSES
         self.x = self.x_neg = self.d_neg = self.d_rem = self.x_rem = 0
         self.i = self.j = 0
         self.row_lfsr = [int(v) for v in row_seeds(self.rows, self.em)]
@@ -209,15 +211,21 @@ class ArrayEmulatorModel:
             self.o = self.k = 0
             self.state = ArrayState.MVM
         elif st == ArrayState.IDLE and ready:
-            if valid and op == ArrayOp.PULSES and x and d:
-                self.x, self.x_neg, self.d_neg, self.d_rem = x, x_neg, d_neg, d
+            if valid:  # registered as it comes; decoded in the next clock
+                self.op, self.x, self.x_neg, self.d_rem, self.d_neg = op, x, x_neg, d, d_neg
+                self.state = ArrayState.DECODE
+        elif st == ArrayState.DECODE:
+            x, d = self.x, self.d_rem
+            if self.op == ArrayOp.PULSES and x and d:
                 self.state = ArrayState.ROW
-            elif valid and op == ArrayOp.READ:
+            elif self.op == ArrayOp.READ:
                 self.j, self.i = lowest_bit(x), 0
                 self.state = ArrayState.READ
-            elif valid and op == ArrayOp.PEEK:
+            elif self.op == ArrayOp.PEEK:
                 self.i, self.j = lowest_bit(d), lowest_bit(x)
                 self.state = ArrayState.PEEK
+            else:  # an empty slot, or an MVM offered on the operation stream: dropped
+                self.state = ArrayState.IDLE
         elif st == ArrayState.ROW:
             self.i = lowest_bit(self.d_rem)
             self.d_rem &= ~(1 << self.i)

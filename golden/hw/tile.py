@@ -3,11 +3,12 @@ fast array A and slow array C, with nothing outside but the host.
 
 The periphery's pulse slots become ``PULSES`` operations of their array and its read request
 a ``READ`` operation of A (sent once per request); each array takes its operations from a FIFO
-(first word fall-through: an operation written at a clock edge can be taken in the next clock)
-and A's column-read codes answer the periphery's ADC input. Slots where no line fires are not
-queued. The host's update stream is stalled while either FIFO holds an operation, so the
-``BL`` slots and the read that one update causes always fit (A's FIFO holds ``BL + 1``
-operations, C's ``BL``). C's LFSRs are seeded from ``EmulatorParams.seed + 1``.
+in block RAM with a registered output (:class:`FifoModel`: an operation written at a clock
+edge can be taken two clocks later) and A's column-read codes answer the periphery's ADC
+input. Slots where no line fires are not queued. The host's update stream is stalled while
+either FIFO holds an operation, so the ``BL`` slots and the read that one update causes always
+fit (A's FIFO holds ``BL + 1`` operations, C's ``BL``). C's LFSRs are seeded from
+``EmulatorParams.seed + 1``.
 
 The host reads device states back through the peek port: a request (array 0 = A, 1 = C, row,
 column) is taken when both FIFOs are empty, the periphery is idle and no peek or MVM is
@@ -73,25 +74,37 @@ def tile_parts(cfg: TileConfig) -> TileParts:
 
 def fifo_depths(p: PeripheryParams) -> dict[str, int]:
     """Operations each array's FIFO holds: one update's slots and read (A), one column's
-    writes (C)."""
-    return {"a": p.bl + 1, "c": p.bl}
+    writes (C); at least 2 (a buffered FIFO of one entry takes a write every other clock)."""
+    return {"a": p.bl + 1, "c": max(p.bl, 2)}
 
 
 class FifoModel:
-    """A synchronous first-word-fall-through FIFO (Amaranth ``SyncFIFO``)."""
+    """Amaranth's ``SyncFIFOBuffered`` (block RAM, registered output): ``depth - 1`` entries
+    in memory behind a synchronous read port, plus the output register. An entry written to
+    an empty FIFO can be taken two clocks after its write."""
 
     def __init__(self, depth: int):
         self.depth = depth
-        self.items: deque = deque()
+        self.reset()
+
+    def reset(self) -> None:
+        self.inner: deque = deque()
+        self.head = None  # the output register's entry (r_rdy when not None)
+
+    @property
+    def level(self) -> int:
+        return len(self.inner) + (self.head is not None)
 
     def tick(self, push=None, pop: bool = False) -> None:
-        """The clock edge: take the head if ``pop``, append ``push`` if not None."""
-        if pop:
-            self.items.popleft()
+        """The clock edge: take the head if ``pop``, write ``push`` if not None."""
+        if push is not None and len(self.inner) == self.depth - 1:
+            raise OverflowError("array FIFO overflow: the host was not stalled")
+        if self.inner and (self.head is None or pop):
+            self.head = self.inner.popleft()
+        elif pop:
+            self.head = None
         if push is not None:
-            if len(self.items) >= self.depth + int(pop):
-                raise OverflowError("array FIFO overflow: the host was not stalled")
-            self.items.append(push)
+            self.inner.append(push)
 
 
 class TileModel:
@@ -119,7 +132,7 @@ class TileModel:
 
     @property
     def quiet(self) -> bool:
-        return not self.fifos["a"].items and not self.fifos["c"].items
+        return self.fifos["a"].level == 0 and self.fifos["c"].level == 0
 
     def _peek_ready(self, po: dict) -> bool:
         idle = po["gen_state"] == GeneratorState.IDLE and po["xfer_state"] == TransferState.IDLE
@@ -187,12 +200,12 @@ class TileModel:
         self.periphery.tick(int(valid and quiet), x, d, cfg_we, cfg_addr, cfg_data, *a_read, reset)
         for name, array in self.arrays.items():
             fifo = self.fifos[name]
-            head = fifo.items[0] if fifo.items else None
+            head = fifo.head
             take = head is not None and array.ready
             request = mvm if take_mvm and name == "c" else (0, False, ())
             array.tick(int(head is not None), *(head or (0, 0, 0, 0, 0)), reset=reset, mvm=request)
             if reset:
-                fifo.items.clear()
+                fifo.reset()
             else:
                 fifo.tick(pushes[name], bool(take))
         if reset or a_read[0]:
