@@ -35,16 +35,21 @@ def lowest_one_hot(m: Module, mask, name: str) -> Signal:
     return low
 
 
+def one_hot_index(m: Module, low, name: str) -> Signal:
+    """The index of the set bit of the one-hot ``low`` (0 for 0): each index bit an OR of the
+    one-hot bits whose position has it set (shallow at 64 bits)."""
+    index = Signal(range(max(2, len(low))), name=name)
+    m.d.comb += index.eq(
+        Cat(Cat(low[k] for k in range(len(low)) if k >> b & 1).any() for b in range(len(index)))
+    )
+    return index
+
+
 def lowest_set(m: Module, mask, name: str) -> tuple[Signal, Signal]:
     """``(index, one-hot)`` of the lowest set bit of ``mask`` (0 for 0): the one-hot from a
-    carry chain, each index bit an OR of the one-hot bits whose position has it set (no
-    priority chain, so 64-bit masks stay shallow)."""
+    carry chain, the index from :func:`one_hot_index` (no priority chain)."""
     low = lowest_one_hot(m, mask, name)
-    index = Signal(range(max(2, len(mask))), name=name)
-    m.d.comb += index.eq(
-        Cat(Cat(low[k] for k in range(len(mask)) if k >> b & 1).any() for b in range(len(index)))
-    )
-    return index, low
+    return one_hot_index(m, low, name), low
 
 
 def _select(values, one_hot) -> Value:
@@ -293,8 +298,15 @@ class ArrayEmulator(wiring.Component):
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
-        first_row, first_row_bit = lowest_set(m, d_rem, "first_row")
-        next_col, next_col_bit = lowest_set(m, x_rem, "next_col")
+        # the lowest row and column still to visit, one-hot, kept in registers (each computed
+        # the clock before it is used, so no carry chain feeds the row-LFSR select or the
+        # block-RAM address): row_bit from DECODE and each ROW, col_bit from ROW and each CELL
+        first_row, _ = lowest_set(m, d_rem, "first_row")
+        row_bit, col_bit = Signal(rows), Signal(cols)
+        row_index = one_hot_index(m, row_bit, "row_index")
+        next_col = one_hot_index(m, col_bit, "next_col")
+        rest = x_rem & ~col_bit
+        rows_left = d_rem & ~row_bit
         read_col, _ = lowest_set(m, x, "read_col")
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
@@ -327,6 +339,7 @@ class ArrayEmulator(wiring.Component):
                             state.eq(S.MVM),
                         ]
             with m.Case(S.DECODE):
+                m.d.sync += row_bit.eq(lowest_one_hot(m, d_rem, "decode_row"))
                 with m.If((op_kind == ArrayOp.PULSES) & x.any() & d_rem.any()):
                     m.d.sync += state.eq(S.ROW)
                 with m.Elif(op_kind == ArrayOp.READ):
@@ -337,23 +350,25 @@ class ArrayEmulator(wiring.Component):
                     m.d.sync += state.eq(S.IDLE)
             with m.Case(S.ROW):
                 m.d.sync += [
-                    i.eq(first_row),
-                    d_rem.eq(d_rem & ~first_row_bit),
+                    i.eq(row_index),
+                    d_rem.eq(rows_left),
+                    row_bit.eq(lowest_one_hot(m, rows_left, "next_row")),
                     x_rem.eq(x),
-                    cur.eq(_select(row_lfsr, first_row_bit)),
+                    col_bit.eq(lowest_one_hot(m, x, "first_col")),
+                    cur.eq(_select(row_lfsr, row_bit)),
                     state.eq(S.CELL),
                 ]
             with m.Case(S.CELL):
-                rest = x_rem & ~next_col_bit
                 m.d.sync += [
                     x_rem.eq(rest),
+                    col_bit.eq(lowest_one_hot(m, rest, "next_col_bit")),
                     cur.eq(cur_next),
                     row_lfsr[i].eq(cur_next),
                     B["valid"].eq(1),
                     B["op"].eq(ArrayOp.PULSES),
                     B["i"].eq(i),
                     B["j"].eq(next_col),
-                    B["up"].eq((x_neg & next_col_bit).any() != d_neg.bit_select(i, 1)),
+                    B["up"].eq((x_neg & col_bit).any() != d_neg.bit_select(i, 1)),
                     B["word"].eq(cur_word),
                 ]
                 with m.If(rest == 0):
