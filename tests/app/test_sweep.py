@@ -180,7 +180,7 @@ def test_a_lost_worker_pauses_submission_instead_of_failing():
 
 @pytest.mark.slow
 def test_killed_sweep_resumes_without_losing_or_repeating_points(tmp_path):
-    body = GRID.replace("seeds = [0, 1]", "seeds = [0, 1, 2, 3]") + "[set.training]\nepochs = 6\n"
+    body = GRID.replace("seeds = [0, 1]", "seeds = [0, 1, 2, 3]") + "[set.training]\nepochs = 3\n"
     path = _sweep_file(tmp_path, body)
     total = len(load_sweep(path).all_points())
     out = tmp_path / "out"
