@@ -15,7 +15,18 @@ from rtl.crossbar import ArrayEmulator, mvm_layout, op_layout
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery, config_signature
 from rtl.pulse_generator import check_params, update_layout
 
-__all__ = ["TILE_PORT_MEANINGS", "Tile", "peek_layout"]
+__all__ = ["TILE_PORT_MEANINGS", "BlockRamFifo", "Tile", "peek_layout"]
+
+
+class BlockRamFifo(SyncFIFOBuffered):
+    """``SyncFIFOBuffered`` whose storage is asked to be block RAM: a shallow, wide queue (258
+    bits x 31 at 64 x 64) would otherwise become distributed RAM, whose read (the address
+    fanned out to every bit, then a mux tree) was the 64 x 64 tile's critical path."""
+
+    def elaborate(self, platform):
+        m = super().elaborate(platform)
+        m.submodules.storage.attrs["ram_style"] = "block"
+        return m
 
 
 def peek_layout(p: PeripheryParams) -> data.StructLayout:
@@ -151,9 +162,7 @@ class Tile(wiring.Component):
             peek_op.d.eq(1 << peek.row),
         ]
         for name, n in fifo_depths(p).items():
-            m.submodules[f"fifo_{name}"] = fifos[name] = SyncFIFOBuffered(
-                width=layout.size, depth=n
-            )
+            m.submodules[f"fifo_{name}"] = fifos[name] = BlockRamFifo(width=layout.size, depth=n)
             m.submodules[f"array_{name}"] = array = self._arrays[name]
             fifo = fifos[name]
             m.d.comb += [
