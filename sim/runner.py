@@ -49,7 +49,6 @@ def public_signals(top: str) -> str:
     return f'public_flat_rw -module "{top}" -var "*"\npublic_flat_rw -module "*" -var "h_mem"\n'
 
 
-
 class LeanVerilator(Verilator):
     """cocotb's Verilator runner without ``--public-flat-rw``: that flag keeps every signal of
     the design visible and unoptimised. A control file (:func:`public_signals`) opens what

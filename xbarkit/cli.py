@@ -44,9 +44,7 @@ class XbarParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = XbarParser(
-        prog="xbar", description="xbarkit: analog crossbar training accelerators"
-    )
+    parser = XbarParser(prog="xbar", description="xbarkit: analog crossbar training accelerators")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in COMMANDS.items():
