@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal
+from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
@@ -161,8 +161,12 @@ class Tile(wiring.Component):
             peek_op.x.eq(1 << peek.col),
             peek_op.d.eq(1 << peek.row),
         ]
+        # each FIFO's level (entries written and not yet taken) kept in a register of its own:
+        # the FIFO's `level` is a sum, and "quiet" feeds every host-ready
+        fills = {}
         for name, n in fifo_depths(p).items():
             m.submodules[f"fifo_{name}"] = fifos[name] = BlockRamFifo(width=layout.size, depth=n)
+            fills[name] = Signal(range(n + 1), name=f"fill_{name}")
             m.submodules[f"array_{name}"] = array = self._arrays[name]
             fifo = fifos[name]
             m.d.comb += [
@@ -185,6 +189,9 @@ class Tile(wiring.Component):
                 m.d.comb += [fifo.w_en.eq(1), fifo.w_data.eq(peek_op)]
 
         # A's read request becomes one READ operation; A's codes answer the periphery
+        for name, fifo in fifos.items():
+            pushed, taken = fifo.w_en & fifo.w_rdy, fifo.r_en & fifo.r_rdy
+            m.d.sync += fills[name].eq(fills[name] + pushed - taken)
         a, fifo_a = self._arrays["a"], fifos["a"]
         read_sent = Signal()
         send_read = per.o_read.valid & ~read_sent
@@ -217,7 +224,7 @@ class Tile(wiring.Component):
         with m.Elif(take_peek):
             m.d.sync += peek_pending.eq(1)
         m.d.comb += [
-            quiet.eq((fifos["a"].level == 0) & (fifos["c"].level == 0)),
+            quiet.eq(Cat(fill == 0 for fill in fills.values()).all()),
             self.o_peek.valid.eq(answered),
             self.o_peek.state.eq(Mux(a_arr.peek_valid, a_arr.peek_state, c_arr.peek_state)),
         ]
