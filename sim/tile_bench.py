@@ -16,7 +16,7 @@ from sim.array_bench import pack_mvm
 from sim.ports import pack_codes, pack_update
 from sim.stimulus import PeripheryStimulus, random_codes
 
-__all__ = ["TileBench", "TileHost", "cycle_bound", "model_transactions"]
+__all__ = ["ModelClock", "TileBench", "TileHost", "cycle_bound", "model_transactions"]
 
 
 def cycle_bound(p: PeripheryParams, updates: int) -> int:
@@ -160,28 +160,44 @@ class TileHost:
         ]
 
 
+class ModelClock:
+    """Clocks a :class:`TileModel` for a host and counts the clocks; more than ``limit`` is a
+    hang (RuntimeError). Inputs not given are idle (no update, no write, no request)."""
+
+    def __init__(self, model: TileModel, limit: int):
+        self.model, self.limit, self.cycle = model, limit, 0
+        p = model.p
+        self._zeros = ([0] * p.cols, [0] * p.rows)
+
+    def tick(self, valid=0, x=None, d=None, cfg=(0, 0, 0), mvm=(0, False, ())) -> None:
+        if self.cycle >= self.limit:
+            raise RuntimeError(f"the tile model did not finish within {self.limit} clocks")
+        zx, zd = self._zeros
+        self.model.tick(valid, x or zx, d or zd, *cfg, mvm=mvm)
+        self.cycle += 1
+
+    def write_registers(self, writes) -> None:
+        """One configuration write (address, value) per clock."""
+        for addr, data in writes:
+            self.tick(cfg=(1, int(addr), data))
+
+    def settle(self) -> None:
+        """Idle clocks until the model is :attr:`TileModel.settled`."""
+        while not self.model.settled:
+            self.tick()
+
+
 def model_transactions(model: TileModel, host: TileHost, limit: int) -> list[int]:
     """Run the tile model with ``host``: the configuration writes, then every update offered
     from the clock after them until taken, then idle until both arrays, both queues and the
     periphery are quiet. Returns the clock of every update's acceptance (clock 0 = the first
     configuration write); raises if ``limit`` clocks are not enough."""
-    cycle, taken = 0, []
-    for addr, data in host.prelude:
-        model.tick(0, [0] * model.p.cols, [0] * model.p.rows, 1, addr, data)
-        cycle += 1
-    while cycle < limit:
-        out = model.outputs()
-        k = len(taken)
-        if k < len(host.updates):
-            x, d = host.updates[k]
-            if out["ready"]:
-                taken.append(cycle)
-            model.tick(1, x, d, 0, 0, 0)
-        elif out["peek_ready"] and all(
-            a.state == 0 for a in model.arrays.values()
-        ):  # everything settled: the peek port would take a request now
-            return taken
-        else:
-            model.tick(0, [0] * model.p.cols, [0] * model.p.rows, 0, 0, 0)
-        cycle += 1
-    raise RuntimeError(f"the tile model did not settle within {limit} clocks")
+    clock, taken = ModelClock(model, limit), []
+    clock.write_registers(host.prelude)
+    for x, d in host.updates:
+        while not model.outputs()["ready"]:
+            clock.tick(1, x, d)
+        taken.append(clock.cycle)
+        clock.tick(1, x, d)
+    clock.settle()
+    return taken

@@ -30,6 +30,7 @@ from golden.hw.tile import TileModel, TileParts
 from golden.mvm_exact import host_mvm
 from golden.params import TileConfig
 from golden.params.cosim import CosimParams, TrainLoopParams
+from sim.tile_bench import ModelClock
 from sim.ttv2_host import register_values
 from sim.ttv2_train import quantize
 
@@ -140,13 +141,6 @@ class TileTrainer:
         }
 
 
-def _settled(model: TileModel) -> bool:
-    """Everything done: the peek port would take a request and both arrays are idle."""
-    return bool(model.outputs()["peek_ready"]) and all(
-        a.outputs()["ready"] for a in model.arrays.values()
-    )
-
-
 def run_tile_reference(
     cfg: TileConfig,
     parts: TileParts,
@@ -160,14 +154,10 @@ def run_tile_reference(
     offered from the clock after the previous one ended (an update when taken, an MVM when its
     codes came back). Returns the learned state (W1, A, C, H), the clock of every
     transaction's end, cycles and accuracies."""
-    p = cfg.rtl
-    model = TileModel(p, parts)
+    model = TileModel(cfg.rtl, parts)
     trainer = TileTrainer(cfg, parts, c, t, seed)
-    zeros_x, zeros_d = [0] * p.cols, [0] * p.rows
-    cycle = 0
-    for reg, value in trainer.registers:
-        model.tick(0, zeros_x, zeros_d, 1, int(reg), value)
-        cycle += 1
+    clock = ModelClock(model, limit)
+    clock.write_registers(trainer.registers)
     ends: list[int] = []
     run = trainer.run(samples)
     answer = None
@@ -177,40 +167,26 @@ def run_tile_reference(
             answer = None
             if isinstance(request, Update):
                 while not model.outputs()["ready"]:
-                    model.tick(1, request.x, request.d, 0, 0, 0)
-                    cycle = _guard(cycle, limit)
-                model.tick(1, request.x, request.d, 0, 0, 0)
+                    clock.tick(1, request.x, request.d)
+                clock.tick(1, request.x, request.d)
             else:
-                mvm = (1, request.transposed, request.codes)
                 while not model.outputs()["mvm_ready"]:
-                    model.tick(0, zeros_x, zeros_d, 0, 0, 0)
-                    cycle = _guard(cycle, limit)
-                model.tick(0, zeros_x, zeros_d, 0, 0, 0, mvm=mvm)
-                cycle = _guard(cycle, limit)
+                    clock.tick()
+                clock.tick(mvm=(1, request.transposed, request.codes))
                 while not model.outputs()["mvm_valid"]:
-                    model.tick(0, zeros_x, zeros_d, 0, 0, 0)
-                    cycle = _guard(cycle, limit)
+                    clock.tick()
                 answer = model.outputs()["mvm_codes"]
-                model.tick(0, zeros_x, zeros_d, 0, 0, 0)
-            cycle = _guard(cycle, limit)
-            ends.append(cycle)
+                clock.tick()
+            ends.append(clock.cycle)
     except StopIteration:
         pass
-    while not _settled(model):
-        model.tick(0, zeros_x, zeros_d, 0, 0, 0)
-        cycle = _guard(cycle, limit)
+    clock.settle()
     return {
         "W1": trainer.W1.copy(),
         "A": np.array(model.arrays["a"].states),
         "C": np.array(model.arrays["c"].states),
         "H": np.array(model.periphery.ctrl.filter.h),
         "ends": ends,
-        "cycles": cycle,
+        "cycles": clock.cycle,
         **trainer.result(),
     }
-
-
-def _guard(cycle: int, limit: int) -> int:
-    if cycle + 1 > limit:
-        raise RuntimeError(f"the tile model did not finish within {limit} clocks")
-    return cycle + 1

@@ -127,18 +127,16 @@ class ArrayEmulatorModel:
         self.mvm_codes = [0] * self.n
         self.mvm_valid = 0
 
-    def _idle(self) -> bool:
-        return self.state == ArrayState.IDLE and not any(self.pipe) and self.tail is None
-
     @property
     def ready(self) -> bool:
-        """The ``ready`` output (also the MVM port's, when no operation is offered)."""
-        return self._idle()
+        """The ``ready`` output: IDLE with an empty pipeline and no code being formed (also
+        the MVM port's, when no operation is offered)."""
+        return self.state == ArrayState.IDLE and not any(self.pipe) and self.tail is None
 
     def outputs(self, op_valid: int = 0) -> dict:
         """The outputs; ``mvm_ready`` also needs no operation offered (``op_valid``)."""
         out = {
-            "ready": int(self._idle()),
+            "ready": int(self.ready),
             "state": int(self.state),
             "read_valid": self.resp_valid,
             "codes": list(self.codes),
@@ -147,7 +145,7 @@ class ArrayEmulatorModel:
         }
         if self.mt is not None:
             out |= {
-                "mvm_ready": int(self._idle() and not op_valid),
+                "mvm_ready": int(self.ready and not op_valid),
                 "mvm_valid": self.mvm_valid,
                 "mvm_codes": list(self.mvm_codes),
             }
@@ -196,7 +194,7 @@ class ArrayEmulatorModel:
 
     def tick(self, valid=0, op=0, x=0, x_neg=0, d=0, d_neg=0, reset=0, mvm=(0, False, ())) -> None:
         """The clock edge with this cycle's inputs (stage F's write lands at this edge)."""
-        ready = self._idle()  # the outputs of this cycle, before the edge
+        ready = self.ready  # the outputs of this cycle, before the edge
         mvm_take = mvm[0] and self.mt is not None and ready and not valid
         self._tail()
         self._stage_f()

@@ -134,6 +134,14 @@ class TileModel:
     def quiet(self) -> bool:
         return self.fifos["a"].level == 0 and self.fifos["c"].level == 0
 
+    @property
+    def settled(self) -> bool:
+        """Everything done: the peek port would take a request now and both arrays are idle
+        with empty pipelines."""
+        return self._peek_ready(self.periphery.outputs()) and all(
+            a.ready for a in self.arrays.values()
+        )
+
     def _peek_ready(self, po: dict) -> bool:
         idle = po["gen_state"] == GeneratorState.IDLE and po["xfer_state"] == TransferState.IDLE
         lines = po["a_pulse"].valid or po["c_pulse"].valid  # registered: a clock after the state
