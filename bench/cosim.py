@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from golden.params import load_rtl_config, load_tile_config, load_tile_training
-from rtl.export import TILE_NAME, make_tile, verilog_text
+from rtl.export import tile_design
 from sim.runner import BUILD_ROOT, build, build_verilog, run_testbench
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def main() -> None:
         params = load_rtl_config(ROOT / "configs" / f"rtl-{n}x{n}.toml")
         tile_path = ROOT / "configs" / f"tile-{n}x{n}.toml"
         tile = load_tile_config(tile_path)
-        design = (TILE_NAME, verilog_text(make_tile(tile), TILE_NAME), f"tile-{tile.digest()}")
+        design = tile_design(tile)
         speed = {}
         for sim in args.sims:
             t0 = time.perf_counter()

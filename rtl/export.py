@@ -102,6 +102,12 @@ def make_tile(cfg: TileConfig) -> Tile:
     return Tile(cfg.rtl, tile_parts(cfg))
 
 
+def tile_design(cfg: TileConfig) -> tuple[str, str, str]:
+    """``(module name, Verilog text, build tag)`` of a config's tile, as
+    ``sim.runner.build_verilog`` and ``run_testbench(design=...)`` take it."""
+    return TILE_NAME, verilog_text(make_tile(cfg), TILE_NAME), f"tile-{cfg.digest()}"
+
+
 def export_tile(cfg: TileConfig, out: Path) -> dict[str, Path]:
     """Write ``xbar_tile.v``, ``params.json`` (every table of the config and the emulator's
     derived sizes) and ``ports.json`` into ``out``."""

@@ -60,10 +60,6 @@ def add_parser(sub, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from golden.errors import ConfigError
-
-    if args.steps < 1:
-        raise ConfigError("--steps", args.steps, "must be >= 1")
     if args.tile:
         return _run_tile(args)
     from golden.params import load_cosim_config
@@ -101,7 +97,6 @@ def run(args: argparse.Namespace) -> int:
         "params_digest": params.digest(),
         "seed": args.seed,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "cosim.json").write_text(json.dumps(report, indent=2) + "\n")
     if args.waves:
         waves = sorted(Path(result["build_dir"]).glob("*.fst")) + sorted(work.glob("*.fst"))
@@ -128,7 +123,6 @@ def _against_reference(params, device, io, cosim, train, args, work) -> dict:
     ref = run_reference(params, device, io, cosim, train, args.steps, args.seed)
     rtl = np.load(work / "rtl-weights.npz")
     diff = {k: int(np.sum(rtl[k] != ref[k])) for k in ("W1", "A", "C", "H")}
-    args.out.mkdir(parents=True, exist_ok=True)
     shutil.copy(work / "rtl-weights.npz", args.out / "weights.npz")
     return {
         "reference_mismatches": sum(diff.values()),
@@ -144,7 +138,7 @@ def _run_tile(args: argparse.Namespace) -> int:
     if args.train:
         return _run_tile_train(args)
     cfg = load_tile_config(args.config, args.overrides)  # every table validated first
-    from rtl.export import TILE_NAME, make_tile, verilog_text
+    from rtl.export import tile_design
     from sim.runner import run_testbench, use_simulator
 
     use_simulator(args.sim)
@@ -154,7 +148,7 @@ def _run_tile(args: argparse.Namespace) -> int:
         f"arrays) for {args.steps} updates with {args.sim} ...",
         flush=True,
     )
-    design = (TILE_NAME, verilog_text(make_tile(cfg), TILE_NAME), f"tile-{cfg.digest()}")
+    design = tile_design(cfg)
     result = run_testbench(
         p,
         "tb_tile",
@@ -183,7 +177,6 @@ def _run_tile(args: argparse.Namespace) -> int:
         "config_digest": cfg.digest(),
         "seed": args.seed,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "cosim.json").write_text(json.dumps(report, indent=2) + "\n")
     keys = ["mismatches", "steps", "cycles", "cycles_per_second", "cycles_per_update"]
     print(json.dumps({k: report[k] for k in keys}))
@@ -199,7 +192,7 @@ def _run_tile_train(args: argparse.Namespace) -> int:
     import numpy as np
 
     from golden.params import load_tile_training
-    from rtl.export import TILE_NAME, make_tile, verilog_text
+    from rtl.export import tile_design
     from sim.runner import run_testbench, use_simulator
     from sim.tile_train import check_tile_layer
 
@@ -213,7 +206,7 @@ def _run_tile_train(args: argparse.Namespace) -> int:
         flush=True,
     )
     work = args.out / "work"
-    design = (TILE_NAME, verilog_text(make_tile(cfg), TILE_NAME), f"tile-{cfg.digest()}")
+    design = tile_design(cfg)
     extra = {
         "tables": cfg.tables(),
         "cosim": cosim.to_dict(),
@@ -242,7 +235,6 @@ def _run_tile_train(args: argparse.Namespace) -> int:
     late += abs(len(rtl["ends"]) - len(ref["ends"]))
     print("golden's float-device TTv2 on the same job ...", flush=True)
     float_acc = _float_device_accuracy(cfg, cosim, train, args.steps, args.seed, data.n_classes)
-    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "weights.npz").write_bytes((work / "rtl-weights.npz").read_bytes())
     mismatches = sum(diff.values()) + late + int(rtl["test_accuracy"] != ref["test_accuracy"])
     report = {
