@@ -31,12 +31,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from golden.encoding import BoundManagement, NoiseManagement
+from golden.encoding import BoundManagement
+from golden.kernels.records import IOConfig, record
+from golden.kernels.tile import nm_scale
 from golden.lfsr import lfsr_word
 from golden.lut_exact import fixed_point, gaussian_quantiles
 from golden.params import EmulatorParams, IOParams, LutParams, check_emulated
 
-__all__ = ["MvmTables", "host_mvm", "mvm_exact", "mvm_output", "mvm_tables", "nm_scale"]
+__all__ = ["MvmTables", "host_mvm", "mvm_exact", "mvm_output", "mvm_tables"]
 
 
 class MvmTables(NamedTuple):
@@ -107,26 +109,13 @@ def mvm_exact(states, codes, transposed: bool, lfsr: int, lfsr_mask: int, mt: Mv
     return out, int(lfsr)
 
 
-def nm_scale(x: np.ndarray, io: IOParams) -> float:
-    """Noise management's input scale alpha (:func:`golden.kernels.tile.nm_scale`)."""
-    nm = io.noise_management
-    if nm == NoiseManagement.NONE:
-        return 1.0
-    if nm == NoiseManagement.CONSTANT:
-        return io.nm_thres if io.nm_thres > 0 else 1.0
-    if nm == NoiseManagement.ABS_MAX:
-        m = float(np.max(np.abs(x)))
-        return min(m, io.nm_thres) if io.nm_thres > 0 else m
-    return float(np.max(x))
-
-
 def host_mvm(
     x: np.ndarray, n_out: int, io: IOParams, mt: MvmTables
 ) -> Generator[list[int], list[int], np.ndarray]:
     """The host's side of one MVM with ``n_out`` outputs, as a generator: it yields the DAC
     codes of each pass, is sent the array's ADC codes, and returns ``y`` (module
     docstring). An input that noise management scales by 0 is answered y = 0 without a pass."""
-    alpha = nm_scale(x, io)
+    alpha = nm_scale(np.asarray(x, dtype=np.float64), record(IOConfig, io))
     if alpha <= 0:
         return np.zeros(n_out)
     s_in, s_out = io.inp_step, io.out_step
