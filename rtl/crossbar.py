@@ -181,7 +181,7 @@ class ArrayEmulator(wiring.Component):
         read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
         codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
 
-        # ---- the pipeline: one stage record per clock after the issue (B .. F) --------------
+        # ---- the pipeline: one stage record per clock after the issue (B .. H) --------------
         mvm_fields = {}
         if mt is not None:
             mvm_fields = {"code": signed(mt.dac_bits), "first": 1, "last": 1}
@@ -215,7 +215,13 @@ class ArrayEmulator(wiring.Component):
         mterm = signed(mt.level_bits + mt.dac_bits) if mt is not None else 1
         E = stage("e", product=16 + db, noise=16, mterm=mterm, **steps, **mvm_shapes)
         F = stage("f", k=32 + db, mterm=mterm, **steps, **mvm_shapes)
-        busy = B["valid"] | C["valid"] | D["valid"] | E["valid"] | F["valid"]
+        top = lut.n_states - 1
+        code_bits = signed(rt.adc_bits)
+        kept = {"s": sb, "gains": 2 * db, "room": sb, "mterm": mterm, **mvm_shapes}
+        G = stage("g", base=sb + 1, inc=1, level=level_shape, **kept)
+        H = stage("h", moves=sb + 1, code=code_bits, **kept)
+        stages = (B, C, D, E, F, G, H)
+        busy = Cat(st["valid"] for st in stages).any()
         tail_valid = Signal()
         idle = (state == S.IDLE) & ~busy & ~tail_valid
         m.d.comb += [self.state.eq(state), self.i_op.ready.eq(idle)]
@@ -254,47 +260,55 @@ class ArrayEmulator(wiring.Component):
         m.d.sync += F["k"].eq((E["product"] * E["noise"]) >> em.product_shift)
         if mt is not None:
             m.d.sync += F["mterm"].eq(E["mterm"])
-        # F: the new state, the code, the peeked state or the MVM sum
+        # F: whole steps (saturated: moves beyond the state range give the same state, so the
+        # adders stay state_bits wide) and the stochastic rounding of the fraction
         k = F["k"]
-        top = lut.n_states - 1
-        # whole moves beyond the state range saturate (min/max give the same state), so the
-        # adders stay state_bits wide
         whole = k[em.step_frac :]
-        moves = Signal(sb + 1)
-        with m.If(whole[sb:].any()):
-            m.d.comb += moves.eq(top + 1)
-        with m.Else():
-            m.d.comb += moves.eq(whole[:sb] + (F["r"] < k[: em.step_frac]))
-        new_s = Signal(sb)
-        with m.If(F["up"]):
-            m.d.comb += new_s.eq(Mux(F["s"] + moves > top, top, F["s"] + moves))
-        with m.Else():
-            m.d.comb += new_s.eq(Mux(moves > F["s"], 0, F["s"] - moves))
-        m.d.comb += [
-            wr.addr.eq(F["i"] * cols + F["j"]),
-            wr.data.eq(Cat(new_s, F["gains"])),
-            wr.en.eq(F["valid"] & (F["op"] == ArrayOp.PULSES)),
-        ]
-        code = F["level"]
-        code_top = (1 << (rt.adc_bits - 1)) - 1
-        reading = F["valid"] & (F["op"] == ArrayOp.READ)
-        with m.If(reading):
-            m.d.sync += codes[F["i"]].eq(
-                Mux(code > code_top, code_top, Mux(code < -code_top - 1, -code_top - 1, code))
-            )
-        peeked = F["valid"] & (F["op"] == ArrayOp.PEEK)
+        m.d.sync += carry(F, G) + [G[f].eq(F[f]) for f in ("s", "gains", "level", *mvm_shapes)]
         m.d.sync += [
-            self.read_valid.eq(reading & (F["i"] == rows - 1)),
+            G["base"].eq(Mux(whole[sb:].any(), top + 1, whole[:sb])),
+            G["inc"].eq(F["r"] < k[: em.step_frac]),
+            G["room"].eq(top - F["s"]),
+            G["mterm"].eq(F["mterm"]),
+        ]
+        # G: the moves; the ADC code saturated
+        code_top = (1 << (rt.adc_bits - 1)) - 1
+        level = G["level"]
+        m.d.sync += carry(G, H) + [H[f].eq(G[f]) for f in kept]
+        m.d.sync += [
+            H["moves"].eq(G["base"] + G["inc"]),
+            H["code"].eq(
+                Mux(level > code_top, code_top, Mux(level < -code_top - 1, -code_top - 1, level))
+            ),
+        ]
+        # H: the new state, the code, the peeked state or the MVM sum
+        moves, s_h = H["moves"], H["s"]
+        new_s = Signal(sb)
+        with m.If(H["up"]):
+            m.d.comb += new_s.eq(Mux(moves > H["room"], top, s_h + moves))
+        with m.Else():
+            m.d.comb += new_s.eq(Mux(moves > s_h, 0, s_h - moves))
+        m.d.comb += [
+            wr.addr.eq(H["i"] * cols + H["j"]),
+            wr.data.eq(Cat(new_s, H["gains"])),
+            wr.en.eq(H["valid"] & (H["op"] == ArrayOp.PULSES)),
+        ]
+        reading = H["valid"] & (H["op"] == ArrayOp.READ)
+        with m.If(reading):
+            m.d.sync += codes[H["i"]].eq(H["code"])
+        peeked = H["valid"] & (H["op"] == ArrayOp.PEEK)
+        m.d.sync += [
+            self.read_valid.eq(reading & (H["i"] == rows - 1)),
             self.peek_valid.eq(peeked),
         ]
         with m.If(peeked):
-            m.d.sync += self.peek_state.eq(F["s"])
+            m.d.sync += self.peek_state.eq(s_h)
 
         # ---- the MAC engine: inputs, counters, accumulator, output codes --------------------
         transposed = Signal()
         o, kk = Signal(range(max(2, n))), Signal(range(max(2, n)))
         if mt is not None:
-            self._mac_engine(m, F, idle, transposed, tail_valid)
+            self._mac_engine(m, H, idle, transposed, tail_valid)
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
@@ -417,8 +431,8 @@ class ArrayEmulator(wiring.Component):
                             m.d.sync += state.eq(S.IDLE)
         return m
 
-    def _mac_engine(self, m, F, idle, transposed, tail_valid) -> None:
-        """The MVM port's input registers, the accumulator (stage F) and the output codes
+    def _mac_engine(self, m, last, idle, transposed, tail_valid) -> None:
+        """The MVM port's input registers, the accumulator (the ``last`` stage) and the output codes
         (the clock after an output's last term)."""
         mt, rows, cols = self._mt, self._rows, self._cols
         n = max(rows, cols)
@@ -428,12 +442,12 @@ class ArrayEmulator(wiring.Component):
             m.d.sync += [self._inputs[k].eq(self.i_mvm.payload.codes[k]) for k in range(n)]
         acc = Signal(signed(mt.acc_bits))
         tail_o = Signal(range(max(2, n)))
-        adding = F["valid"] & (F["op"] == ArrayOp.MVM)
+        adding = last["valid"] & (last["op"] == ArrayOp.MVM)
         with m.If(adding):
-            m.d.sync += acc.eq(Mux(F["first"], F["mnoise"], acc) + F["mterm"])
+            m.d.sync += acc.eq(Mux(last["first"], last["mnoise"], acc) + last["mterm"])
         m.d.sync += [
-            tail_valid.eq(adding & F["last"]),
-            tail_o.eq(Mux(transposed, F["j"], F["i"])),
+            tail_valid.eq(adding & last["last"]),
+            tail_o.eq(Mux(transposed, last["j"], last["i"])),
         ]
         out = Array(Signal(signed(self._rt.adc_bits), name=f"mvm_out_{k}") for k in range(n))
         m.d.comb += [self.mvm_codes[k].eq(out[k]) for k in range(n)]

@@ -7,9 +7,10 @@ empty pipeline); the clock that takes one registers it, the next (DECODE) decode
 slot is dropped there). MVMs come on a port of their own (an array built with MVM tables).
 Every device access goes down a pipeline of :data:`PIPELINE` stages: the clock that issues it
 reads the device word and draws its random bits; stage B registers the word; C looks up the
-step, gain, noise factor, level and read noise; D and E multiply; F computes and writes the
-new state (or the code, or the peeked state, or adds the MVM term) at the end of its clock,
-``PIPELINE`` clocks after the issue.
+step, gain, noise factor, level and read noise; D and E multiply; F splits the step into
+whole moves and a stochastic-rounding bit; G adds them (and saturates the ADC code); H, the
+last, computes and writes the new state (or the code, or the peeked state, or adds the MVM
+term) at the end of its clock, ``PIPELINE`` clocks after the issue.
 
 * ``PULSES`` (one slot of pulse lines ``x``, ``x_neg``, ``d``, ``d_neg``): every coincident
   device (i, j) gets one pulse, up when ``x_neg`` bit j differs from ``d_neg`` bit i. Rows with a
@@ -18,15 +19,15 @@ new state (or the code, or the peeked state, or adds the MVM term) at the end of
   of the row's LFSR. A slot with ``r`` rows and ``c`` columns firing takes ``r (c + 1)``
   clocks plus the take, DECODE and the pipeline's.
 * ``READ`` (``x`` one-hot: column j, the lowest set bit): one READ clock per row i (ascending)
-  issues device (i, j) with ``noise_bits`` bits of the read LFSR; stage F forms the code
+  issues device (i, j) with ``noise_bits`` bits of the read LFSR; stage H forms the code
   (:func:`golden.lut_exact.read_code`); when the last row's is formed, all ``rows`` codes
   appear on ``codes`` with ``read_valid`` high for one clock.
 * ``PEEK`` (row: lowest set bit of ``d``, column: of ``x``): the PEEK clock issues the device;
-  ``peek_valid`` is high with ``peek_state`` the clock after its stage F.
+  ``peek_valid`` is high with ``peek_state`` the clock after its stage H.
 * MVM (port ``mvm``: ``transposed`` and the DAC codes, cols of them, or rows when transposed;
   taken in IDLE with an empty pipeline when no operation is offered): one MVM clock per term,
   outputs ascending and within each its inputs ascending; the first term of each output draws
-  ``noise_bits`` of the read LFSR. Stage F adds the term to the accumulator (the first term
+  ``noise_bits`` of the read LFSR. Stage H adds the term to the accumulator (the first term
   to ``2**(f-1) + R[u]``); the clock after an output's last term its code is formed
   (:func:`golden.mvm_exact.mvm_output`), and after the last output ``mvm_codes`` hold all of
   them with ``mvm_valid`` high for one clock. ``rows x cols`` clocks plus ``PIPELINE + 1``.
@@ -57,8 +58,8 @@ from golden.params import EmulatorParams
 
 __all__ = ["PIPELINE", "Access", "ArrayEmulatorModel", "lowest_bit"]
 
-#: clocks from a device access's issue to its write (stages B, C, D, E, F)
-PIPELINE = 5
+#: clocks from a device access's issue to its write (stages B, C, D, E, F, G, H)
+PIPELINE = 7
 
 
 def lowest_bit(mask: int) -> int:
@@ -115,7 +116,7 @@ class ArrayEmulatorModel:
         self.row_lfsr = [int(v) for v in row_seeds(self.rows, self.em)]
         self.cur = 0
         self.read_lfsr = lane_seed(self.em.seed, READ_LANE, self.em.lfsr_width)
-        self.pipe: list[Access | None] = [None] * PIPELINE  # stages B..F
+        self.pipe: list[Access | None] = [None] * PIPELINE  # stages B..H
         self.codes = [0] * self.rows
         self.resp_valid = 0
         self.peek_state = self.peek_valid = 0
@@ -167,8 +168,8 @@ class ArrayEmulatorModel:
             self.mvm_valid = int(self.tail == self.n_out - 1)
             self.tail = None
 
-    def _stage_f(self) -> None:
-        """The edge that ends stage F: write the state, the code or the peeked state, or add
+    def _last_stage(self) -> None:
+        """The edge that ends stage H: write the state, the code or the peeked state, or add
         the MVM term."""
         self.peek_valid = self.resp_valid = 0
         done = self.pipe[-1]
@@ -193,11 +194,11 @@ class ArrayEmulatorModel:
                 self.tail = j if self.transposed else i
 
     def tick(self, valid=0, op=0, x=0, x_neg=0, d=0, d_neg=0, reset=0, mvm=(0, False, ())) -> None:
-        """The clock edge with this cycle's inputs (stage F's write lands at this edge)."""
+        """The clock edge with this cycle's inputs (stage H's write lands at this edge)."""
         ready = self.ready  # the outputs of this cycle, before the edge
         mvm_take = mvm[0] and self.mt is not None and ready and not valid
         self._tail()
-        self._stage_f()
+        self._last_stage()
         if reset:
             self.reset()
             return
