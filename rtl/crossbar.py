@@ -308,7 +308,7 @@ class ArrayEmulator(wiring.Component):
         transposed = Signal()
         o, kk = Signal(range(max(2, n))), Signal(range(max(2, n)))
         if mt is not None:
-            self._mac_engine(m, H, idle, transposed, tail_valid)
+            self._mac_engine(m, H, state, idle, transposed, tail_valid)
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
@@ -431,14 +431,16 @@ class ArrayEmulator(wiring.Component):
                             m.d.sync += state.eq(S.IDLE)
         return m
 
-    def _mac_engine(self, m, last, idle, transposed, tail_valid) -> None:
+    def _mac_engine(self, m, last, state, idle, transposed, tail_valid) -> None:
         """The MVM port's input registers, the accumulator (the ``last`` stage) and the output codes
         (the clock after an output's last term)."""
         mt, rows, cols = self._mt, self._rows, self._cols
         n = max(rows, cols)
         self._inputs = Array(Signal(signed(mt.dac_bits), name=f"mvm_in_{k}") for k in range(n))
         m.d.comb += self.i_mvm.ready.eq(idle & ~self.i_op.valid)
-        with m.If(self.i_mvm.valid & self.i_mvm.ready):
+        # the inputs follow the port outside MVM, so they hold the request taken at the edge
+        # into MVM (no ready in their enable)
+        with m.If(state != ArrayState.MVM):
             m.d.sync += [self._inputs[k].eq(self.i_mvm.payload.codes[k]) for k in range(n)]
         acc = Signal(signed(mt.acc_bits))
         tail_o = Signal(range(max(2, n)))

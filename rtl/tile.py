@@ -141,18 +141,21 @@ class Tile(wiring.Component):
         m.submodules.periphery = per = self._periphery
         layout = op_layout(p.rows, p.cols)
         fifos = {}
-        # host peeks: taken while the periphery is idle, both queues are empty and no peek is
-        # outstanding, so they never meet an operation of the periphery
+        # host peeks and MVMs: taken while the periphery is idle, both queues are empty and no
+        # peek or MVM is outstanding, so they never meet an operation of the periphery; the
+        # condition is registered (host_ready: true a clock ago and nothing taken since, which
+        # implies it is true now), so no logic sits between the periphery's state and the
+        # host's enables
         peek = self.i_peek.payload
         peek_pending, mvm_pending = Signal(), Signal()
-        quiet = Signal()
+        quiet = Signal(init=1)  # both FIFOs empty: a register, exact (from the next fill counts)
+        host_ready = Signal()
         idle = (
             (per.gen_state == GeneratorState.IDLE)
             & (per.xfer_state == TransferState.IDLE)
             & ~per.o_a_pulse.valid
             & ~per.o_c_pulse.valid
         )
-        host_ready = quiet & idle & ~peek_pending & ~mvm_pending
         m.d.comb += self.i_peek.ready.eq(host_ready)
         take_peek = self.i_peek.valid & self.i_peek.ready
         peek_op = Signal(layout)
@@ -162,7 +165,7 @@ class Tile(wiring.Component):
             peek_op.d.eq(1 << peek.row),
         ]
         # each FIFO's level (entries written and not yet taken) kept in a register of its own:
-        # the FIFO's `level` is a sum, and "quiet" feeds every host-ready
+        # the FIFO's `level` is a sum, and "quiet" feeds the periphery's update enables
         fills = {}
         for name, n in fifo_depths(p).items():
             m.submodules[f"fifo_{name}"] = fifos[name] = BlockRamFifo(width=layout.size, depth=n)
@@ -189,9 +192,14 @@ class Tile(wiring.Component):
                 m.d.comb += [fifo.w_en.eq(1), fifo.w_data.eq(peek_op)]
 
         # A's read request becomes one READ operation; A's codes answer the periphery
+        empty_next = []
         for name, fifo in fifos.items():
             pushed, taken = fifo.w_en & fifo.w_rdy, fifo.r_en & fifo.r_rdy
-            m.d.sync += fills[name].eq(fills[name] + pushed - taken)
+            fill_next = Signal.like(fills[name], name=f"fill_next_{name}")
+            m.d.comb += fill_next.eq(fills[name] + pushed - taken)
+            m.d.sync += fills[name].eq(fill_next)
+            empty_next.append(fill_next == 0)
+        m.d.sync += quiet.eq(Cat(empty_next).all())
         a, fifo_a = self._arrays["a"], fifos["a"]
         read_sent = Signal()
         send_read = per.o_read.valid & ~read_sent
@@ -223,8 +231,13 @@ class Tile(wiring.Component):
             m.d.sync += peek_pending.eq(0)
         with m.Elif(take_peek):
             m.d.sync += peek_pending.eq(1)
+        took = (
+            take_peek
+            | (self.i_mvm.valid & self.i_mvm.ready)
+            | (self.i_update.valid & self.i_update.ready)
+        )
+        m.d.sync += host_ready.eq(quiet & idle & ~peek_pending & ~mvm_pending & ~took)
         m.d.comb += [
-            quiet.eq(Cat(fill == 0 for fill in fills.values()).all()),
             self.o_peek.valid.eq(answered),
             self.o_peek.state.eq(Mux(a_arr.peek_valid, a_arr.peek_state, c_arr.peek_state)),
         ]

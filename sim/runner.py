@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -85,10 +86,26 @@ def build_verilog(top: str, text: str, tag: str, simulator: str = "icarus", wave
         return _build_locked(top, text, build_dir, simulator, waves)
 
 
+#: Yosys' Verilog makes every ``always @*`` block sensitive to a dummy register declared
+#: ``= 0``, so that the block runs once at time 0; Icarus may run that initialisation before
+#: the blocks wait on it, and a block whose inputs then never change stays X (seen: a FIFO's
+#: write enable in the tile, X for the whole run)
+_TIME_ZERO_DUMMY = re.compile(r"reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+)\s+= 0;")
+
+
+def icarus_text(text: str) -> str:
+    """``text`` with each time-0 dummy assigned at ``#0`` instead, after every block waits."""
+    return _TIME_ZERO_DUMMY.sub(
+        lambda m: f"reg {m.group(1)} ;\n  initial #0 {m.group(1)} = 1'h0;", text
+    )
+
+
 def _build_locked(top: str, text: str, build_dir: Path, simulator: str, waves: bool):
     # Amaranth's generated Verilog is width-exact by construction; Verilator's lint warnings
     # about it (implicit extension, incomplete cases) are not errors
     args = []
+    if simulator == "icarus":
+        text = icarus_text(text)
     if simulator == "verilator":
         args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--x-assign", "fast"]
     build_dir.mkdir(parents=True, exist_ok=True)

@@ -11,11 +11,13 @@ fit (A's FIFO holds ``BL + 1`` operations, C's ``BL``). C's LFSRs are seeded fro
 ``EmulatorParams.seed + 1``.
 
 The host reads device states back through the peek port: a request (array 0 = A, 1 = C, row,
-column) is taken when both FIFOs are empty, the periphery is idle and no peek or MVM is
-outstanding; it becomes a ``PEEK`` operation of that array, and ``peek_valid`` with
-``peek_state`` answer. (The pulse lines are registered, so "idle" also asks that no slot is on
-the lines.) The host's forward and backward MVMs run on C (:mod:`golden.mvm_exact`): a request
-(``transposed``, DAC codes) is taken under the same conditions with C idle, goes straight to
+column) is taken when the tile was *host-ready* at the clock before and nothing was taken
+then (a register, so no logic sits between the periphery's state and the host's enables);
+host-ready means both FIFOs empty, the periphery idle and no peek or MVM outstanding. It
+becomes a ``PEEK`` operation of that array, and ``peek_valid`` with ``peek_state`` answer.
+(The pulse lines are registered, so "idle" also asks that no slot is on the lines.) The host's
+forward and backward MVMs run on C (:mod:`golden.mvm_exact`): a request (``transposed``, DAC
+codes) is taken under the same conditions with C idle, goes straight to
 C's MVM port, and ``mvm_valid`` with ``mvm_codes`` answer. Updates are not held back by an
 MVM: a transfer's writes into C wait in C's FIFO until it is done.
 """
@@ -129,6 +131,7 @@ class TileModel:
         }
         self.fifos = {name: FifoModel(n) for name, n in fifo_depths(p).items()}
         self.read_sent = self.peek_pending = self.mvm_pending = 0
+        self.host_ready = 0  # the register: host-ready a clock ago, nothing taken since
 
     @property
     def quiet(self) -> bool:
@@ -138,18 +141,17 @@ class TileModel:
     def settled(self) -> bool:
         """Everything done: the peek port would take a request now and both arrays are idle
         with empty pipelines."""
-        return self._peek_ready(self.periphery.outputs()) and all(
-            a.ready for a in self.arrays.values()
-        )
+        return bool(self.host_ready) and all(a.ready for a in self.arrays.values())
 
-    def _peek_ready(self, po: dict) -> bool:
+    def _host_ready_now(self, po: dict) -> bool:
+        """Host-ready in this clock, before the register (module docstring)."""
         idle = po["gen_state"] == GeneratorState.IDLE and po["xfer_state"] == TransferState.IDLE
         lines = po["a_pulse"].valid or po["c_pulse"].valid  # registered: a clock after the state
         pending = self.peek_pending or self.mvm_pending
         return self.quiet and idle and not lines and not pending
 
-    def _mvm_ready(self, po: dict) -> bool:
-        return self._peek_ready(po) and self.arrays["c"].ready
+    def _mvm_ready(self) -> bool:
+        return bool(self.host_ready) and self.arrays["c"].ready
 
     def outputs(self) -> dict:
         po = self.periphery.outputs()
@@ -161,10 +163,10 @@ class TileModel:
             "col": po["col"],
             "a_state": int(a.state),
             "c_state": int(c.state),
-            "peek_ready": int(self._peek_ready(po)),
+            "peek_ready": self.host_ready,
             "peek_valid": int(a.peek_valid or c.peek_valid),
             "peek_state": a.peek_state if a.peek_valid else c.peek_state,
-            "mvm_ready": int(self._mvm_ready(po)),
+            "mvm_ready": int(self._mvm_ready()),
             "mvm_valid": c.mvm_valid,
             "mvm_codes": list(c.mvm_codes),
         }
@@ -185,8 +187,12 @@ class TileModel:
         po = self.periphery.outputs()
         a, c = self.arrays["a"], self.arrays["c"]
         peek_valid, peek_array, peek_row, peek_col = peek
-        take_peek = peek_valid and self._peek_ready(po)
-        take_mvm = bool(mvm[0]) and self._mvm_ready(po)
+        ready_now = self._host_ready_now(po)
+        if self.host_ready and not ready_now:  # the register may only lag, never lead
+            raise RuntimeError("host-ready register set while the tile is busy")
+        take_peek = peek_valid and self.host_ready
+        take_mvm = bool(mvm[0]) and self._mvm_ready()
+        take_update = valid and po["ready"] and self.quiet
         mvm_done, answered = c.mvm_valid, a.peek_valid or c.peek_valid
         a_read = (a.resp_valid, list(a.codes))
         pushes = {"a": None, "c": None}
@@ -228,3 +234,5 @@ class TileModel:
             self.mvm_pending = 0
         elif take_mvm:
             self.mvm_pending = 1
+        took = take_peek or take_mvm or take_update
+        self.host_ready = int(not reset and ready_now and not took)
