@@ -224,7 +224,12 @@ class ArrayEmulator(wiring.Component):
         busy = Cat(st["valid"] for st in stages).any()
         tail_valid = Signal()
         idle = (state == S.IDLE) & ~busy & ~tail_valid
-        m.d.comb += [self.state.eq(state), self.i_op.ready.eq(idle)]
+        # ready: a register, idle a clock ago and nothing taken then (which implies idle now),
+        # so the pipeline's valid bits do not feed the FIFO's read logic
+        ready = Signal(init=1)
+        offered = self.i_op.valid | (self.i_mvm.valid if mt is not None else 0)
+        m.d.sync += ready.eq(idle & ~(ready & offered))
+        m.d.comb += [self.state.eq(state), self.i_op.ready.eq(ready)]
         m.d.comb += [self.codes[k].eq(codes[k]) for k in range(rows)]
 
         # B: the device word arrives from the block RAM and is registered
@@ -308,7 +313,7 @@ class ArrayEmulator(wiring.Component):
         transposed = Signal()
         o, kk = Signal(range(max(2, n))), Signal(range(max(2, n)))
         if mt is not None:
-            self._mac_engine(m, H, state, idle, transposed, tail_valid)
+            self._mac_engine(m, H, state, ready, transposed, tail_valid)
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
@@ -335,7 +340,7 @@ class ArrayEmulator(wiring.Component):
                 m.d.comb += rd.addr.eq(i * cols + j)
         with m.Switch(state):
             with m.Case(S.IDLE):
-                with m.If(self.i_op.valid & idle):  # registered now, decoded in DECODE
+                with m.If(self.i_op.valid & ready):  # registered now, decoded in DECODE
                     m.d.sync += [
                         op_kind.eq(op.op),
                         x.eq(op.x),
@@ -431,13 +436,13 @@ class ArrayEmulator(wiring.Component):
                             m.d.sync += state.eq(S.IDLE)
         return m
 
-    def _mac_engine(self, m, last, state, idle, transposed, tail_valid) -> None:
+    def _mac_engine(self, m, last, state, ready, transposed, tail_valid) -> None:
         """The MVM port's input registers, the accumulator (the ``last`` stage) and the output codes
         (the clock after an output's last term)."""
         mt, rows, cols = self._mt, self._rows, self._cols
         n = max(rows, cols)
         self._inputs = Array(Signal(signed(mt.dac_bits), name=f"mvm_in_{k}") for k in range(n))
-        m.d.comb += self.i_mvm.ready.eq(idle & ~self.i_op.valid)
+        m.d.comb += self.i_mvm.ready.eq(ready & ~self.i_op.valid)
         # the inputs follow the port outside MVM, so they hold the request taken at the edge
         # into MVM (no ready in their enable)
         with m.If(state != ArrayState.MVM):

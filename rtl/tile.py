@@ -195,10 +195,11 @@ class Tile(wiring.Component):
         empty_next = []
         for name, fifo in fifos.items():
             pushed, taken = fifo.w_en & fifo.w_rdy, fifo.r_en & fifo.r_rdy
-            fill_next = Signal.like(fills[name], name=f"fill_next_{name}")
-            m.d.comb += fill_next.eq(fills[name] + pushed - taken)
-            m.d.sync += fills[name].eq(fill_next)
-            empty_next.append(fill_next == 0)
+            fill = fills[name]
+            m.d.sync += fill.eq(fill + pushed - taken)
+            # empty after this clock, without the adder: nothing pushed, and empty or the last
+            # entry taken
+            empty_next.append(~pushed & ((fill == 0) | ((fill == 1) & taken)))
         m.d.sync += quiet.eq(Cat(empty_next).all())
         a, fifo_a = self._arrays["a"], fifos["a"]
         read_sent = Signal()

@@ -2,9 +2,10 @@
 (``rtl/crossbar.py``), hardware-exact (:mod:`golden.lut_exact` and :mod:`golden.mvm_exact`
 are its arithmetic).
 
-Operations arrive on a valid/ready stream, one at a time (``ready`` only in IDLE with an
-empty pipeline); the clock that takes one registers it, the next (DECODE) decodes it (an empty
-slot is dropped there). MVMs come on a port of their own (an array built with MVM tables).
+Operations arrive on a valid/ready stream, one at a time (``ready``, a register, is high
+when the array was IDLE with an empty pipeline a clock ago and took nothing then); the clock
+that takes one registers it, the next (DECODE) decodes it (an empty slot is dropped there).
+MVMs come on a port of their own (an array built with MVM tables).
 Every device access goes down a pipeline of :data:`PIPELINE` stages: the clock that issues it
 reads the device word and draws its random bits; stage B registers the word; C looks up the
 step, gain, noise factor, level and read noise; D and E multiply; F splits the step into
@@ -127,12 +128,18 @@ class ArrayEmulatorModel:
         self.tail: int | None = None  # the output whose code is formed at the next edge
         self.mvm_codes = [0] * self.n
         self.mvm_valid = 0
+        self._ready = True
+
+    @property
+    def idle(self) -> bool:
+        """IDLE with an empty pipeline and no code being formed."""
+        return self.state == ArrayState.IDLE and not any(self.pipe) and self.tail is None
 
     @property
     def ready(self) -> bool:
-        """The ``ready`` output: IDLE with an empty pipeline and no code being formed (also
-        the MVM port's, when no operation is offered)."""
-        return self.state == ArrayState.IDLE and not any(self.pipe) and self.tail is None
+        """The ``ready`` output (also the MVM port's, when no operation is offered): a
+        register, idle a clock ago and nothing taken then (so idle now)."""
+        return self._ready
 
     def outputs(self, op_valid: int = 0) -> dict:
         """The outputs; ``mvm_ready`` also needs no operation offered (``op_valid``)."""
@@ -197,6 +204,7 @@ class ArrayEmulatorModel:
         """The clock edge with this cycle's inputs (stage H's write lands at this edge)."""
         ready = self.ready  # the outputs of this cycle, before the edge
         mvm_take = mvm[0] and self.mt is not None and ready and not valid
+        ready_next = self.idle and not (ready and valid) and not mvm_take
         self._tail()
         self._last_stage()
         if reset:
@@ -264,3 +272,4 @@ class ArrayEmulatorModel:
                 if o == self.n_out - 1:
                     self.state = ArrayState.IDLE
         self.pipe = [issue, *self.pipe[:-1]]
+        self._ready = ready_next
