@@ -222,8 +222,8 @@ class ArrayEmulator(wiring.Component):
         H = stage("h", moves=sb + 1, code=code_bits, **kept)
         stages = (B, C, D, E, F, G, H)
         busy = Cat(st["valid"] for st in stages).any()
-        tail_valid = Signal()
-        idle = (state == S.IDLE) & ~busy & ~tail_valid
+        tail_valid, coded_valid = Signal(), Signal()  # an MVM output's code being formed
+        idle = (state == S.IDLE) & ~busy & ~tail_valid & ~coded_valid
         # ready: a register, idle a clock ago and nothing taken then (which implies idle now),
         # so the pipeline's valid bits do not feed the FIFO's read logic
         ready = Signal(init=1)
@@ -313,7 +313,7 @@ class ArrayEmulator(wiring.Component):
         transposed = Signal()
         o, kk = Signal(range(max(2, n))), Signal(range(max(2, n)))
         if mt is not None:
-            self._mac_engine(m, H, state, ready, transposed, tail_valid)
+            self._mac_engine(m, H, state, ready, transposed, tail_valid, coded_valid)
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
@@ -436,9 +436,9 @@ class ArrayEmulator(wiring.Component):
                             m.d.sync += state.eq(S.IDLE)
         return m
 
-    def _mac_engine(self, m, last, state, ready, transposed, tail_valid) -> None:
-        """The MVM port's input registers, the accumulator (the ``last`` stage) and the output codes
-        (the clock after an output's last term)."""
+    def _mac_engine(self, m, last, state, ready, transposed, tail_valid, coded_valid) -> None:
+        """The MVM port's input registers, the accumulator (the ``last`` stage) and the output
+        codes (formed the clock after an output's last term, written the clock after that)."""
         mt, rows, cols = self._mt, self._rows, self._cols
         n = max(rows, cols)
         self._inputs = Array(Signal(signed(mt.dac_bits), name=f"mvm_in_{k}") for k in range(n))
@@ -458,9 +458,17 @@ class ArrayEmulator(wiring.Component):
         ]
         out = Array(Signal(signed(self._rt.adc_bits), name=f"mvm_out_{k}") for k in range(n))
         m.d.comb += [self.mvm_codes[k].eq(out[k]) for k in range(n)]
+        # the code is formed (shift, saturate) into a register, and written a clock later
         whole = acc >> mt.frac
         top = mt.n_out
-        with m.If(tail_valid):
-            m.d.sync += out[tail_o].eq(Mux(whole > top, top, Mux(whole < -top, -top, whole)))
+        code = Signal(signed(self._rt.adc_bits))
+        code_o = Signal.like(tail_o)
+        m.d.sync += [
+            coded_valid.eq(tail_valid),
+            code_o.eq(tail_o),
+            code.eq(Mux(whole > top, top, Mux(whole < -top, -top, whole))),
+        ]
+        with m.If(coded_valid):
+            m.d.sync += out[code_o].eq(code)
         n_out = Mux(transposed, cols, rows)
-        m.d.sync += self.mvm_valid.eq(tail_valid & (tail_o == n_out - 1))
+        m.d.sync += self.mvm_valid.eq(coded_valid & (code_o == n_out - 1))

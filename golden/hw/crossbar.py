@@ -30,8 +30,9 @@ term) at the end of its clock, ``PIPELINE`` clocks after the issue.
   outputs ascending and within each its inputs ascending; the first term of each output draws
   ``noise_bits`` of the read LFSR. Stage H adds the term to the accumulator (the first term
   to ``2**(f-1) + R[u]``); the clock after an output's last term its code is formed
-  (:func:`golden.mvm_exact.mvm_output`), and after the last output ``mvm_codes`` hold all of
-  them with ``mvm_valid`` high for one clock. ``rows x cols`` clocks plus ``PIPELINE + 1``.
+  (:func:`golden.mvm_exact.mvm_output`) and registered, the clock after that it is written to
+  ``mvm_codes``; after the last output they hold all of them with ``mvm_valid`` high for one
+  clock. ``rows x cols`` clocks plus ``PIPELINE + 2``.
 
 No two operations overlap, so a device is never read before an earlier write to it has landed.
 ``reset`` restarts the LFSRs, the state machine and the pipeline; the device memory keeps its
@@ -126,6 +127,7 @@ class ArrayEmulatorModel:
         self.o = self.k = 0  # the MVM's next output and input
         self.acc = 0
         self.tail: int | None = None  # the output whose code is formed at the next edge
+        self.coded: tuple[int, int] | None = None  # (output, code) written at the next edge
         self.mvm_codes = [0] * self.n
         self.mvm_valid = 0
         self._ready = True
@@ -133,7 +135,8 @@ class ArrayEmulatorModel:
     @property
     def idle(self) -> bool:
         """IDLE with an empty pipeline and no code being formed."""
-        return self.state == ArrayState.IDLE and not any(self.pipe) and self.tail is None
+        busy = any(self.pipe) or self.tail is not None or self.coded is not None
+        return self.state == ArrayState.IDLE and not busy
 
     @property
     def ready(self) -> bool:
@@ -168,11 +171,15 @@ class ArrayEmulatorModel:
         return self.rows if self.transposed else self.cols
 
     def _tail(self) -> None:
-        """The edge after an MVM output's last term: its code."""
+        """The edges after an MVM output's last term: its code formed, then written."""
         self.mvm_valid = 0
+        if self.coded is not None:
+            o, code = self.coded
+            self.mvm_codes[o] = code
+            self.mvm_valid = int(o == self.n_out - 1)
+            self.coded = None
         if self.tail is not None:
-            self.mvm_codes[self.tail] = mvm_output(self.acc, self.mt)
-            self.mvm_valid = int(self.tail == self.n_out - 1)
+            self.coded = (self.tail, mvm_output(self.acc, self.mt))
             self.tail = None
 
     def _last_stage(self) -> None:

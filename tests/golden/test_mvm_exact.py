@@ -53,7 +53,7 @@ def test_model_mac_engine_matches_the_rule():
         want, lfsr = mvm_exact(model.states, codes, transposed, lfsr, model.mask, mt)
         got, clocks = _run(model, transposed, codes)
         assert got == want
-        assert clocks == 1 + rows * cols + PIPELINE + 1  # request, terms, pipeline, code
+        assert clocks == 1 + rows * cols + PIPELINE + 2  # request, terms, pipeline, code, write
         model.tick()  # the engine is ready again the clock after mvm_valid
     assert model.read_lfsr == lfsr
 
