@@ -17,6 +17,7 @@ import numpy as np
 from golden.checkpoint import write_checkpoint
 from golden.devices import DeviceArray
 from golden.encoding import NoiseManagement, RngMode
+from golden.hamiltonian import set_reference
 from golden.kernel_cache import kernel_cache_dir
 from golden.kernels.arena import N_F, N_S
 from golden.kernels.decomposition import dec_views
@@ -43,6 +44,7 @@ from golden.params import (
     TWO_ARRAY_ALGORITHMS,
     ChoppedTransferParams,
     DecompositionParams,
+    HamiltonianParams,
     IOParams,
     LutParams,
     MixedPrecisionParams,
@@ -72,11 +74,10 @@ def kernel_config(p: TrainParams, gran_a: float, gran_c: float) -> Config:
     )
     transfer, mp, dec = TRANSFER_OFF, MIXED_PRECISION_OFF, DECOMPOSITION_OFF
     io_t, u_t = p.io, p.update  # the transfer family's reads and writes
-    if isinstance(algo, TransferParams | ChoppedTransferParams):
+    if isinstance(algo, TransferParams | ChoppedTransferParams | HamiltonianParams):
         io_t, u_t = algo.transfer_forward, algo.transfer_update
-        transfer = family_record(
-            TRANSFER_OFF, algo, host_side=("transfer_forward", "transfer_update")
-        )
+        host_side = ("transfer_forward", "transfer_update", "zero_shift", "zs_pulses", "zs_reads")
+        transfer = family_record(TRANSFER_OFF, algo, host_side=host_side)
     elif isinstance(algo, MixedPrecisionParams):
         mp = family_record(MIXED_PRECISION_OFF, algo)
     elif isinstance(algo, DecompositionParams):
@@ -171,7 +172,7 @@ class Network:
         digital = DigitalState(
             H=np.zeros(n_total if buffered else 0),
             M=np.zeros(n_total if algo == "agad" else 0),
-            R=np.zeros(n_total if algo == "agad" else 0),
+            R=np.zeros(n_total if algo in ("agad", "hd") else 0),
             CHI=np.zeros(n_total if algo in ("mp", "pca", "nmf") else 0),
             DEC=np.zeros(k * 2 * int(lay.roff[-1] + lay.coff[-1])),
             chop_in=np.ones(int(lay.coff[-1])),
@@ -210,6 +211,8 @@ class Network:
             buf=np.zeros((7, nmax)),
             work=work_arrays(nmax),
         )
+        if algo == "hd":  # A zero-shifted, its reference R read (SHD)
+            set_reference(self)
 
     def _device_arena(self, device, seed) -> tuple[DeviceArena, list[DeviceArray]]:
         """Per-layer DeviceArrays whose arrays are views into one flat arena."""
@@ -347,10 +350,13 @@ def compile_kernels() -> None:
 
 
 def _run_tiny_network() -> None:
-    params = TrainParams.from_dict(
-        {"network": {"sizes": [3, 2]}, "training": {"algorithm": "ttv2", "batch_size": 1}}
-    )
-    net = Network(params, 3, 2)
+    def tiny(algorithm: str) -> TrainParams:
+        return TrainParams.from_dict(
+            {"network": {"sizes": [3, 2]}, "training": {"algorithm": algorithm, "batch_size": 1}}
+        )
+
+    Network(tiny("hd"), 3, 2)  # the zero-shift pulses and the reference reads
+    net = Network(tiny("ttv2"), 3, 2)
     X = np.zeros((2, 3))
     Y = np.zeros(2, dtype=np.int64)
     net.train(X, Y, np.arange(2, dtype=np.int64), 0, 2, 0, 0)

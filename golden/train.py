@@ -18,6 +18,7 @@ import numpy as np
 from golden.checkpoint import read_checkpoint
 from golden.data import DataSet, load_dataset
 from golden.errors import ConfigError, TrainingInterrupted
+from golden.hamiltonian import energy
 from golden.network import Network, estimate_bytes
 from golden.params import TrainParams
 
@@ -182,13 +183,14 @@ def run_training(
                 )
                 train_seconds += time.perf_counter() - t0
                 loss, correct = (net.stats[:2] - before) / (stop - pos)
-                progress_log.append(
-                    {
-                        "samples": epoch * n + stop,
-                        "train_loss": float(loss),
-                        "train_accuracy": float(correct),
-                    }
-                )
+                entry = {
+                    "samples": epoch * n + stop,
+                    "train_loss": float(loss),
+                    "train_accuracy": float(correct),
+                }
+                if t.algorithm == "hd":  # SHD's diagnostics: E, |p|^2, H
+                    entry |= energy(net, float(loss))
+                progress_log.append(entry)
                 pos = stop
                 done = epoch * n + pos
                 bar.advance(

@@ -1,4 +1,5 @@
-"""``xbar device``: pulse-response curves of a device config (JSON + PNG)."""
+"""``xbar device``: pulse-response curves of a device config, or its zero-shifting (JSON +
+PNG)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from golden.device_response import pulse_response
+from golden.device_response import pulse_response, zero_shift_response
 from golden.errors import ConfigError
 from golden.params import (
     DEVICE_PRESETS,
@@ -43,7 +44,10 @@ def add_parser(sub, name: str) -> None:
         name,
         help="pulse response of a device model",
         description="Apply single pulses to many independent devices and write the mean and "
-        "std of the weight after every pulse (DIR/response.json, DIR/response.png).",
+        "std of the weight after every pulse (DIR/response.json, DIR/response.png); with "
+        "--zero-shift N, N alternating up/down pulses drive every device to its symmetry "
+        "point (DIR/zero_shift.json with the distribution of symmetry points, "
+        "DIR/zero_shift.png).",
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("config", nargs="?", type=Path, help="TOML file with a [device] table")
@@ -53,6 +57,12 @@ def add_parser(sub, name: str) -> None:
         "--pulses",
         default="+400,-400",
         help='pulse segments, e.g. "+400,-400" = 400 up then 400 down',
+    )
+    p.add_argument(
+        "--zero-shift",
+        type=number(int, 2, 10**6),
+        metavar="N",
+        help="zero-shift instead: N alternating up/down pulses (up first), as SHD does to A",
     )
     p.add_argument(
         "--devices", type=number(int, 1, 10**7), default=2000, help="number of device instances"
@@ -78,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
             params = device_from_dict(data["device"])
         except ConfigError as err:
             raise err.within("device") from None
+    if args.zero_shift is not None:
+        return _zero_shift(args, params)
     segments = parse_pulses(args.pulses)
     resp = pulse_response(params, segments, args.devices, args.w_init, args.seed)
 
@@ -99,5 +111,34 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"wrote {args.out / 'response.json'} and {args.out / 'response.png'} "
         f"({resp.mean.size} pulses; final mean {resp.mean[-1]:+.4f}, std {resp.std[-1]:.4f})"
+    )
+    return 0
+
+
+def _zero_shift(args: argparse.Namespace, params) -> int:
+    resp = zero_shift_response(params, args.zero_shift, args.devices, args.w_init, args.seed)
+
+    from xbarkit.plots import plot_zero_shift  # matplotlib only when writing
+
+    config = {
+        "device": params.to_dict(),
+        "zero_shift_pulses": args.zero_shift,
+        "devices": args.devices,
+        "w_init": args.w_init,
+        "seed": args.seed,
+    }
+    report = resp.to_dict(config)
+    (args.out / "zero_shift.json").write_text(json.dumps(report))
+    title = (
+        f"{params.type_name}: {args.devices} devices from w = {args.w_init:g}, "
+        f"{args.zero_shift} alternating pulses, seed {args.seed}"
+    )
+    plot_zero_shift(resp, title, args.out / "zero_shift.png")
+    sp = report["symmetry_points"]
+    q = sp["quantiles"]
+    print(
+        f"wrote {args.out / 'zero_shift.json'} and {args.out / 'zero_shift.png'}; symmetry "
+        f"points: mean {sp['mean']:+.4f}, std {sp['std']:.4f}, "
+        f"1/50/99 % quantiles {q['0.01']:+.4f} / {q['0.5']:+.4f} / {q['0.99']:+.4f}"
     )
     return 0

@@ -10,9 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from golden.device_response import PulseResponse  # noqa: E402
+from golden.device_response import PulseResponse, ZeroShiftResponse  # noqa: E402
 
-__all__ = ["plot_curves", "plot_pulse_response", "plot_weights"]
+__all__ = ["plot_curves", "plot_pulse_response", "plot_weights", "plot_zero_shift"]
 
 
 def plot_pulse_response(resp: PulseResponse, title: str, path: Path) -> None:
@@ -44,11 +44,42 @@ def plot_pulse_response(resp: PulseResponse, title: str, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_zero_shift(resp: ZeroShiftResponse, title: str, path: Path) -> None:
+    """Left: some devices' weights and the mean +- std over all of them under alternating
+    pulses (after each down pulse); right: the histogram of the symmetry points found."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=120)
+    n = resp.mean.size
+    x = range(2, n + 1, 2)  # after each down pulse: one point per up/down pair
+    sel = slice(1, None, 2)
+    lo, hi = resp.mean[sel] - resp.std[sel], resp.mean[sel] + resp.std[sel]
+    ax1.fill_between(x, lo, hi, color="0.85", label="mean ± std over devices")
+    ax1.plot(x, resp.traces[sel], lw=0.7, alpha=0.8)
+    ax1.plot(x, resp.mean[sel], "k-", lw=1.5, label="mean")
+    ax1.set_xlabel("pulse number (after each down pulse)")
+    ax1.set_ylabel("weight")
+    ax1.legend(loc="best", fontsize=8)
+    sp = resp.symmetry_points
+    ax2.hist(sp, bins=60, color="tab:blue", alpha=0.8)
+    ax2.axvline(sp.mean(), color="k", ls="--", label=f"mean {sp.mean():+.3f}, std {sp.std():.3f}")
+    ax2.set_xlabel("symmetry point (middle of the last up/down swing)")
+    ax2.set_ylabel("devices")
+    ax2.legend(loc="best", fontsize=8)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def plot_curves(epochs: list[dict], metrics: dict, path: Path) -> None:
     """Training loss and accuracy per chunk of samples, test accuracy after every epoch (and of
-    the model average), all against the number of training samples seen."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 3.8), dpi=120)
+    the model average), all against the number of training samples seen; for Stochastic
+    Hamiltonian Descent a third panel with its energy terms (E, |p|^2, H)."""
     prog = metrics.get("progress", [])
+    energy = bool(prog) and "H" in prog[0]
+    fig, axes = plt.subplots(1, 3 if energy else 2, figsize=(14 if energy else 9.5, 3.8), dpi=120)
+    ax1, ax2 = axes[:2]
     xs = [p["samples"] for p in prog]
     ax1.plot(xs, [p["train_loss"] for p in prog], "-", color="tab:red", lw=1.2)
     ax1.set_ylabel("train loss (cross-entropy, per chunk)")
@@ -69,7 +100,9 @@ def plot_curves(epochs: list[dict], metrics: dict, path: Path) -> None:
         )
     ax2.set_ylabel("accuracy (%)")
     ax2.legend(fontsize=8, loc="lower right")
-    for ax in (ax1, ax2):
+    if energy:
+        _energy_panel(axes[2], xs, prog)
+    for ax in axes:
         ax.set_xlabel("training samples seen")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
         ax.grid(alpha=0.3)
@@ -81,6 +114,20 @@ def plot_curves(epochs: list[dict], metrics: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def _energy_panel(ax, xs: list, prog: list[dict]) -> None:
+    """SHD's energy terms per chunk on a log axis (golden.hamiltonian defines them)."""
+    for key, label, style in (
+        ("E", "E (train loss)", "-"),
+        ("p2", "|p|² = |A - R|²", "-"),
+        ("H", "H = E + |p|²/(2 λ η)  (§8)", "--"),
+        ("H_conserved", "E + λ|p|²/(2 η)", ":"),
+    ):
+        ax.plot(xs, [max(p[key], 1e-12) for p in prog], style, lw=1.2, label=label)
+    ax.set_yscale("log")
+    ax.set_ylabel("energy terms (per chunk)")
+    ax.legend(fontsize=7, loc="best")
 
 
 def plot_weights(layers: list, path: Path, title: str) -> None:

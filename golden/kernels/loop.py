@@ -18,7 +18,7 @@ from golden.kernels.mixed_precision import mp_update
 from golden.kernels.passes import backward_sample, forward_sample, softmax_xent
 from golden.kernels.transfer import A_FLOAT, A_MP, A_NMF, A_PCA, A_SGD, transfer_update
 
-__all__ = ["train_batches", "update_layer", "visible_weights"]
+__all__ = ["least_squares_steps", "train_batches", "update_layer", "visible_weights"]
 
 
 @njit(cache=True)
@@ -137,3 +137,23 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
             for k in range(n_total):
                 W_avg[k] += Wn[k]
             stats[2] += 1.0
+
+
+@njit(cache=True)
+def least_squares_steps(X, T, lay, cfg, st, buf, work):
+    """One-layer least squares (:mod:`golden.regression`): per row k of ``X`` (inputs with
+    the bias input) and ``T`` (targets), ``d = W x - t`` with the exact product of the visible
+    weights, then the algorithm's per-sample update. Returns the summed loss ``|d|^2 / 2``."""
+    rows, cols = lay.shapes[0, 0], lay.shapes[0, 1]
+    d = buf[6, :rows]
+    total = 0.0
+    for k in range(X.shape[0]):
+        W = layer(visible_weights(cfg, st, rows * cols), 0, rows, cols)
+        for i in range(rows):
+            acc = -T[k, i]
+            for j in range(cols):
+                acc += W[i, j] * X[k, j]
+            d[i] = acc
+            total += 0.5 * acc * acc
+        update_layer(0, X[k], d, lay, cfg, st, buf, work)
+    return total

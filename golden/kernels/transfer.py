@@ -1,9 +1,11 @@
-"""numba kernels of the transfer family: Tiki-Taka v1, TTv2, chopped TTv2 and AGAD (private;
-the equations are on the params classes in :mod:`golden.params.algorithms`).
+"""numba kernels of the transfer family: Tiki-Taka v1, TTv2, chopped TTv2, AGAD and
+Stochastic Hamiltonian Descent (private; the equations are on the params classes in
+:mod:`golden.params.algorithms`).
 
 A is updated with the gradient (chopped for c-TTv2 and AGAD); every ``transfer_every``
 updates ``n_reads_per_transfer`` columns of A are read one-hot and moved into C, directly
-(TTv1) or through the digital buffer H (TTv2, c-TTv2, AGAD).
+(TTv1; SHD after subtracting A's zero-shift reference R) or through the digital buffer H
+(TTv2, c-TTv2, AGAD).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "A_AGAD",
     "A_CTTV2",
     "A_FLOAT",
+    "A_HD",
     "A_MP",
     "A_NMF",
     "A_PCA",
@@ -41,12 +44,13 @@ __all__ = [
     "A_TTV1",
     "A_TTV2",
     "fast_lr_of",
+    "add_column_reads",
     "transfer_column",
     "transfer_update",
 ]
 
 # algorithm codes (golden.params.ALGORITHMS order)
-A_FLOAT, A_SGD, A_TTV1, A_TTV2, A_CTTV2, A_AGAD, A_MP, A_PCA, A_NMF = range(9)
+A_FLOAT, A_SGD, A_TTV1, A_TTV2, A_CTTV2, A_AGAD, A_MP, A_PCA, A_NMF, A_HD = range(10)
 
 
 @njit(cache=True)
@@ -78,7 +82,8 @@ def _chopper_flip(algo, tc, period, seed, draw, sweep, j):
 @njit(cache=True)
 def transfer_column(l, j, lay, cfg, st, lr, buf, work):
     """Read column j of A (one-hot forward through ``io_t``) and move it into C: directly
-    (TTv1) or through the digital buffer H (TTv2, c-TTv2, AGAD; see the params classes)."""
+    (TTv1; SHD minus the reference column ``R[:, j]``) or through the digital buffer H (TTv2,
+    c-TTv2, AGAD; see the params classes)."""
     H, M, R, _, _, chop_in, chop_out, flipped = st.digital
     tc, tr, S, seeds = cfg.transfer, cfg.train, st.S, st.seeds
     algo = tr.algo
@@ -94,6 +99,12 @@ def transfer_column(l, j, lay, cfg, st, lr, buf, work):
     if algo == A_TTV1:
         for i in range(rows):
             n[i] = -v[i]
+        write_lr = lr_t
+        any_write = True
+    elif algo == A_HD:  # C[:, j] += lr_t (A - R)[:, j]: C moves along the momentum
+        Rl = layer(R, off[l], rows, cols)
+        for i in range(rows):
+            n[i] = Rl[i, j] - v[i]
         write_lr = lr_t
         any_write = True
     else:
@@ -154,6 +165,24 @@ def transfer_column(l, j, lay, cfg, st, lr, buf, work):
             work,
         )
         S[l, S_CNT_C] += 1
+
+
+@njit(cache=True)
+def add_column_reads(l, lay, cfg, st, buf):
+    """SHD's zero-shift reference of layer l: ``R[:, j] += A e_j``, a one-hot read of every
+    column j of A through ``io_t`` (the caller averages several)."""
+    rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
+    S, seeds = st.S, st.seeds
+    onehot, v, vbuf = buf[0, :cols], buf[1, :rows], buf[3, :cols]
+    A_vis = layer(st.arr_a.visible, lay.off[l], rows, cols)
+    Rl = layer(st.digital.R, lay.off[l], rows, cols)
+    for j in range(cols):
+        onehot[:] = 0.0
+        onehot[j] = 1.0
+        analog_mvm(A_vis, onehot, False, cfg.io_t, False, seeds[l, 0], S[l, S_CNT_IO], vbuf, v)
+        S[l, S_CNT_IO] += 1
+        for i in range(rows):
+            Rl[i, j] += v[i]
 
 
 @njit(cache=True)
@@ -223,7 +252,8 @@ def transfer_update(l, x, d, lay, cfg, st, buf, work):
         period = int(np.rint(every))
     if period <= 0 or S[l, S_UPDATES] % period != 0:
         return
-    for _ in range(tc.n_reads_per_transfer):
+    reads = tc.n_reads_per_transfer if tc.n_reads_per_transfer > 0 else cols  # SHD: 0 = all
+    for _ in range(reads):
         j = S[l, S_COL]
         transfer_column(l, j, lay, cfg, st, tr.lr, buf, work)
         S[l, S_CNT_CHOP] += 1

@@ -19,6 +19,7 @@ __all__ = [
     "ChoppedTransferParams",
     "DecompositionParams",
     "DynamicTransferParams",
+    "HamiltonianParams",
     "MixedPrecisionParams",
     "NmfParams",
     "NoParams",
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-ALGORITHMS = ("float", "sgd", "ttv1", "ttv2", "cttv2", "agad", "mp", "pca", "nmf")
+ALGORITHMS = ("float", "sgd", "ttv1", "ttv2", "cttv2", "agad", "mp", "pca", "nmf", "hd")
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,40 @@ class NmfParams(DecompositionParams):
     iterations: int = spec(5, "multiplicative updates per mini-batch", ge=1, le=1000)
 
 
+@dataclass(frozen=True)
+class HamiltonianParams(AlgorithmParams):
+    """Stochastic Hamiltonian Descent (``hd``) as xbarkit defines it after the abstract of
+    Onen et al. 2022 (arXiv 2201.13377; the equations are xbarkit's, ALGORITHMS.md section 8).
+
+    Position ``q = C`` (the network computes with ``W = C``), momentum ``p = A - R`` with
+    ``R`` A's zero-shift reference. A gets the pulsed update ``A <- A (+) (-lr_A d x^T)``
+    (``lr_A = fast_lr * lr`` if ``scale_fast_lr``), so ``dp = -lr_A grad E``; A's own device
+    asymmetry pulls every device toward its symmetry point, ``p -> 0``: the friction. Every
+    ``transfer_every`` updates ``n_reads_per_transfer`` columns k (cyclic; 0 = all of them)
+    are read, ``v = A e_k`` through ``transfer_forward``, and written by the pulsed update
+    ``C[:, k] += lr_T (v - R[:, k])`` (``lr_T = transfer_lr * lr`` if ``scale_transfer_lr``).
+    Before training, ``zero_shift`` applies ``zs_pulses`` alternating up/down pulses to every
+    device of A and stores ``R = A`` read through ``transfer_forward`` (mean of ``zs_reads``
+    reads per column; digital, fixed); without it ``R = 0``."""
+
+    transfer_every: float = spec(1.0, "updates between transfers", gt=0)
+    units_in_mbatch: bool = spec(True, "transfer_every counts mini-batches, not samples")
+    n_reads_per_transfer: int = spec(1, "columns read per transfer (0 = every column)", ge=0)
+    fast_lr: float = spec(1.0, "learning rate of A (times lr if scale_fast_lr)", gt=0, le=1000)
+    scale_fast_lr: bool = spec(True, "multiply fast_lr by the SGD lr")
+    transfer_lr: float = spec(1.0, "learning rate of the transfer into C", gt=0, le=1000)
+    scale_transfer_lr: bool = spec(True, "multiply transfer_lr by the SGD lr")
+    zero_shift: bool = spec(True, "zero-shift A before training and subtract its reference R")
+    zs_pulses: int = spec(1000, "alternating up/down pulses per device of A", ge=0, le=100_000)
+    zs_reads: int = spec(10, "reads averaged into each reference value", ge=1, le=10_000)
+    transfer_forward: IOParams = field(
+        default_factory=_transfer_read, metadata={"doc": "IO of the column reads of A"}
+    )
+    transfer_update: UpdateParams = field(
+        default_factory=UpdateParams, metadata={"doc": "pulsed update that writes C"}
+    )
+
+
 #: training.algorithm -> the class of its [algorithm] table
 ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
     "float": NoParams,
@@ -217,5 +252,6 @@ ALGORITHM_PARAMS: dict[str, type[AlgorithmParams]] = {
     "mp": MixedPrecisionParams,
     "pca": DecompositionParams,
     "nmf": NmfParams,
+    "hd": HamiltonianParams,
 }
-TWO_ARRAY_ALGORITHMS = ("ttv1", "ttv2", "cttv2", "agad")
+TWO_ARRAY_ALGORITHMS = ("ttv1", "ttv2", "cttv2", "agad", "hd")

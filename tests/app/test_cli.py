@@ -53,6 +53,22 @@ def test_device_command_every_class(tmp_path, name):
     assert (out / "response.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_device_zero_shift_finds_the_symmetry_points(tmp_path, capsys):
+    """Down steps 30 % smaller: SoftBounds devices settle near w* = 0.3 / 1.7 = 0.18 (for
+    bounds +-1), each at its own point (the bounds vary from device to device)."""
+    out = tmp_path / "zs"
+    sets = [f"--set={kv}" for kv in ("up_down=0.3", "dw_min=0.01", "w_max=1.0", "w_min=-1.0")]
+    args = ["device", "--preset", "soft-bounds", *sets, "--zero-shift", "3000"]
+    assert main([*args, "--devices", "400", "--out", str(out)]) == 0
+    data = json.loads((out / "zero_shift.json").read_text())
+    assert len(data["mean"]) == 3000 and data["config"]["zero_shift_pulses"] == 3000
+    sp = data["symmetry_points"]
+    assert abs(sp["quantiles"]["0.5"] - 0.3 / 1.7) < 0.03 and sp["std"] > 0.01
+    assert abs(data["mean"][-1] - sp["mean"]) < 0.01  # converged: the mean no longer moves
+    assert (out / "zero_shift.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "symmetry points: mean" in capsys.readouterr().out
+
+
 def test_preset_set_and_reproducible(tmp_path):
     args = [
         "device",

@@ -1,0 +1,87 @@
+"""Stochastic Hamiltonian Descent (``hd``): its set-up and its energy, as xbarkit defines the
+algorithm after the abstract of Onen et al. 2022 (arXiv 2201.13377; ALGORITHMS.md section 8;
+the update and transfer kernels are in :mod:`golden.kernels.transfer`).
+
+Position ``q = C``, momentum ``p = A - R``. Counting time in training samples, the updates
+give ``dp/dt = -eta grad E`` with ``eta = lr_A / batch_size`` and the transfers
+``dq/dt = lam p`` with, per layer, ``lam = lr_T * reads / (cols * period)`` (``reads``
+columns of ``cols`` every ``period`` samples). A's device asymmetry is the friction.
+
+Logged per chunk: ``E`` (the chunk's mean training loss), ``p2 = |p|^2`` (all layers) and
+
+- ``H = E + sum_l |p_l|^2 / (2 lam_l eta)``: section 8's energy, as written there;
+- ``H_conserved = E + sum_l lam_l |p_l|^2 / (2 eta)``: the quantity the frictionless flow
+  above conserves (``dH/dt = lam grad E . p - lam p . grad E = 0``); section 8's form equals
+  it only where ``lam = 1``, so both are logged.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from golden.kernels.transfer import add_column_reads
+from golden.zero_shift import zero_shift
+
+__all__ = ["energy", "rates", "set_reference"]
+
+
+def set_reference(net) -> None:
+    """Zero-shift every layer's A and store its reference ``R`` in ``net``'s digital state:
+    ``zs_pulses`` alternating pulses (up first), the last ``zs_reads`` of them each followed
+    by a read of every column through ``transfer_forward`` (reads beyond ``zs_pulses`` come
+    after the last pulse), ``R`` = their mean. Without ``zero_shift``, R stays 0.
+
+    Why the reads are spread over the last pulses: a device at its symmetry point swings by
+    one step between the up and the down pulse, so a read after the last (down) pulse puts R
+    half a step below the symmetry point, for every device (measured on the Fashion-MNIST
+    reference devices: -0.053, half their 0.1 step), and C integrates that bias for the whole
+    run (test accuracy 61.5 % against 73.3 % with R = 0). The mean over both phases of the
+    swing is the symmetry point."""
+    p = net.params.algorithm
+    if not p.zero_shift:
+        return
+    lay, cfg, st, buf = net.lay, net.cfg, net.state, net.scratch.buf
+    during = min(p.zs_reads, p.zs_pulses)
+    for l, dev in enumerate(net.dev_a):
+
+        def read_after(k: int, l: int = l) -> None:
+            if k >= p.zs_pulses - during:
+                add_column_reads(l, lay, cfg, st, buf)
+
+        zero_shift(dev, p.zs_pulses, read_after)
+        for _ in range(p.zs_reads - during):
+            add_column_reads(l, lay, cfg, st, buf)
+        R = st.digital.R[lay.off[l] : lay.off[l + 1]]
+        R /= p.zs_reads
+
+
+def rates(params, shapes) -> tuple[np.ndarray, float]:
+    """``(lam per layer, eta)`` of an ``hd`` run (module docstring), time in samples."""
+    a, t = params.algorithm, params.training
+    lr_a = a.fast_lr * t.lr if a.scale_fast_lr else a.fast_lr
+    lr_t = a.transfer_lr * t.lr if a.scale_transfer_lr else a.transfer_lr
+    period = (
+        math.ceil(a.transfer_every * t.batch_size)
+        if a.units_in_mbatch
+        else max(1, round(a.transfer_every))
+    )
+    cols = np.asarray(shapes)[:, 1].astype(np.float64)
+    reads = cols if a.n_reads_per_transfer == 0 else float(a.n_reads_per_transfer)
+    return lr_t * reads / (cols * period), lr_a / t.batch_size
+
+
+def energy(net, train_loss: float) -> dict[str, float]:
+    """``E``, ``p2``, ``H`` and ``H_conserved`` of ``net`` now (module docstring)."""
+    lay = net.lay
+    p = net.state.arr_a.visible - net.state.digital.R
+    parts = [p[lay.off[l] : lay.off[l + 1]] for l in range(len(lay.shapes))]
+    p2 = np.array([np.dot(v, v) for v in parts])
+    lam, eta = rates(net.params, lay.shapes)
+    return {
+        "E": float(train_loss),
+        "p2": float(p2.sum()),
+        "H": float(train_loss + np.sum(p2 / (2.0 * lam * eta))),
+        "H_conserved": float(train_loss + np.sum(lam * p2 / (2.0 * eta))),
+    }
