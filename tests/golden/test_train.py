@@ -445,9 +445,11 @@ def test_nmf_needs_non_negative_inputs():
         small("nmf", network={"activation": "tanh"})
 
 
-def test_hw_exact_training_on_lut_devices_uses_the_emulator_arrays(tmp_path):
+@pytest.mark.parametrize("algorithm", ["ttv2", "hd"])
+def test_hw_exact_training_on_lut_devices_uses_the_emulator_arrays(tmp_path, algorithm):
     """rng_mode = hw_exact on a Lut device: the arrays are the array emulator's integers
-    (golden.lut_exact), with one device-noise LFSR per row in the checkpoint, and TTv2 learns."""
+    (golden.lut_exact), with one device-noise LFSR per row in the checkpoint, and TTv2 and
+    SHD (its zero-shift pulses too) learn."""
     from golden.encoding import DeviceModel
     from golden.params import device_preset
 
@@ -455,7 +457,7 @@ def test_hw_exact_training_on_lut_devices_uses_the_emulator_arrays(tmp_path):
         {
             "data": {"name": "digits"},
             "network": {"sizes": [64, 32, 10]},
-            "training": {"algorithm": "ttv2", "epochs": 2},
+            "training": {"algorithm": algorithm, "epochs": 2},
             "device": device_preset("lut-softbounds-21").to_dict(),
             "update": {"rng_mode": "hw_exact", "update_bl_management": False},
         }
