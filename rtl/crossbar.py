@@ -181,7 +181,7 @@ class ArrayEmulator(wiring.Component):
         read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
         codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
 
-        # ---- the pipeline: one stage record per clock after the issue (B .. H) --------------
+        # ---- the pipeline: one stage record per clock after the issue (B .. H) ------------
         mvm_fields = {}
         if mt is not None:
             mvm_fields = {"code": signed(mt.dac_bits), "first": 1, "last": 1}
@@ -214,13 +214,14 @@ class ArrayEmulator(wiring.Component):
         D = stage("d", t=16, gain=db, noise=16, **steps, **mvm_shapes)
         mterm = signed(mt.level_bits + mt.dac_bits) if mt is not None else 1
         E = stage("e", product=16 + db, noise=16, mterm=mterm, **steps, **mvm_shapes)
+        P = stage("p", kraw=32 + db, mterm=mterm, **steps, **mvm_shapes)
         F = stage("f", k=32 + db, mterm=mterm, **steps, **mvm_shapes)
         top = lut.n_states - 1
         code_bits = signed(rt.adc_bits)
         kept = {"s": sb, "gains": 2 * db, "room": sb, "mterm": mterm, **mvm_shapes}
         G = stage("g", base=sb + 1, inc=1, level=level_shape, **kept)
         H = stage("h", moves=sb + 1, code=code_bits, **kept)
-        stages = (B, C, D, E, F, G, H)
+        stages = (B, C, D, E, P, F, G, H)
         busy = Cat(st["valid"] for st in stages).any()
         tail_valid, coded_valid = Signal(), Signal()  # an MVM output's code being formed
         idle = (state == S.IDLE) & ~busy & ~tail_valid & ~coded_valid
@@ -258,13 +259,16 @@ class ArrayEmulator(wiring.Component):
         m.d.sync += E["product"].eq(D["t"] * D["gain"])
         if mt is not None:
             m.d.sync += E["mterm"].eq(D["mlevel"] * D["code"])
-        # E: x c2c factor, back to step_frac fraction bits
+        # E: x c2c factor (the whole product registered in P: no adder after the multiplier)
         half_level = (1 << rt.level_frac) >> 1
-        m.d.sync += carry(E, F) + [F[k].eq(E[k]) for k in (*steps, *mvm_shapes) if k != "level"]
-        m.d.sync += F["level"].eq((E["level"] + half_level) >> rt.level_frac)  # in ADC steps
-        m.d.sync += F["k"].eq((E["product"] * E["noise"]) >> em.product_shift)
+        m.d.sync += carry(E, P) + [P[k].eq(E[k]) for k in (*steps, *mvm_shapes) if k != "level"]
+        m.d.sync += P["level"].eq((E["level"] + half_level) >> rt.level_frac)  # in ADC steps
+        m.d.sync += P["kraw"].eq(E["product"] * E["noise"])
         if mt is not None:
-            m.d.sync += F["mterm"].eq(E["mterm"])
+            m.d.sync += P["mterm"].eq(E["mterm"])
+        # P: back to step_frac fraction bits (a shift, wiring only)
+        m.d.sync += carry(P, F) + [F[k].eq(P[k]) for k in (*steps, *mvm_shapes)]
+        m.d.sync += [F["k"].eq(P["kraw"] >> em.product_shift), F["mterm"].eq(P["mterm"])]
         # F: whole steps (saturated: moves beyond the state range give the same state, so the
         # adders stay state_bits wide) and the stochastic rounding of the fraction
         k = F["k"]
