@@ -15,19 +15,11 @@ from golden.params import TrainParams, device_from_dict
 from golden.zero_shift import zero_shift
 from tests.conftest import TRAIN_GROUP
 from tests.golden.test_train import IDEAL, PERFECT, small
+from xbarkit.hd_studies import ASYMMETRIC as STUDY_DEVICE
 
 pytestmark = [pytest.mark.xdist_group(TRAIN_GROUP), pytest.mark.usefixtures("train_kernels")]
 
-ASYMMETRIC = {
-    "type": "SoftBounds",
-    "dw_min": 0.01,
-    "w_max": 1.0,
-    "w_min": -1.0,
-    "up_down": 0.3,
-    "dw_min_dtod": 0.3,
-    "w_max_dtod": 0.3,
-    "w_min_dtod": 0.3,
-}
+ASYMMETRIC = {**STUDY_DEVICE, "dw_min_std": 0.0, "up_down_dtod": 0.0}  # no c2c noise
 
 
 def _symmetry_points(dev: DeviceArray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +34,7 @@ def _symmetry_points(dev: DeviceArray) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.kernel
 def test_zero_shift_drives_each_device_to_its_symmetry_point():
-    params = device_from_dict({**ASYMMETRIC, "dw_min_std": 0.0})
+    params = device_from_dict(ASYMMETRIC)
     dev = DeviceArray(params, (10, 20), seed=4)
     w_star, sane = _symmetry_points(dev)
     assert sane.mean() > 0.95
@@ -63,7 +55,7 @@ def test_reference_is_the_mean_of_reads_over_the_last_swing():
     """Perfect reads, no c2c noise: R = the mean of A after each of the last zs_reads pulses
     (here the last up and the last down), the middle of the swing, not half a step below."""
     sections = {
-        "device_a": {**ASYMMETRIC, "dw_min_std": 0.0},
+        "device_a": ASYMMETRIC,
         "algorithm": {"transfer_forward": PERFECT, "zs_pulses": 1000, "zs_reads": 2},
     }
     net = Network(small("hd", **sections), 6, 3)
