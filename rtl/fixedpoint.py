@@ -20,13 +20,20 @@ def shift_right(value: Value, n: int, rounding: Rounding) -> Value:
 
 
 def saturate(value: Value, width: int) -> Value:
-    """``value`` clamped to ``signed(width)`` (``golden.fixedpoint.resize`` with SATURATE)."""
-    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-    return Mux(
-        value > hi,
-        C(hi, signed(width)),
-        Mux(value < lo, C(lo, signed(width)), value[:width].as_signed()),
-    )
+    """``value`` clamped to ``signed(width)`` (``golden.fixedpoint.resize`` with SATURATE).
+
+    No compares (Yosys builds those as carry chains, which were on the critical path): the
+    value fits when its bits from ``width - 1`` up are all equal (signed) or all 0 (unsigned);
+    otherwise its sign picks the bound."""
+    value = Value.cast(value)
+    lo, hi = C(-(1 << (width - 1)), signed(width)), C((1 << (width - 1)) - 1, signed(width))
+    if len(value) < width or (len(value) == width and value.shape().signed):
+        return value.as_signed() if value.shape().signed else value
+    top = value[width - 1 :]
+    if not value.shape().signed:
+        return Mux(top.any(), hi, value[:width].as_signed())
+    fits = top.all() | ~top.any()
+    return Mux(fits, value[:width].as_signed(), Mux(value[-1], lo, hi))
 
 
 def absolute(value: Value) -> Value:
