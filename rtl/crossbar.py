@@ -214,7 +214,11 @@ class ArrayEmulator(wiring.Component):
         D = stage("d", t=16, gain=db, noise=16, **steps, **mvm_shapes)
         mterm = signed(mt.level_bits + mt.dac_bits) if mt is not None else 1
         E = stage("e", product=16 + db, noise=16, mterm=mterm, **steps, **mvm_shapes)
-        P = stage("p", kraw=32 + db, mterm=mterm, **steps, **mvm_shapes)
+        # E's product t * gain times the c2c factor is wider than one 18 x 18 multiplier: two
+        # partial products (low SPLIT bits of t * gain, the rest), registered in P, summed into F
+        split = 17
+        hi_bits = max(1, 16 + db - split)
+        P = stage("p", lo=split + 16, hi=hi_bits + 16, mterm=mterm, **steps, **mvm_shapes)
         F = stage("f", k=32 + db, mterm=mterm, **steps, **mvm_shapes)
         top = lut.n_states - 1
         code_bits = signed(rt.adc_bits)
@@ -259,16 +263,20 @@ class ArrayEmulator(wiring.Component):
         m.d.sync += E["product"].eq(D["t"] * D["gain"])
         if mt is not None:
             m.d.sync += E["mterm"].eq(D["mlevel"] * D["code"])
-        # E: x c2c factor (the whole product registered in P: no adder after the multiplier)
+        # E: x c2c factor (partial products registered in P: no adder after a multiplier)
         half_level = (1 << rt.level_frac) >> 1
         m.d.sync += carry(E, P) + [P[k].eq(E[k]) for k in (*steps, *mvm_shapes) if k != "level"]
         m.d.sync += P["level"].eq((E["level"] + half_level) >> rt.level_frac)  # in ADC steps
-        m.d.sync += P["kraw"].eq(E["product"] * E["noise"])
+        m.d.sync += [
+            P["lo"].eq(E["product"][:split] * E["noise"]),
+            P["hi"].eq(E["product"][split:] * E["noise"]),
+        ]
         if mt is not None:
             m.d.sync += P["mterm"].eq(E["mterm"])
-        # P: back to step_frac fraction bits (a shift, wiring only)
+        # P: the partial products summed, back to step_frac fraction bits
         m.d.sync += carry(P, F) + [F[k].eq(P[k]) for k in (*steps, *mvm_shapes)]
-        m.d.sync += [F["k"].eq(P["kraw"] >> em.product_shift), F["mterm"].eq(P["mterm"])]
+        kraw = (P["hi"] << split) + P["lo"]
+        m.d.sync += [F["k"].eq(kraw >> em.product_shift), F["mterm"].eq(P["mterm"])]
         # F: whole steps (saturated: moves beyond the state range give the same state, so the
         # adders stay state_bits wide) and the stochastic rounding of the fraction
         k = F["k"]
