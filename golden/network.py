@@ -53,6 +53,7 @@ from golden.params import (
 )
 from golden.pulses import update_record, work_arrays
 from golden.rng import mix64_py
+from golden.threads import one_thread
 from golden.tile import io_record
 
 __all__ = ["Network", "compile_kernels", "estimate_bytes", "kernel_config"]
@@ -255,10 +256,23 @@ class Network:
     # ---- running --------------------------------------------------------------------------
     def train(self, X, Y, order, start: int, stop: int, step0: int, avg_start: int) -> None:
         """Train on ``order[start:stop]`` inside the kernels (whole mini-batches); ``step0``
-        is the global mini-batch index of ``start``, ``avg_start`` where averaging begins."""
-        train_batches(
-            X, Y, order, start, stop, step0, avg_start, self.lay, self.cfg, self.state, self.scratch
-        )
+        is the global mini-batch index of ``start``, ``avg_start`` where averaging begins.
+        One numba thread: the loop's parallel regions are too small to pay
+        (:mod:`golden.threads`)."""
+        with one_thread():
+            train_batches(
+                X,
+                Y,
+                order,
+                start,
+                stop,
+                step0,
+                avg_start,
+                self.lay,
+                self.cfg,
+                self.state,
+                self.scratch,
+            )
 
     @property
     def stats(self) -> np.ndarray:

@@ -467,3 +467,18 @@ def test_hw_exact_training_on_lut_devices_uses_the_emulator_arrays(tmp_path, alg
     assert "a_row_lfsr" in net.state_arrays() and "c_row_lfsr" in net.state_arrays()
     metrics = run_training(params, tmp_path / "out")
     assert metrics["test_accuracy"] > 0.7
+
+
+def test_training_loop_runs_on_one_thread_and_restores_the_setting():
+    """The per-sample loop runs on one numba thread (golden.threads); evaluation keeps all."""
+    import numba
+
+    from golden.threads import one_thread
+
+    before = numba.get_num_threads()
+    with one_thread():
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    net = Network(small("ttv2"), 6, 3)
+    _step(net, np.linspace(0, 1, 6), 1)
+    assert numba.get_num_threads() == before
