@@ -55,6 +55,12 @@ FPGAS = {
     "ice40": ("iCE40UP5K-SG48", "synth_ice40", "nextpnr-ice40", ["--up5k", "--package", "sg48"]),
 }
 
+#: --synth choice -> the package pin the harness's clock comes in on: a dedicated clock input
+#: (ECP5 CABGA381 G2 is PCLKT6_0, the 25 MHz oscillator's pin on the ULX3S). Left to nextpnr,
+#: the clock once landed on a general-purpose pin it could not route to the global network
+#: through the 64 x 64 tile's congestion.
+CLOCK_PINS = {"ecp5": "G2"}
+
 #: what each device has of the counted resources (LUT4s, FFs, block RAMs, DSP multipliers)
 CAPACITY = {
     "ecp5": {"luts": 83_640, "ffs": 83_640, "brams": 208, "dsps": 156},
@@ -285,9 +291,16 @@ def place_and_route(
         work,
         "yosys-harness.log",
     )
+    pins = []
+    if fpga in CLOCK_PINS:
+        (work / "harness.lpf").write_text(
+            f'LOCATE COMP "clk" SITE "{CLOCK_PINS[fpga]}";\nIOBUF PORT "clk" IO_TYPE=LVCMOS33;\n'
+        )
+        pins = ["--lpf", "harness.lpf", "--lpf-allow-unconstrained"]
     _run(
         nextpnr
         + pnr_args
+        + pins
         + [
             "--json",
             "harness.json",
