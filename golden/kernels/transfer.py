@@ -43,8 +43,8 @@ __all__ = [
     "A_SGD",
     "A_TTV1",
     "A_TTV2",
-    "fast_lr_of",
     "add_column_reads",
+    "fast_lr_of",
     "transfer_column",
     "transfer_update",
 ]

@@ -482,3 +482,31 @@ def test_training_loop_runs_on_one_thread_and_restores_the_setting():
     net = Network(small("ttv2"), 6, 3)
     _step(net, np.linspace(0, 1, 6), 1)
     assert numba.get_num_threads() == before
+
+
+@pytest.mark.kernel
+def test_least_squares_steps_is_numpy_sgd_for_float():
+    """The regression kernel (golden.regression) with the float algorithm is plain SGD on
+    ``|W x - t|^2 / 2``: ``W <- W - lr (W x - t) x^T``, sample by sample."""
+    from golden.kernels.loop import least_squares_steps
+
+    params = TrainParams.from_dict(
+        {
+            "network": {"sizes": [5, 3], "digital_bias": False},
+            "training": {"algorithm": "float", "lr": 0.05},
+        }
+    )
+    net = Network(params, 5, 3)
+    W = net.layer_weights()[0].copy()
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.uniform(-1, 1, (20, 5)), np.ones(20)])
+    T = rng.normal(size=(20, 3))
+    sc = net.scratch
+    total = least_squares_steps(X, T, net.lay, net.cfg, net.state, sc.buf, sc.work)
+    want = 0.0
+    for x, t in zip(X, T, strict=True):
+        d = W @ x - t
+        want += 0.5 * d @ d
+        W -= 0.05 * np.outer(d, x)
+    np.testing.assert_allclose(net.layer_weights()[0], W, rtol=0, atol=1e-12)
+    assert total == pytest.approx(want, rel=1e-12)
