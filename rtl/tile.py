@@ -148,13 +148,19 @@ class Tile(wiring.Component):
         # host's enables
         peek = self.i_peek.payload
         peek_pending, mvm_pending = Signal(), Signal()
-        quiet = Signal(init=1)  # both FIFOs empty: a register, exact (from the next fill counts)
+        quiet = Signal(init=1)  # both FIFOs empty, nothing staged: a register, exact
         host_ready = Signal()
+        # the periphery's operations for each FIFO (pulse slots with a line firing, A's read
+        # request) are staged in a register first, so no OR over the lines feeds a FIFO
+        staged = {name: Signal(layout, name=f"staged_{name}") for name in ("a", "c")}
+        staged_valid = {name: Signal(name=f"staged_valid_{name}") for name in ("a", "c")}
         idle = (
             (per.gen_state == GeneratorState.IDLE)
             & (per.xfer_state == TransferState.IDLE)
             & ~per.o_a_pulse.valid
             & ~per.o_c_pulse.valid
+            & ~staged_valid["a"]
+            & ~staged_valid["c"]
         )
         m.d.comb += self.i_peek.ready.eq(host_ready)
         take_peek = self.i_peek.valid & self.i_peek.ready
@@ -164,9 +170,16 @@ class Tile(wiring.Component):
             peek_op.x.eq(1 << peek.col),
             peek_op.d.eq(1 << peek.row),
         ]
+        # A's read request becomes one READ operation (sent once); A's codes answer the
+        # periphery
+        a = self._arrays["a"]
+        read_sent = Signal()
+        send_read = per.o_read.valid & ~read_sent
+        read_op = Signal(layout)  # x_neg, d, d_neg stay 0
+        m.d.comb += [read_op.op.eq(ArrayOp.READ), read_op.x.eq(per.o_read.onehot)]
         # each FIFO's level (entries written and not yet taken) kept in a register of its own:
         # the FIFO's `level` is a sum, and "quiet" feeds the periphery's update enables
-        fills = {}
+        fills, stage_next = {}, []
         for name, n in fifo_depths(p).items():
             m.submodules[f"fifo_{name}"] = fifos[name] = BlockRamFifo(width=layout.size, depth=n)
             fills[name] = Signal(range(n + 1), name=f"fill_{name}")
@@ -185,29 +198,29 @@ class Tile(wiring.Component):
                 pulses.x_neg.eq(lines.x_neg),
                 pulses.d.eq(lines.d),
                 pulses.d_neg.eq(lines.d_neg),
-                fifo.w_en.eq(lines.valid & lines.x.any() & lines.d.any()),
-                fifo.w_data.eq(pulses),
             ]
+            fires, op = lines.valid & lines.x.any() & lines.d.any(), pulses
+            if name == "a":  # A's read request (never in the clock of a slot of A)
+                fires, op = fires | send_read, Mux(send_read, read_op, pulses)
+            staging = Signal(name=f"staging_{name}")
+            m.d.comb += staging.eq(fires)
+            m.d.sync += [staged_valid[name].eq(staging), staged[name].eq(op)]
+            stage_next.append(staging)
+            m.d.comb += [fifo.w_en.eq(staged_valid[name]), fifo.w_data.eq(staged[name])]
             with m.If(take_peek & (peek.array == int(name == "c"))):
                 m.d.comb += [fifo.w_en.eq(1), fifo.w_data.eq(peek_op)]
 
-        # A's read request becomes one READ operation; A's codes answer the periphery
         empty_next = []
         for name, fifo in fifos.items():
-            pushed, taken = fifo.w_en & fifo.w_rdy, fifo.r_en & fifo.r_rdy
+            # the host never lets a FIFO fill up (the model raises if it would), so a write
+            # is a push: no FIFO level in this sum
+            pushed, taken = fifo.w_en, fifo.r_en & fifo.r_rdy
             fill = fills[name]
             m.d.sync += fill.eq(fill + pushed - taken)
             # empty after this clock, without the adder: nothing pushed, and empty or the last
             # entry taken
             empty_next.append(~pushed & ((fill == 0) | ((fill == 1) & taken)))
-        m.d.sync += quiet.eq(Cat(empty_next).all())
-        a, fifo_a = self._arrays["a"], fifos["a"]
-        read_sent = Signal()
-        send_read = per.o_read.valid & ~read_sent
-        read_op = Signal(layout)  # x_neg, d, d_neg stay 0
-        m.d.comb += [read_op.op.eq(ArrayOp.READ), read_op.x.eq(per.o_read.onehot)]
-        with m.If(send_read):
-            m.d.comb += [fifo_a.w_en.eq(1), fifo_a.w_data.eq(read_op)]
+        m.d.sync += quiet.eq(Cat(empty_next).all() & ~Cat(stage_next).any())
         with m.If(a.read_valid):
             m.d.sync += read_sent.eq(0)
         with m.Elif(send_read):

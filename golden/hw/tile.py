@@ -2,18 +2,20 @@
 fast array A and slow array C, with nothing outside but the host.
 
 The periphery's pulse slots become ``PULSES`` operations of their array and its read request
-a ``READ`` operation of A (sent once per request); each array takes its operations from a FIFO
+a ``READ`` operation of A (sent once per request), staged in a register for a clock before they
+enter their FIFO; each array takes its operations from a FIFO
 in block RAM with a registered output (:class:`FifoModel`: an operation written at a clock
 edge can be taken two clocks later) and A's column-read codes answer the periphery's ADC
 input. Slots where no line fires are not queued. The host's update stream is stalled while
-either FIFO holds an operation, so the ``BL`` slots and the read that one update causes always
-fit (A's FIFO holds ``BL + 1`` operations, C's ``BL``). C's LFSRs are seeded from
-``EmulatorParams.seed + 1``.
+either FIFO holds or is about to take an operation, so the ``BL`` slots and the read that one
+update causes always fit (A's FIFO holds ``BL + 1`` operations, C's ``BL``). C's LFSRs are
+seeded from ``EmulatorParams.seed + 1``.
 
 The host reads device states back through the peek port: a request (array 0 = A, 1 = C, row,
 column) is taken when the tile was *host-ready* at the clock before and nothing was taken
 then (a register, so no logic sits between the periphery's state and the host's enables);
-host-ready means both FIFOs empty, the periphery idle and no peek or MVM outstanding. It
+host-ready means both FIFOs empty, the periphery idle, nothing staged and no peek or MVM
+outstanding. It
 becomes a ``PEEK`` operation of that array, and ``peek_valid`` with ``peek_state`` answer.
 (The pulse lines are registered, so "idle" also asks that no slot is on the lines.) The host's
 forward and backward MVMs run on C (:mod:`golden.mvm_exact`): a request (``transposed``, DAC
@@ -132,10 +134,13 @@ class TileModel:
         self.fifos = {name: FifoModel(n) for name, n in fifo_depths(p).items()}
         self.read_sent = self.peek_pending = self.mvm_pending = 0
         self.host_ready = 0  # the register: host-ready a clock ago, nothing taken since
+        self.staged: dict[str, tuple | None] = {"a": None, "c": None}
 
     @property
     def quiet(self) -> bool:
-        return self.fifos["a"].level == 0 and self.fifos["c"].level == 0
+        """Both FIFOs empty and nothing staged for them."""
+        fifos_empty = self.fifos["a"].level == 0 and self.fifos["c"].level == 0
+        return fifos_empty and not any(self.staged.values())
 
     @property
     def settled(self) -> bool:
@@ -195,22 +200,24 @@ class TileModel:
         take_update = valid and po["ready"] and self.quiet
         mvm_done, answered = c.mvm_valid, a.peek_valid or c.peek_valid
         a_read = (a.resp_valid, list(a.codes))
-        pushes = {"a": None, "c": None}
+        staging = {"a": None, "c": None}  # staged at this edge, in the FIFO at the next
         for name in ("a", "c"):
             lines = po[f"{name}_pulse"]
             if lines.valid and lines.x and lines.d:
-                pushes[name] = (ArrayOp.PULSES, lines.x, lines.x_neg, lines.d, lines.d_neg)
+                staging[name] = (ArrayOp.PULSES, lines.x, lines.x_neg, lines.d, lines.d_neg)
         send_read = po["read_valid"] and not self.read_sent
         if send_read:
-            if pushes["a"] is not None:
+            if staging["a"] is not None:
                 raise RuntimeError("a read request and a pulse slot of A in one clock")
-            pushes["a"] = (ArrayOp.READ, po["read_onehot"], 0, 0, 0)
+            staging["a"] = (ArrayOp.READ, po["read_onehot"], 0, 0, 0)
+        pushes = dict(self.staged)
         if take_peek:
             name = "c" if peek_array else "a"
             if pushes[name] is not None:
                 raise RuntimeError("a peek and an operation of the periphery in one clock")
             pushes[name] = (ArrayOp.PEEK, 1 << peek_col, 0, 1 << peek_row, 0)
         quiet = self.quiet
+        self.staged = {"a": None, "c": None} if reset else staging
         self.periphery.tick(int(valid and quiet), x, d, cfg_we, cfg_addr, cfg_data, *a_read, reset)
         for name, array in self.arrays.items():
             fifo = self.fifos[name]
