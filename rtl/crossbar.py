@@ -211,7 +211,7 @@ class ArrayEmulator(wiring.Component):
         B = stage("b", word=em.word_bits)
         C = stage("c", word=em.word_bits, mem=rd.data.shape())
         steps = {"s": sb, "gains": 2 * db, "r": em.step_frac, "level": level_shape}
-        D = stage("d", t=16, gain=db, noise=16, **steps, **mvm_shapes)
+        D = stage("d", t=16, gain=db, noise=16, rnoise=level_shape, **steps, **mvm_shapes)
         mterm = signed(mt.level_bits + mt.dac_bits) if mt is not None else 1
         E = stage("e", product=16 + db, noise=16, mterm=mterm, **steps, **mvm_shapes)
         # E's product t * gain times the c2c factor is wider than one 18 x 18 multiplier: two
@@ -250,7 +250,8 @@ class ArrayEmulator(wiring.Component):
             D["gain"].eq(Mux(C["up"], word[sb : sb + db], word[sb + db :])),
             D["noise"].eq(_rom(lut.noise, 16)[u]),
             D["r"].eq(C["word"][em.noise_bits : em.noise_bits + em.step_frac]),
-            D["level"].eq(_rom(rt.level, level_shape)[s] + _rom(rt.noise, level_shape)[u]),
+            D["level"].eq(_rom(rt.level, level_shape)[s]),  # the read noise added in D
+            D["rnoise"].eq(_rom(rt.noise, level_shape)[u]),
         ]
         if mt is not None:
             half = 1 << (mt.frac - 1)
@@ -258,8 +259,10 @@ class ArrayEmulator(wiring.Component):
                 D["mlevel"].eq(_rom(mt.level, signed(mt.level_bits))[s]),
                 D["mnoise"].eq(_rom(mt.noise + half, signed(mt.acc_bits))[u]),
             ]
-        # D: step x gain (and the MVM term)
-        m.d.sync += carry(D, E) + [E[k].eq(D[k]) for k in (*steps, *mvm_shapes, "noise")]
+        # D: step x gain (and the MVM term); the read level plus its noise
+        carried_d = [k for k in (*steps, *mvm_shapes, "noise") if k != "level"]
+        m.d.sync += carry(D, E) + [E[k].eq(D[k]) for k in carried_d]
+        m.d.sync += E["level"].eq(D["level"] + D["rnoise"])
         m.d.sync += E["product"].eq(D["t"] * D["gain"])
         if mt is not None:
             m.d.sync += E["mterm"].eq(D["mlevel"] * D["code"])

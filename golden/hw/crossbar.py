@@ -8,12 +8,12 @@ that takes one registers it, the next (DECODE) decodes it (an empty slot is drop
 MVMs come on a port of their own (an array built with MVM tables).
 Every device access goes down a pipeline of :data:`PIPELINE` stages: the clock that issues it
 reads the device word and draws its random bits; stage B registers the word; C looks up the
-step, gain, noise factor, level and read noise; D and E multiply (E's product is two partial
-products, registered in P and summed into F, so no adder follows a multiplier in one clock);
-F splits the step into
-whole moves and a stochastic-rounding bit; G adds them (and saturates the ADC code); H, the
-last, computes and writes the new state (or the code, or the peeked state, or adds the MVM
-term) at the end of its clock, ``PIPELINE`` clocks after the issue.
+step, gain, noise factor, level and read noise; D adds the last two and, with E, multiplies
+(E's product is two partial products, registered in P and summed into F, so no adder follows a
+multiplier in one clock); F splits the step into whole moves and a stochastic-rounding bit; G
+adds them (and saturates the ADC code); H, the last, computes and writes the new state (or the
+code, or the peeked state, or adds the MVM term) at the end of its clock, ``PIPELINE`` clocks
+after the issue.
 
 * ``PULSES`` (one slot of pulse lines ``x``, ``x_neg``, ``d``, ``d_neg``): every coincident
   device (i, j) gets one pulse, up when ``x_neg`` bit j differs from ``d_neg`` bit i. Rows with a
