@@ -345,6 +345,13 @@ class ArrayEmulator(wiring.Component):
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
         m.d.sync += B["valid"].eq(0)
+        # the row's LFSR is written back from `cur` the clock after each CELL (a register, so
+        # no LFSR logic drives the 64 row registers across the chip); the next read of that
+        # row's LFSR is a ROW of a later operation, clocks away
+        wb_row, wb_valid = Signal.like(i, name="wb_row"), Signal(name="wb_valid")
+        m.d.sync += wb_valid.eq(0)
+        with m.If(wb_valid):
+            m.d.sync += row_lfsr[wb_row].eq(cur)
         mvm_i, mvm_j = Mux(transposed, kk, o), Mux(transposed, o, kk)
         with m.Switch(state):
             with m.Case(S.CELL):
@@ -397,7 +404,8 @@ class ArrayEmulator(wiring.Component):
                     x_rem.eq(rest),
                     col_bit.eq(lowest_one_hot(m, rest, "next_col_bit")),
                     cur.eq(cur_next),
-                    row_lfsr[i].eq(cur_next),
+                    wb_row.eq(i),
+                    wb_valid.eq(1),
                     B["valid"].eq(1),
                     B["op"].eq(ArrayOp.PULSES),
                     B["i"].eq(i),
