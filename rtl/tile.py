@@ -151,9 +151,11 @@ class Tile(wiring.Component):
         quiet = Signal(init=1)  # both FIFOs empty, nothing staged: a register, exact
         host_ready = Signal()
         # the periphery's operations for each FIFO (pulse slots with a line firing, A's read
-        # request) are staged in a register first, so no OR over the lines feeds a FIFO
+        # request) are staged in registers first (no enables: nothing fans out to them), so
+        # no OR over the lines feeds a FIFO
         staged = {name: Signal(layout, name=f"staged_{name}") for name in ("a", "c")}
         staged_valid = {name: Signal(name=f"staged_valid_{name}") for name in ("a", "c")}
+        read_staged, read_staged_valid = Signal(layout), Signal()
         idle = (
             (per.gen_state == GeneratorState.IDLE)
             & (per.xfer_state == TransferState.IDLE)
@@ -161,6 +163,7 @@ class Tile(wiring.Component):
             & ~per.o_c_pulse.valid
             & ~staged_valid["a"]
             & ~staged_valid["c"]
+            & ~read_staged_valid
         )
         m.d.comb += self.i_peek.ready.eq(host_ready)
         take_peek = self.i_peek.valid & self.i_peek.ready
@@ -199,14 +202,16 @@ class Tile(wiring.Component):
                 pulses.d.eq(lines.d),
                 pulses.d_neg.eq(lines.d_neg),
             ]
-            fires, op = lines.valid & lines.x.any() & lines.d.any(), pulses
-            if name == "a":  # A's read request (never in the clock of a slot of A)
-                fires, op = fires | send_read, Mux(send_read, read_op, pulses)
             staging = Signal(name=f"staging_{name}")
-            m.d.comb += staging.eq(fires)
-            m.d.sync += [staged_valid[name].eq(staging), staged[name].eq(op)]
+            m.d.comb += staging.eq(lines.valid & lines.x.any() & lines.d.any())
+            m.d.sync += [staged_valid[name].eq(staging), staged[name].eq(pulses)]
             stage_next.append(staging)
             m.d.comb += [fifo.w_en.eq(staged_valid[name]), fifo.w_data.eq(staged[name])]
+            if name == "a":  # A's read request, staged apart (never in the clock of a slot of A)
+                m.d.sync += [read_staged_valid.eq(send_read), read_staged.eq(read_op)]
+                stage_next.append(send_read)
+                with m.If(read_staged_valid):
+                    m.d.comb += [fifo.w_en.eq(1), fifo.w_data.eq(read_staged)]
             with m.If(take_peek & (peek.array == int(name == "c"))):
                 m.d.comb += [fifo.w_en.eq(1), fifo.w_data.eq(peek_op)]
 
