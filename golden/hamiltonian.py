@@ -17,11 +17,9 @@ Logged per chunk: ``E`` (the chunk's mean training loss), ``p2 = |p|^2`` (all la
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from golden.kernels.transfer import add_column_reads
+from golden.kernels.transfer import add_column_reads, reads_per_transfer, transfer_period
 from golden.zero_shift import zero_shift
 
 __all__ = ["energy", "rates", "set_reference"]
@@ -57,19 +55,19 @@ def set_reference(net) -> None:
         R /= p.zs_reads
 
 
-def rates(params, shapes) -> tuple[np.ndarray, float]:
-    """``(lam per layer, eta)`` of an ``hd`` run (module docstring), time in samples."""
-    a, t = params.algorithm, params.training
-    lr_a = a.fast_lr * t.lr if a.scale_fast_lr else a.fast_lr
-    lr_t = a.transfer_lr * t.lr if a.scale_transfer_lr else a.transfer_lr
-    period = (
-        math.ceil(a.transfer_every * t.batch_size)
-        if a.units_in_mbatch
-        else max(1, round(a.transfer_every))
-    )
-    cols = np.asarray(shapes)[:, 1].astype(np.float64)
-    reads = cols if a.n_reads_per_transfer == 0 else float(a.n_reads_per_transfer)
-    return lr_t * reads / (cols * period), lr_a / t.batch_size
+def rates(cfg, shapes) -> tuple[np.ndarray, float]:
+    """``(lam per layer, eta)`` of an ``hd`` run's kernel config ``cfg`` (module docstring),
+    time in samples; the transfer period and reads are the kernels' own
+    (:func:`golden.kernels.transfer.transfer_period`, ``reads_per_transfer``); lam = 0 where
+    the period rounds to never."""
+    tc, tr = cfg.transfer, cfg.train
+    lr_a = tc.fast_lr * tr.lr if tc.scale_fast_lr else tc.fast_lr
+    lr_t = tc.transfer_lr * tr.lr if tc.scale_transfer_lr else tc.transfer_lr
+    period = transfer_period(tc, tr.batch_size)
+    cols = np.asarray(shapes)[:, 1]
+    reads = np.array([reads_per_transfer(tc, c) for c in cols], dtype=np.float64)
+    lam = lr_t * reads / (cols * period) if period > 0 else np.zeros(len(cols))
+    return lam, lr_a / tr.batch_size
 
 
 def energy(net, train_loss: float) -> dict[str, float]:
@@ -78,10 +76,12 @@ def energy(net, train_loss: float) -> dict[str, float]:
     p = net.state.arr_a.visible - net.state.digital.R
     parts = [p[lay.off[l] : lay.off[l + 1]] for l in range(len(lay.shapes))]
     p2 = np.array([np.dot(v, v) for v in parts])
-    lam, eta = rates(net.params, lay.shapes)
+    lam, eta = rates(net.cfg, lay.shapes)
+    with np.errstate(divide="ignore", invalid="ignore"):  # lam = 0 (no transfers): no finite H
+        kinetic = p2 / (2.0 * lam * eta)
     return {
         "E": float(train_loss),
         "p2": float(p2.sum()),
-        "H": float(train_loss + np.sum(p2 / (2.0 * lam * eta))),
+        "H": float(train_loss + np.sum(kinetic)),
         "H_conserved": float(train_loss + np.sum(lam * p2 / (2.0 * eta))),
     }

@@ -45,7 +45,9 @@ __all__ = [
     "A_TTV2",
     "add_column_reads",
     "fast_lr_of",
+    "reads_per_transfer",
     "transfer_column",
+    "transfer_period",
     "transfer_update",
 ]
 
@@ -225,6 +227,21 @@ def fast_lr_of(l, x, d, cfg, S, F):
 
 
 @njit(cache=True)
+def transfer_period(tc, batch_size):
+    """Per-sample updates between transfers: ``transfer_every`` mini-batches
+    (``units_in_mbatch``) or samples, rounded; 0 = never."""
+    if tc.units_in_mbatch:
+        return int(math.ceil(tc.transfer_every * batch_size))
+    return int(np.rint(tc.transfer_every))
+
+
+@njit(cache=True)
+def reads_per_transfer(tc, cols):
+    """Columns read per transfer: ``n_reads_per_transfer``; 0 = all ``cols`` (SHD)."""
+    return tc.n_reads_per_transfer if tc.n_reads_per_transfer > 0 else cols
+
+
+@njit(cache=True)
 def transfer_update(l, x, d, lay, cfg, st, buf, work):
     """One sample's update of the transfer family: A gets the (chopped) gradient, then, every
     ``transfer_every`` updates, ``n_reads_per_transfer`` columns move into C."""
@@ -245,15 +262,10 @@ def transfer_update(l, x, d, lay, cfg, st, buf, work):
         array_update(st.arr_a, l, lay, x, d, lr_a, tr.gran_a, cfg.u_a, seed, S[l, S_CNT_A], work)
     S[l, S_CNT_A] += 1
     S[l, S_UPDATES] += 1
-    every = tc.transfer_every
-    if tc.units_in_mbatch:
-        period = int(math.ceil(every * tr.batch_size))
-    else:
-        period = int(np.rint(every))
+    period = transfer_period(tc, tr.batch_size)
     if period <= 0 or S[l, S_UPDATES] % period != 0:
         return
-    reads = tc.n_reads_per_transfer if tc.n_reads_per_transfer > 0 else cols  # SHD: 0 = all
-    for _ in range(reads):
+    for _ in range(reads_per_transfer(tc, cols)):
         j = S[l, S_COL]
         transfer_column(l, j, lay, cfg, st, tr.lr, buf, work)
         S[l, S_CNT_CHOP] += 1

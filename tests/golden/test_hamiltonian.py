@@ -122,7 +122,7 @@ def test_rates_and_energy():
         }
     )
     net = Network(params, 6, 3)
-    lam, eta = rates(params, net.lay.shapes)
+    lam, eta = rates(net.cfg, net.lay.shapes)
     # every column every 4 samples (2 mini-batches of 2): lam = 0.6 / 4; eta = 0.1 / 2
     np.testing.assert_allclose(lam, [0.15, 0.15])
     assert eta == pytest.approx(0.05)
