@@ -13,6 +13,7 @@ from golden.lfsr import lane_seed
 from golden.lut_exact import READ_LANE, ArrayImage, ExactLut, ReadTables, row_seeds
 from golden.mvm_exact import MvmTables
 from golden.params import EmulatorParams
+from rtl.fixedpoint import saturate
 from rtl.lfsr import transition_masks
 
 __all__ = ["ArrayEmulator", "lowest_set", "mvm_layout", "op_layout"]
@@ -292,14 +293,10 @@ class ArrayEmulator(wiring.Component):
             G["mterm"].eq(F["mterm"]),
         ]
         # G: the moves; the ADC code saturated
-        code_top = (1 << (rt.adc_bits - 1)) - 1
-        level = G["level"]
         m.d.sync += carry(G, H) + [H[f].eq(G[f]) for f in kept]
         m.d.sync += [
             H["moves"].eq(G["base"] + G["inc"]),
-            H["code"].eq(
-                Mux(level > code_top, code_top, Mux(level < -code_top - 1, -code_top - 1, level))
-            ),
+            H["code"].eq(saturate(G["level"], rt.adc_bits)),
         ]
         # H: the new state, the code, the peeked state or the MVM sum
         moves, s_h = H["moves"], H["s"]
