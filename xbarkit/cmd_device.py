@@ -95,13 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
     from xbarkit.plots import plot_pulse_response  # matplotlib only when writing
 
-    config = {
-        "device": params.to_dict(),
-        "pulses": segments,
-        "devices": args.devices,
-        "w_init": args.w_init,
-        "seed": args.seed,
-    }
+    config = _config(args, params, pulses=segments)
     (args.out / "response.json").write_text(json.dumps(resp.to_dict(config)))
     title = (
         f"{params.type_name}: {args.devices} devices, pulses {args.pulses}, "
@@ -115,18 +109,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace, params, **run) -> dict:
+    """What the JSON records of the run: the device, what was applied, the devices, the seed."""
+    return {
+        "device": params.to_dict(),
+        **run,
+        "devices": args.devices,
+        "w_init": args.w_init,
+        "seed": args.seed,
+    }
+
+
 def _zero_shift(args: argparse.Namespace, params) -> int:
     resp = zero_shift_response(params, args.zero_shift, args.devices, args.w_init, args.seed)
 
     from xbarkit.plots import plot_zero_shift  # matplotlib only when writing
 
-    config = {
-        "device": params.to_dict(),
-        "zero_shift_pulses": args.zero_shift,
-        "devices": args.devices,
-        "w_init": args.w_init,
-        "seed": args.seed,
-    }
+    config = _config(args, params, zero_shift_pulses=args.zero_shift)
     report = resp.to_dict(config)
     (args.out / "zero_shift.json").write_text(json.dumps(report))
     title = (
