@@ -53,6 +53,33 @@ def lowest_set(m: Module, mask, name: str) -> tuple[Signal, Signal]:
     return one_hot_index(m, low, name), low
 
 
+SEARCH_GROUP = 16
+"""Bits per group of the two-level lowest-column search (one short carry chain per group)."""
+
+
+def group_any(mask) -> Value:
+    """One bit per :data:`SEARCH_GROUP`-bit group of ``mask``: the group has a set bit."""
+    return Cat(mask[k : k + SEARCH_GROUP].any() for k in range(0, len(mask), SEARCH_GROUP))
+
+
+def lowest_two_level(m: Module, mask, groups, name: str) -> tuple[Signal, Signal]:
+    """The lowest set bit of ``mask`` (one-hot) and which groups of ``mask`` still hold a set bit
+    once it is removed, given ``groups == group_any(mask)`` from a register. Each group's own
+    carry chain runs in parallel, the lowest non-empty group (a chain as long as the group count)
+    selects one; no chain spans the whole mask, and emptiness is a test of ``groups``."""
+    first = lowest_one_hot(m, groups, f"{name}_group")
+    bits, after = [], []
+    for g, k in enumerate(range(0, len(mask), SEARCH_GROUP)):
+        part = mask[k : k + SEARCH_GROUP]
+        low = lowest_one_hot(m, part, f"{name}_{g}")
+        bits.append(Mux(first[g], low, 0))
+        after.append(Mux(first[g], (part & ~low).any(), groups[g]))
+    one_hot = Signal(len(mask), name=f"{name}_bit")
+    groups_after = Signal(len(groups), name=f"{name}_after")
+    m.d.comb += [one_hot.eq(Cat(bits)), groups_after.eq(Cat(after))]
+    return one_hot, groups_after
+
+
 def _select(values, one_hot) -> Value:
     """``values[k]`` for the set bit k of ``one_hot``: an AND-OR tree over the entries."""
     terms = [Mux(one_hot[k], v, 0) for k, v in enumerate(values)]
@@ -173,6 +200,10 @@ class ArrayEmulator(wiring.Component):
         op_kind = Signal(ArrayOp)
         x, x_neg, d_neg = Signal(cols), Signal(cols), Signal(rows)
         d_rem, x_rem = Signal(rows), Signal(cols)
+        # the columns' search groups: of x (set with x), of x less its lowest column (DECODE),
+        # of x_rem less col_bit (each ROW and CELL), so the search never tests 64 bits for zero
+        n_groups = len(group_any(x))
+        x_groups, first_groups, rest_groups = (Signal(n_groups) for _ in range(3))
         i, j = Signal(range(max(2, rows))), Signal(range(max(2, cols)))
         cur = Signal(width)
         row_lfsr = Array(
@@ -337,8 +368,11 @@ class ArrayEmulator(wiring.Component):
         row_index = one_hot_index(m, row_bit, "row_index")
         next_col = one_hot_index(m, col_bit, "next_col")
         rest = x_rem & ~col_bit
+        rest_bit, rest_after = lowest_two_level(m, rest, rest_groups, "rest")
         rows_left = d_rem & ~row_bit
-        read_col, _ = lowest_set(m, x, "read_col")
+        x_bit, x_after = lowest_two_level(m, x, x_groups, "x")
+        read_col = one_hot_index(m, x_bit, "read_col")
+        first_col = Signal(cols)
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
         m.d.sync += B["valid"].eq(0)
@@ -363,6 +397,7 @@ class ArrayEmulator(wiring.Component):
                     m.d.sync += [
                         op_kind.eq(op.op),
                         x.eq(op.x),
+                        x_groups.eq(group_any(op.x)),
                         x_neg.eq(op.x_neg),
                         d_rem.eq(op.d),
                         d_neg.eq(op.d_neg),
@@ -377,7 +412,11 @@ class ArrayEmulator(wiring.Component):
                             state.eq(S.MVM),
                         ]
             with m.Case(S.DECODE):
-                m.d.sync += row_bit.eq(lowest_one_hot(m, d_rem, "decode_row"))
+                m.d.sync += [
+                    row_bit.eq(lowest_one_hot(m, d_rem, "decode_row")),
+                    first_col.eq(x_bit),
+                    first_groups.eq(x_after),
+                ]
                 with m.If((op_kind == ArrayOp.PULSES) & x.any() & d_rem.any()):
                     m.d.sync += state.eq(S.ROW)
                 with m.Elif(op_kind == ArrayOp.READ):
@@ -392,14 +431,16 @@ class ArrayEmulator(wiring.Component):
                     d_rem.eq(rows_left),
                     row_bit.eq(lowest_one_hot(m, rows_left, "next_row")),
                     x_rem.eq(x),
-                    col_bit.eq(lowest_one_hot(m, x, "first_col")),
+                    col_bit.eq(first_col),
+                    rest_groups.eq(first_groups),
                     cur.eq(_select(row_lfsr, row_bit)),
                     state.eq(S.CELL),
                 ]
             with m.Case(S.CELL):
                 m.d.sync += [
                     x_rem.eq(rest),
-                    col_bit.eq(lowest_one_hot(m, rest, "next_col_bit")),
+                    col_bit.eq(rest_bit),
+                    rest_groups.eq(rest_after),
                     cur.eq(cur_next),
                     wb_row.eq(i),
                     wb_valid.eq(1),
@@ -410,7 +451,7 @@ class ArrayEmulator(wiring.Component):
                     B["up"].eq((x_neg & col_bit).any() != d_neg.bit_select(i, 1)),
                     B["word"].eq(cur_word),
                 ]
-                with m.If(rest == 0):
+                with m.If(rest_groups == 0):  # rest == 0
                     m.d.sync += state.eq(Mux(d_rem.any(), S.ROW, S.IDLE))
             with m.Case(S.READ):
                 m.d.sync += [
