@@ -195,6 +195,7 @@ class Network:
             arr_c=arr_c,
             W_float=w0.copy() if algo == "float" else np.zeros(0),
             weff=np.zeros(n_total if gamma > 0 else 0),
+            Ct=np.zeros(n_total if two and gamma == 0 else 0),  # C changes by transfers only
             bias=bias,
             digital=digital,
             W_avg=np.zeros(n_total if params.training.average_last > 0 else 0),

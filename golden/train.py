@@ -106,6 +106,7 @@ def run_training(
     Everything is validated before any work starts: data present, network sizes matching
     the data, no checkpoint in ``out`` unless resuming (so nothing written is ever lost).
     """
+    started = time.perf_counter()
     d, t = params.data, params.training
     data = load_checked_data(params)
     out = Path(out)
@@ -158,6 +159,11 @@ def run_training(
 
     # compile (or load from numba's cache) before the clock starts: samples/s is training speed
     net.train(data.x_train, data.y_train, _order(t.seed, 0, n), 0, 0, 0, avg_start)
+    timing = {
+        "setup_seconds": time.perf_counter() - started,
+        "loop_seconds": 0.0,
+        "eval_seconds": 0.0,
+    }
     bar = progress or TrainingProgress()
     bar.start(
         f"{t.algorithm} on {d.name}",
@@ -182,6 +188,7 @@ def run_training(
                     avg_start,
                 )
                 train_seconds += time.perf_counter() - t0
+                timing["loop_seconds"] += time.perf_counter() - t0
                 loss, correct = (net.stats[:2] - before) / (stop - pos)
                 entry = {
                     "samples": epoch * n + stop,
@@ -201,7 +208,9 @@ def run_training(
                     raise TrainingInterrupted(str(out), done)
                 if pos < n and len(progress_log) % save_every == 0:
                     save()
+            t0 = time.perf_counter()
             test_acc = net.accuracy(data.x_test, data.y_test, net.weights(), epoch)
+            timing["eval_seconds"] += time.perf_counter() - t0
             epochs.append(
                 {
                     "epoch": epoch + 1,
@@ -221,7 +230,10 @@ def run_training(
     finally:
         bar.stop()
 
+    t0 = time.perf_counter()
     metrics = _metrics(params, net, data, epochs, train_seconds)
+    timing["eval_seconds"] += time.perf_counter() - t0
+    metrics["timing"] = timing  # this process only (setup: data, network, compiled kernels)
     metrics["progress"] = progress_log
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     arrays = {f"layer{l}": w for l, w in enumerate(net.layer_weights())}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from golden.errors import TrainingInterrupted
@@ -93,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    plots_start = time.perf_counter()
     plot_curves(metrics["epochs"], metrics, args.out / "curves.png")
     with np.load(args.out / "weights.npz") as saved:
         final = [saved[f"layer{k}"] for k in range(len(params.network.sizes) - 1)]
@@ -103,4 +106,30 @@ def run(args: argparse.Namespace) -> int:
     if "averaged_test_accuracy" in metrics:
         line += f" (model average {metrics['averaged_test_accuracy']:.2%})"
     print(f"{line}; {metrics['samples_per_second']:.0f} samples/s; wrote {args.out}/")
+    print(outside_loop(metrics["timing"], time.perf_counter() - plots_start))
     return 0
+
+
+def process_age() -> float | None:
+    """Seconds since this process started (Linux ``/proc``; None elsewhere)."""
+    try:
+        stat = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except OSError:
+        return None
+    return uptime - int(stat[19]) / os.sysconf("SC_CLK_TCK")
+
+
+def outside_loop(timing: dict, plots: float) -> str:
+    """One line: the training loop's time and, apart, everything else this process spent:
+    start-up (imports, data, network, compiled kernels) and files, test evaluation, plots."""
+    loop, setup, evaluation = (timing[k] for k in ("loop_seconds", "setup_seconds", "eval_seconds"))
+    age = process_age()
+    parts = f"test evaluation {evaluation:.1f} s; plots {plots:.1f} s"
+    if age is None:  # no process start time: the parts golden measured
+        return f"time: training loop {loop:.1f} s; set-up {setup:.1f} s; {parts}"
+    outside = age - loop
+    return (
+        f"time: training loop {loop:.1f} s; outside it {outside:.1f} s (start-up and files "
+        f"{outside - evaluation - plots:.1f} s, of which set-up {setup:.1f} s; {parts})"
+    )

@@ -15,7 +15,12 @@ from numba import njit
 from golden.kernels.arena import S_CNT_C, S_CNT_IO, S_UPDATES, array_update, layer
 from golden.kernels.decomposition import nmf_write, pca_accumulate, pca_write
 from golden.kernels.mixed_precision import mp_update
-from golden.kernels.passes import backward_sample, forward_sample, softmax_xent
+from golden.kernels.passes import (
+    backward_sample,
+    forward_backward_batch,
+    forward_sample,
+    softmax_xent,
+)
 from golden.kernels.transfer import A_FLOAT, A_MP, A_NMF, A_PCA, A_SGD, transfer_update
 
 __all__ = ["least_squares_steps", "train_batches", "update_layer", "visible_weights"]
@@ -71,6 +76,26 @@ def visible_weights(cfg, st, n_total):
 
 
 @njit(cache=True)
+def mirror_c(lay, st):
+    """Fill ``st.Ct`` (when allocated) with C's visible weights, column-major per layer.
+
+    The transfer family's forward MVMs read C, which only its transfers change (a column at a
+    time, refreshed by :func:`golden.kernels.transfer.transfer_column`). Stored column-major,
+    the forward is the transposed product of ``Ct``: every output's products still added in
+    ascending input order from +0.0 (the same bits), but the innermost loop runs over
+    contiguous outputs and only the rows of nonzero inputs are read."""
+    if st.Ct.shape[0] == 0:
+        return
+    C = st.arr_c.visible
+    for l in range(lay.shapes.shape[0]):
+        rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
+        Cl, Ctl = layer(C, lay.off[l], rows, cols), layer(st.Ct, lay.off[l], cols, rows)
+        for i in range(rows):
+            for j in range(cols):
+                Ctl[j, i] = Cl[i, j]
+
+
+@njit(cache=True)
 def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scratch):
     """Train on ``order[start:stop]`` (whole mini-batches). Each mini-batch: forward and
     backward of every sample with the weights of the batch start, then the per-sample
@@ -87,16 +112,37 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
     n_layers = shapes.shape[0]
     n_total = off[n_layers]
     io_counters = np.empty(n_layers, dtype=np.int64)
+    mirror_c(lay, st)
+    width = max(lay.shapes.max(), 1)
+    G = np.empty((B, width))  # mini-batch backward work array
     for b0 in range(start, stop, B):
         nb = min(B, stop - b0)
         W = visible_weights(cfg, st, n_total)
-        for b in range(nb):
+        if nb > 1:  # layer by layer, each layer's MVMs of the whole batch together
+            forward_backward_batch(
+                X,
+                order[b0 : b0 + nb],
+                Y,
+                W,
+                st.Ct,
+                st.bias,
+                lay,
+                cfg,
+                seeds0,
+                S,
+                acts,
+                deltas,
+                G,
+                stats,
+            )
+        for b in range(nb if nb == 1 else 0):
             s = order[b0 + b]
             for l in range(n_layers):
                 io_counters[l] = S[l, S_CNT_IO]
             forward_sample(
                 X[s],
                 W,
+                st.Ct,
                 st.bias,
                 lay,
                 tr.activation,

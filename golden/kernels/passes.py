@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from golden.kernels.arena import S_CNT_IO, layer
-from golden.kernels.tile import analog_mvm
+from golden.kernels.tile import analog_mvm, analog_mvm_rows
 
 __all__ = [
     "ACT_RELU",
@@ -21,6 +21,7 @@ __all__ = [
     "activate_grad",
     "backward_sample",
     "evaluate",
+    "forward_backward_batch",
     "forward_sample",
     "softmax_xent",
 ]
@@ -51,12 +52,14 @@ def activate_grad(a, act):
 
 
 @njit(cache=True)
-def forward_sample(x, W, bias, lay, act, io, seeds, counters, counter_stride, acts, vbuf):
+def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride, acts, vbuf):
     """Forward pass of one sample into ``acts`` (each layer's input followed by a bias input
     1, then the logits). An analog bias is the array's last column (its input is the 1);
     a digital bias (``bias`` not empty, aihwkit's ``digital_bias``) is added after the MVM.
     Layer l's MVM uses noise counter ``counters[l]``, advanced by ``counter_stride`` (0 for
-    evaluation, where counters are per sample)."""
+    evaluation, where counters are per sample). ``Wt``, when not empty, is ``W`` stored
+    column-major per layer (:func:`golden.kernels.loop.mirror_c`): the MVMs read it, the
+    same bits."""
     shapes, off, roff, aoff = lay.shapes, lay.off, lay.roff, lay.aoff
     n_layers = shapes.shape[0]
     acts[aoff[0] : aoff[0] + x.shape[0]] = x
@@ -66,7 +69,11 @@ def forward_sample(x, W, bias, lay, act, io, seeds, counters, counter_stride, ac
         Wl = layer(W, off[l], rows, cols)
         a_in = acts[aoff[l] : aoff[l] + cols]
         out = acts[aoff[l + 1] : aoff[l + 1] + rows]
-        analog_mvm(Wl, a_in, False, io, True, seeds[l], counters[l], vbuf[:cols], out)
+        if Wt.shape[0] > 0:
+            Wtl = layer(Wt, off[l], cols, rows)
+            analog_mvm(Wtl, a_in, True, io, True, seeds[l], counters[l], vbuf[:cols], out)
+        else:
+            analog_mvm(Wl, a_in, False, io, True, seeds[l], counters[l], vbuf[:cols], out)
         counters[l] += counter_stride
         if bias.shape[0] > 0:
             for i in range(rows):
@@ -113,6 +120,69 @@ def backward_sample(W, lay, act, io, seeds, S, acts, deltas, vbuf, gbuf):
             prev[k] = g[k] * activate_grad(a[k], act)
 
 
+@njit(cache=True)
+def forward_backward_batch(X, samples, Y, W, Wt, bias, lay, cfg, seeds, S, acts, deltas, G, stats):
+    """Forward, loss and backward of the samples ``X[samples[b]]`` (activations into
+    ``acts[b]``, deltas into ``deltas[b]``, loss and correct into ``stats``), layer by layer,
+    each layer's MVMs of all samples at once (:func:`analog_mvm_rows`). Bit for bit what
+    :func:`forward_sample`, :func:`softmax_xent` and :func:`backward_sample` give sample after
+    sample: sample b's forward MVM of layer l uses IO counter ``S[l] + b s_l`` and its backward
+    one ``S[l] + 2 b + 1`` (``s_l`` = 2 where layer l has a backward MVM, else 1). ``G`` is
+    a work array of at least ``len(samples)`` rows and the widest layer; ``Wt`` as
+    for :func:`forward_sample`."""
+    shapes, off, roff, aoff, doff = lay.shapes, lay.off, lay.roff, lay.aoff, lay.doff
+    tr = cfg.train
+    n_layers = shapes.shape[0]
+    nb = samples.shape[0]
+    counters = np.empty(nb, dtype=np.int64)
+    n_in = X.shape[1]
+    for b in range(nb):
+        acts[b, aoff[0] : aoff[0] + n_in] = X[samples[b]]
+        acts[b, aoff[0] + n_in] = 1.0
+    for l in range(n_layers):
+        rows, cols = shapes[l, 0], shapes[l, 1]
+        stride = 2 if l > 0 else 1
+        for b in range(nb):
+            counters[b] = S[l, S_CNT_IO] + stride * b
+        a_in = acts[:nb, aoff[l] : aoff[l] + cols]
+        out = acts[:nb, aoff[l + 1] : aoff[l + 1] + rows]
+        if Wt.shape[0] > 0:
+            Wtl = layer(Wt, off[l], cols, rows)
+            analog_mvm_rows(Wtl, a_in, True, cfg.io_f, True, seeds[l], counters, out)
+        else:
+            Wl = layer(W, off[l], rows, cols)
+            analog_mvm_rows(Wl, a_in, False, cfg.io_f, True, seeds[l], counters, out)
+        for b in range(nb):
+            if bias.shape[0] > 0:
+                for i in range(rows):
+                    out[b, i] += bias[roff[l] + i]
+            if l < n_layers - 1:
+                for i in range(rows):
+                    out[b, i] = activate(out[b, i], tr.activation)
+                acts[b, aoff[l + 1] + rows] = 1.0
+    L = n_layers - 1
+    for b in range(nb):
+        logits = acts[b, aoff[L + 1] : aoff[L + 1] + shapes[L, 0]]
+        loss, ok = softmax_xent(logits, Y[samples[b]], deltas[b, doff[L] : doff[L] + shapes[L, 0]])
+        stats[0] += loss
+        stats[1] += 1.0 if ok else 0.0
+    for l in range(n_layers - 1, 0, -1):
+        rows, cols = shapes[l, 0], shapes[l, 1]
+        for b in range(nb):
+            counters[b] = S[l, S_CNT_IO] + 2 * b + 1
+        Wl = layer(W, off[l], rows, cols)
+        d = deltas[:nb, doff[l] : doff[l] + rows]
+        g = G[:nb, :cols]
+        analog_mvm_rows(Wl, d, True, cfg.io_b, False, seeds[l], counters, g)
+        n_prev = shapes[l - 1, 0]
+        for b in range(nb):
+            for k in range(n_prev):
+                a = acts[b, aoff[l] + k]
+                deltas[b, doff[l - 1] + k] = g[b, k] * activate_grad(a, tr.activation)
+    for l in range(n_layers):
+        S[l, S_CNT_IO] += nb * (2 if l > 0 else 1)
+
+
 @njit(cache=True, parallel=True)
 def evaluate(X, Y, W, bias, lay, act, io, seeds, counter_base, preds):
     """Test accuracy with the analog forward pass; samples in parallel, sample k's noise keyed
@@ -126,7 +196,7 @@ def evaluate(X, Y, W, bias, lay, act, io, seeds, counter_base, preds):
         acts = np.empty(width)
         vbuf = np.empty(acts.shape[0])
         counters = np.full(n_layers, counter_base + s, dtype=np.int64)
-        forward_sample(X[s], W, bias, lay, act, io, seeds[:, 0], counters, 0, acts, vbuf)
+        forward_sample(X[s], W, W[:0], bias, lay, act, io, seeds[:, 0], counters, 0, acts, vbuf)
         L = n_layers - 1
         logits = acts[aoff[L + 1] : aoff[L + 1] + shapes[L, 0]]
         preds[s] = np.argmax(logits)

@@ -17,8 +17,12 @@ from numba import njit, prange
 
 from golden.encoding import PulseType, RngMode
 from golden.kernels.device import (
+    G_MULT_NOISE,
+    G_STD,
+    LINEAR,
     has_visible_copy,
     keep_row_stream,
+    linear_step,
     pulse_once,
     row_stream,
     visible_of,
@@ -28,6 +32,7 @@ from golden.rng import (
     STREAM_BITS_D,
     STREAM_BITS_X,
     STREAM_WRITE_NOISE,
+    next_normal,
     next_uniform,
     stream_key,
 )
@@ -176,31 +181,52 @@ def slot_columns(xbits, bl, slot_idx, slot_cnt):
                 slot_cnt[t] += 1
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter):
     """Apply one pulse per coincidence: for every row i and slot t where row i fires, a pulse
     to every column firing in slot t (aihwkit's sparse update, slot order). Work is
     proportional to the number of coincidences, ``sum_ij popcount(dbits[i] & xbits[j])``.
-    Rows run in parallel, each with its own noise streams keyed by (seed, counter, i).
-    ``dev`` is a :class:`~golden.kernels.records.DeviceView`."""
+    Each row draws its own noise streams keyed by (seed, counter, i). One thread: a parallel
+    region costs about a microsecond even on one thread, more than a training step's update
+    of a row block takes (measured). ``dev`` is a :class:`~golden.kernels.records.DeviceView`."""
     model, P, G, hidden, visible, row_lfsr = dev
-    rows = hidden.shape[0]
     copy = has_visible_copy(model, G)
-    for i in prange(rows):
+    if model == LINEAR:
+        std, mult = G[G_STD], G[G_MULT_NOISE] != 0.0
+        for i in range(dbits.shape[0]):
+            di = dbits[i]
+            if di == 0:
+                continue
+            rng = row_stream(model, row_lfsr, seed, counter, i)
+            row_neg = dneg[i] ^ lr_neg
+            for t in range(bl):
+                if not (di >> np.uint64(t)) & np.uint64(1):
+                    continue
+                for m in range(slot_cnt[t]):
+                    j = slot_idx[t, m]
+                    xi = 0.0
+                    if std > 0.0:
+                        rng, xi = next_normal(rng)
+                    down = 1 - (row_neg ^ xneg[j])
+                    hidden[i, j] = linear_step(P, std, mult, i, j, hidden[i, j], down, xi)
+        if not copy:
+            return
+    for i in range(dbits.shape[0]):
         di = dbits[i]
         if di == 0:
             continue
-        rng = row_stream(model, row_lfsr, seed, counter, i)
-        row_neg = dneg[i] ^ lr_neg
-        for t in range(bl):
-            if not (di >> np.uint64(t)) & np.uint64(1):
-                continue
-            for m in range(slot_cnt[t]):
-                j = slot_idx[t, m]
-                hidden[i, j], rng = pulse_once(
-                    model, P, G, i, j, hidden[i, j], (row_neg ^ xneg[j]) != 0, rng
-                )
-        keep_row_stream(model, row_lfsr, i, rng)
+        if model != LINEAR:
+            rng = row_stream(model, row_lfsr, seed, counter, i)
+            row_neg = dneg[i] ^ lr_neg
+            for t in range(bl):
+                if not (di >> np.uint64(t)) & np.uint64(1):
+                    continue
+                for m in range(slot_cnt[t]):
+                    j = slot_idx[t, m]
+                    hidden[i, j], rng = pulse_once(
+                        model, P, G, i, j, hidden[i, j], (row_neg ^ xneg[j]) != 0, rng
+                    )
+            keep_row_stream(model, row_lfsr, i, rng)
         if copy:
             wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
             for t in range(bl):

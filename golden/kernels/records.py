@@ -258,12 +258,15 @@ class DigitalState(NamedTuple):
 class NetState(NamedTuple):
     """Everything a training run changes (and a checkpoint holds): arrays A and C (the same
     arena for single-array algorithms), float weights, visible-weight buffer, digital bias,
-    digital state, model average, per-layer seeds, integer and float counters, statistics."""
+    digital state, model average, per-layer seeds, integer and float counters, statistics.
+    ``Ct`` (not in checkpoints: derived) is C's visible weights stored column-major per layer,
+    for the forward MVMs of the transfer family (see :func:`golden.kernels.loop.mirror_c`)."""
 
     arr_a: DeviceArena
     arr_c: DeviceArena
     W_float: np.ndarray
     weff: np.ndarray
+    Ct: np.ndarray
     bias: np.ndarray
     digital: DigitalState
     W_avg: np.ndarray

@@ -47,17 +47,14 @@ def quantize(v, step):
     return v
 
 
-#: forward MVMs with at least this many multiply-adds are split over the cores
-PARALLEL_MACS = 40_000
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _rows_dot(W, v, nz, m, i0, i1, y):
-    """``y[i] = sum_k W[i, nz[k]] v[nz[k]]`` for rows i0..i1-1, four rows at a time (four
-    independent sums, each in ascending k)."""
+    """``y[i] = sum_k W[i, nz[k]] v[nz[k]] + y[i]`` for rows i0..i1-1: each sum in ascending
+    k, then added to what ``y`` held (``-0.0`` for a plain product: ``s + -0.0 == s`` bit for
+    bit). Eight rows at a time (eight independent sums, so the adds overlap)."""
     i = i0
-    while i + 4 <= i1:
-        a0 = a1 = a2 = a3 = 0.0
+    while i + 8 <= i1:
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
         for k in range(m):
             j = nz[k]
             vj = v[j]
@@ -65,21 +62,30 @@ def _rows_dot(W, v, nz, m, i0, i1, y):
             a1 += W[i + 1, j] * vj
             a2 += W[i + 2, j] * vj
             a3 += W[i + 3, j] * vj
-        y[i], y[i + 1], y[i + 2], y[i + 3] = a0, a1, a2, a3
-        i += 4
+            a4 += W[i + 4, j] * vj
+            a5 += W[i + 5, j] * vj
+            a6 += W[i + 6, j] * vj
+            a7 += W[i + 7, j] * vj
+        y[i], y[i + 1], y[i + 2], y[i + 3] = a0 + y[i], a1 + y[i + 1], a2 + y[i + 2], a3 + y[i + 3]
+        y[i + 4], y[i + 5] = a4 + y[i + 4], a5 + y[i + 5]
+        y[i + 6], y[i + 7] = a6 + y[i + 6], a7 + y[i + 7]
+        i += 8
     for r in range(i, i1):
         acc = 0.0
         for k in range(m):
             acc += W[r, nz[k]] * v[nz[k]]
-        y[r] = acc
+        y[r] = acc + y[r]
 
 
-@njit(cache=True, parallel=True)
-def _rows_dot_parallel(W, v, nz, m, y):
-    rows = W.shape[0]
-    blocks = (rows + 31) // 32
-    for b in prange(blocks):
-        _rows_dot(W, v, nz, m, 32 * b, min(32 * b + 32, rows), y)
+@njit(cache=True)
+def nonzeros(v, nz):
+    """Indices of the nonzero entries of ``v`` into ``nz`` (ascending); returns their count."""
+    m = 0
+    for j in range(v.shape[0]):
+        if v[j] != 0.0:
+            nz[m] = j
+            m += 1
+    return m
 
 
 @njit(cache=True)
@@ -88,9 +94,8 @@ def mvm(W, v, transposed, y):
 
     Both skip zero inputs and add the products of each output in ascending input order, so
     every output is bit-identical to the plain sequential sum (adding an exact zero changes
-    no partial sum), whatever the number of threads. The forward pass sums four rows at a
-    time and splits large products over the cores; the transposed pass accumulates whole
-    rows. No sum is reordered (no fastmath in golden).
+    no partial sum). The forward pass sums eight rows at a time; the transposed pass
+    accumulates whole rows. No sum is reordered (no fastmath in golden).
     """
     rows, cols = W.shape
     if transposed:
@@ -102,15 +107,114 @@ def mvm(W, v, transposed, y):
                     y[j] += W[i, j] * vi
         return
     nz = np.empty(cols, dtype=np.int64)
-    m = 0
-    for j in range(cols):
-        if v[j] != 0.0:
-            nz[m] = j
-            m += 1
-    if rows * m >= PARALLEL_MACS:
-        _rows_dot_parallel(W, v, nz, m, y)
-    else:
-        _rows_dot(W, v, nz, m, 0, rows, y)
+    m = nonzeros(v, nz)
+    y[:] = -0.0
+    _rows_dot(W, v, nz, m, 0, rows, y)
+
+
+@njit(cache=True)
+def _adc(y, i0, i1, io):
+    """ADC of outputs i0..i1-1 in place: quantise to ``out_step``, clip at ``+-out_bound``.
+    Returns whether one hit the bound (the negative one only if ``bm_test_negative_bound``)."""
+    hit = False
+    for i in range(i0, i1):
+        yi = quantize(y[i], io.out_step)
+        if yi >= io.out_bound:
+            yi = io.out_bound
+            hit = True
+        elif yi <= -io.out_bound:
+            yi = -io.out_bound
+            if io.bm_test_negative_bound:
+                hit = True
+        y[i] = yi
+    return hit
+
+
+@njit(cache=True)
+def _pass_hits(W, v, io, rng, y):
+    """A forward pass that bound management may still repeat: whether an output hits the
+    bound, stopping at the first that does (the pass is then discarded, so the rest need not
+    be computed). The output noise is drawn first, in output order as the full pass draws it;
+    when no output hits, ``y`` is exactly the full pass's result."""
+    rows, cols = W.shape
+    for i in range(rows):
+        if io.out_noise > 0.0:
+            rng, xi = next_normal(rng)
+            y[i] = io.out_noise * xi
+        else:
+            y[i] = -0.0
+    nz = np.empty(cols, dtype=np.int64)
+    m = nonzeros(v, nz)
+    for i0 in range(0, rows, 8):
+        i1 = min(i0 + 8, rows)
+        _rows_dot(W, v, nz, m, i0, i1, y)
+        if _adc(y, i0, i1, io):
+            return True
+    return False
+
+
+@njit(cache=True)
+def _dac(x, alpha, rho, io, rng, v):
+    """One pass's DAC: ``v = clip(quantize(x / (alpha rho)))`` plus input noise drawn from
+    ``rng`` (returned, advanced). A zero input stays that zero (its sign too) without noise."""
+    inp_step, inp_bound = io.inp_step, io.inp_bound
+    if io.inp_noise > 0.0:
+        for k in range(x.shape[0]):
+            vk = min(max(quantize(x[k] / (alpha * rho), inp_step), -inp_bound), inp_bound)
+            rng, xi = next_normal(rng)
+            v[k] = vk + io.inp_noise * xi
+        return rng
+    for k in range(x.shape[0]):
+        xk = x[k]
+        if xk != 0.0:
+            xk = min(max(quantize(xk / (alpha * rho), inp_step), -inp_bound), inp_bound)
+        v[k] = xk
+    return rng
+
+
+@njit(cache=True)
+def _noise_and_adc(y, io, rng):
+    """A full pass after its product: output noise in output order from ``rng``, then the ADC;
+    whether an output hit the bound."""
+    if io.out_noise > 0.0:
+        for i in range(y.shape[0]):
+            rng, xi = next_normal(rng)
+            y[i] += io.out_noise * xi
+    return _adc(y, 0, y.shape[0], io)
+
+
+@njit(cache=True)
+def _last_pass(bm, rho, io):
+    """Whether the pass at scale ``rho`` is final whatever it gives (no bound management, or
+    aihwkit's limits ``max_bm_factor`` / ``max_bm_res`` reached)."""
+    return (
+        not bm
+        or rho > io.max_bm_factor
+        or (io.inp_step > 0.0 and rho > io.max_bm_res / io.inp_step)
+    )
+
+
+@njit(cache=True)
+def _passes(W, x, transposed, io, bm, seed, counter, alpha, rho, passes, v, y):
+    """Bound management's passes from pass number ``passes`` at scale ``rho`` on: repeat with
+    ``rho`` doubled while an output saturates; then scale. Returns the passes made in all."""
+    while True:
+        rng = stream_key(seed, STREAM_IO, counter, passes)
+        passes += 1
+        rng = _dac(x, alpha, rho, io, rng, v)
+        last = _last_pass(bm, rho, io)
+        if last or transposed:
+            mvm(W, v, transposed, y)
+            hit = _noise_and_adc(y, io, rng)
+        else:
+            hit = _pass_hits(W, v, io, rng, y)
+        if last or not hit:
+            break
+        rho *= 2.0
+    scale = alpha * rho * io.out_scale
+    for i in range(y.shape[0]):
+        y[i] *= scale
+    return passes
 
 
 @njit(cache=True)
@@ -119,7 +223,8 @@ def analog_mvm(W, x, transposed, io, use_bm, seed, counter, v, y):
     ``forwardVector``): ``y = out_scale alpha rho ADC(W DAC(x / (alpha rho)) + noise)``.
 
     ``v`` is a work vector of x's length. Noise comes from stream (seed, STREAM_IO, counter,
-    pass). Returns the number of passes (bound management repeats while outputs saturate).
+    pass). Returns the number of passes (bound management repeats while outputs saturate;
+    a pass that will be repeated stops at its first saturated output).
     """
     if io.is_perfect:
         mvm(W, x, transposed, y)
@@ -131,48 +236,78 @@ def analog_mvm(W, x, transposed, io, use_bm, seed, counter, v, y):
         return 1
     if alpha <= 0.0:
         alpha = 1.0
-    inp_step, inp_bound, inp_noise = io.inp_step, io.inp_bound, io.inp_noise
-    out_step, out_bound, out_noise = io.out_step, io.out_bound, io.out_noise
     bm = use_bm and io.bound_management == BM_ITERATIVE
-    rho = 1.0
-    passes = 0
-    while True:
-        rng = stream_key(seed, STREAM_IO, counter, passes)
-        passes += 1
-        for k in range(x.shape[0]):
-            vk = min(max(quantize(x[k] / (alpha * rho), inp_step), -inp_bound), inp_bound)
-            if inp_noise > 0.0:
-                rng, xi = next_normal(rng)
-                vk += inp_noise * xi
-            v[k] = vk
-        mvm(W, v, transposed, y)
-        hit = False
-        for i in range(y.shape[0]):
-            yi = y[i]
-            if out_noise > 0.0:
-                rng, xi = next_normal(rng)
-                yi += out_noise * xi
-            yi = quantize(yi, out_step)
-            if yi >= out_bound:
-                yi = out_bound
-                hit = True
-            elif yi <= -out_bound:
-                yi = -out_bound
-                if io.bm_test_negative_bound:
-                    hit = True
-            y[i] = yi
-        if (
-            not bm
-            or not hit
-            or rho > io.max_bm_factor
-            or (inp_step > 0.0 and rho > io.max_bm_res / inp_step)
-        ):
-            break
-        rho *= 2.0
-    scale = alpha * rho * io.out_scale
-    for i in range(y.shape[0]):
-        y[i] *= scale
-    return passes
+    return _passes(W, x, transposed, io, bm, seed, counter, alpha, 1.0, 0, v, y)
+
+
+@njit(cache=True)
+def _products(W, V, transposed, Y):
+    """``Y[b] = W V[b]`` (``W^T V[b]`` transposed) for every row b, bit for bit :func:`mvm`
+    of each: every output's products added in ascending input order from +0.0 (a zero input's
+    product, +-0.0, leaves such a sum unchanged, so no input needs skipping). ``W`` is read
+    once for all rows; the innermost loop runs over rows b (forward) or outputs (transposed)."""
+    B = V.shape[0]
+    rows, cols = W.shape
+    if transposed:
+        Y[:, :] = 0.0
+        for i in range(rows):
+            for b in range(B):
+                vb = V[b, i]
+                if vb != 0.0:
+                    for j in range(cols):
+                        Y[b, j] += W[i, j] * vb
+        return
+    Vt = np.ascontiguousarray(V.T)
+    acc = np.empty(B)
+    for i in range(rows):
+        acc[:] = 0.0
+        for j in range(cols):
+            w = W[i, j]
+            for b in range(B):
+                acc[b] += w * Vt[j, b]
+        for b in range(B):
+            Y[b, i] = acc[b]
+
+
+@njit(cache=True)
+def analog_mvm_rows(W, X, transposed, io, use_bm, seed, counters, Y):
+    """:func:`analog_mvm` of every row b of ``X`` into ``Y[b]`` with counter ``counters[b]``,
+    bit for bit, the first pass of all rows as one product (:func:`_products`: ``W`` read once);
+    rows whose first pass saturates go on alone. ``X`` and ``Y`` may be strided views (rows of
+    a wider array): the work runs on contiguous copies."""
+    B = X.shape[0]
+    X = np.ascontiguousarray(X)
+    V = np.empty_like(X)
+    out = np.empty((B, Y.shape[1]))
+    if io.is_perfect or B == 1:
+        for b in range(B):
+            analog_mvm(W, X[b], transposed, io, use_bm, seed, counters[b], V[b], out[b])
+        Y[:, :] = out
+        return
+    bm = use_bm and io.bound_management == BM_ITERATIVE
+    alphas = np.empty(B)
+    rngs = np.empty(B, dtype=np.uint64)
+    for b in range(B):
+        alpha = nm_scale(X[b], io)
+        if alpha <= 0.0 and io.inp_noise == 0.0:
+            alphas[b] = 0.0  # all outputs 0 (set after the product)
+            V[b, :] = 0.0
+            continue
+        alphas[b] = alpha if alpha > 0.0 else 1.0
+        rngs[b] = _dac(X[b], alphas[b], 1.0, io, stream_key(seed, STREAM_IO, counters[b], 0), V[b])
+    _products(W, V, transposed, out)
+    last = _last_pass(bm, 1.0, io)
+    for b in range(B):
+        y = out[b]
+        if alphas[b] == 0.0:
+            y[:] = 0.0
+        elif _noise_and_adc(y, io, rngs[b]) and not last:
+            _passes(W, X[b], transposed, io, bm, seed, counters[b], alphas[b], 2.0, 1, V[b], y)
+        else:
+            scale = alphas[b] * io.out_scale
+            for i in range(y.shape[0]):
+                y[i] *= scale
+    Y[:, :] = out
 
 
 @njit(cache=True, parallel=True)

@@ -280,9 +280,11 @@ def test_every_algorithm_learns_digits(tmp_path, algorithm):
         "test_accuracy",
         "samples_per_second",
         "train_seconds",
+        "timing",
         "epochs",
         "config",
     }
+    assert set(metrics["timing"]) == {"setup_seconds", "loop_seconds", "eval_seconds"}
     assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
     for name in ("metrics.json", "weights.npz"):
         assert (tmp_path / "out" / name).is_file()
@@ -339,7 +341,8 @@ def test_sigkill_and_resume_is_bit_identical(tmp_path):
     def strip(m):
         for e in m["epochs"]:
             e.pop("seconds")
-        return {k: v for k, v in m.items() if k not in ("samples_per_second", "train_seconds")}
+        times = ("samples_per_second", "train_seconds", "timing")
+        return {k: v for k, v in m.items() if k not in times}
 
     a = json.loads((tmp_path / "full" / "metrics.json").read_text())
     b = json.loads((killed / "metrics.json").read_text())
