@@ -362,7 +362,7 @@ class ArrayEmulator(wiring.Component):
         op = self.i_op.payload
         # the lowest row and column still to visit, one-hot, kept in registers (each computed
         # the clock before it is used, so no carry chain feeds the row-LFSR select or the
-        # block-RAM address): row_bit from DECODE and each ROW, col_bit from ROW and each CELL
+        # block-RAM address): row_bit from IDLE and each ROW, col_bit from ROW and each CELL
         first_row, _ = lowest_set(m, d_rem, "first_row")
         row_bit, col_bit = Signal(rows), Signal(cols)
         row_index = one_hot_index(m, row_bit, "row_index")
@@ -376,13 +376,20 @@ class ArrayEmulator(wiring.Component):
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
         m.d.sync += B["valid"].eq(0)
-        # the row's LFSR is written back from `cur` the clock after each CELL (a register, so
-        # no LFSR logic drives the 64 row registers across the chip); the next read of that
-        # row's LFSR is a ROW of a later operation, clocks away
+        # The row LFSRs (rows x width registers, spread wide) meet `cur` only through two
+        # registers, so `cur` sits by the state machine and no state decode crosses the chip:
+        # - row_seed, the LFSR of row_bit's row, fetched every clock; a ROW loads cur from it.
+        #   row_bit names the next row a clock ahead: from IDLE (the op's first row, fetched
+        #   in DECODE) and from each ROW (the next row, fetched during the CELLs);
+        # - wb_data: each CELL's new cur, written back to its row the clock after (the next
+        #   read of that row's LFSR is a ROW of a later operation, clocks away).
+        row_seed = Signal(width, name="row_seed")
+        m.d.sync += row_seed.eq(_select(row_lfsr, row_bit))
         wb_row, wb_valid = Signal.like(i, name="wb_row"), Signal(name="wb_valid")
+        wb_data = Signal(width, name="wb_data")
         m.d.sync += wb_valid.eq(0)
         with m.If(wb_valid):
-            m.d.sync += row_lfsr[wb_row].eq(cur)
+            m.d.sync += row_lfsr[wb_row].eq(wb_data)
         mvm_i, mvm_j = Mux(transposed, kk, o), Mux(transposed, o, kk)
         with m.Switch(state):
             with m.Case(S.CELL):
@@ -400,6 +407,7 @@ class ArrayEmulator(wiring.Component):
                         x_groups.eq(group_any(op.x)),
                         x_neg.eq(op.x_neg),
                         d_rem.eq(op.d),
+                        row_bit.eq(lowest_one_hot(m, op.d, "first_row_bit")),
                         d_neg.eq(op.d_neg),
                         state.eq(S.DECODE),
                     ]
@@ -413,7 +421,6 @@ class ArrayEmulator(wiring.Component):
                         ]
             with m.Case(S.DECODE):
                 m.d.sync += [
-                    row_bit.eq(lowest_one_hot(m, d_rem, "decode_row")),
                     first_col.eq(x_bit),
                     first_groups.eq(x_after),
                 ]
@@ -433,7 +440,7 @@ class ArrayEmulator(wiring.Component):
                     x_rem.eq(x),
                     col_bit.eq(first_col),
                     rest_groups.eq(first_groups),
-                    cur.eq(_select(row_lfsr, row_bit)),
+                    cur.eq(row_seed),
                     state.eq(S.CELL),
                 ]
             with m.Case(S.CELL):
@@ -442,6 +449,7 @@ class ArrayEmulator(wiring.Component):
                     col_bit.eq(rest_bit),
                     rest_groups.eq(rest_after),
                     cur.eq(cur_next),
+                    wb_data.eq(cur_next),
                     wb_row.eq(i),
                     wb_valid.eq(1),
                     B["valid"].eq(1),
