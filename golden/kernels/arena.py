@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from numba import njit
 
-from golden.kernels.pulses import pulsed_update
+from golden.kernels.pulses import pulsed_update, pulsed_update_column
 from golden.kernels.records import DeviceView, Lanes
 
-__all__ = ["array_update", "layer", "layer_device", "layer_p"]
+__all__ = ["array_update", "array_update_column", "layer", "layer_device", "layer_p"]
 
 # integer state per layer: update counters of A, C and the IO noise, updates seen, the next
 # column to read, sweeps done, chopper draws, the next row (mixed precision), MP draws
@@ -70,3 +70,12 @@ def array_update(arr, l, lay, x, d, lr, gran, upd, seed, counter, work):
     """Pulsed rank-1 update ``-lr d x^T`` of layer l of the device arena ``arr``."""
     dev, lanes = layer_device(arr, l, lay)
     return pulsed_update(x, d, lr, gran, upd, dev, lanes, seed, counter, work)
+
+
+@njit(cache=True)
+def array_update_column(arr, l, lay, j, d, lr, gran, upd, seed, counter, work):
+    """:func:`array_update` with ``x = e_j``: a write of column j (a transfer's)."""
+    dev, lanes = layer_device(arr, l, lay)
+    return pulsed_update_column(
+        j, lay.shapes[l, 1], d, lr, gran, upd, dev, lanes, seed, counter, work
+    )

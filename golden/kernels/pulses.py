@@ -104,26 +104,30 @@ def signs(v, neg):
         neg[k] = 1 if v[k] < 0.0 else 0
 
 
+@njit(cache=True, inline="always")
+def lane_bits(p, bl, seed, stream, counter, k):
+    """Fast-mode train of lane k firing with probability ``p`` per slot: slot t fires if
+    ``u < p``, u the t-th draw of stream (seed, stream, counter, k); none for ``p <= 0``, all
+    for ``p >= 1`` (no draws)."""
+    if p <= 0.0:
+        return np.uint64(0)
+    if p >= 1.0:
+        return np.uint64((1 << bl) - 1) if bl < 64 else np.uint64(0xFFFFFFFFFFFFFFFF)
+    rng = stream_key(seed, stream, counter, k)
+    word = np.uint64(0)
+    for t in range(bl):
+        rng, u = next_uniform(rng)
+        if u < p:
+            word |= np.uint64(1) << np.uint64(t)
+    return word
+
+
 @njit(cache=True)
 def bitlines_fast(v, scale, bl, seed, stream, counter, bits):
-    """Fast-mode trains: slot t of lane k fires if ``u < min(scale |v_k|, 1)``, with u drawn
-    from stream (seed, stream, counter, k)."""
-    full = np.uint64((1 << bl) - 1) if bl < 64 else np.uint64(0xFFFFFFFFFFFFFFFF)
+    """Fast-mode trains: lane k fires with probability ``min(scale |v_k|, 1)`` per slot
+    (:func:`lane_bits`)."""
     for k in range(v.shape[0]):
-        p = scale * abs(v[k])
-        if p <= 0.0:
-            bits[k] = np.uint64(0)
-            continue
-        if p >= 1.0:
-            bits[k] = full
-            continue
-        rng = stream_key(seed, stream, counter, k)
-        word = np.uint64(0)
-        for t in range(bl):
-            rng, u = next_uniform(rng)
-            if u < p:
-                word |= np.uint64(1) << np.uint64(t)
-        bits[k] = word
+        bits[k] = lane_bits(scale * abs(v[k]), bl, seed, stream, counter, k)
 
 
 @njit(cache=True)
@@ -313,5 +317,33 @@ def pulsed_update(x, d, lr, granularity, upd, dev, lanes, seed, counter, work):
         bitlines_fast(x, b, bl, seed, STREAM_BITS_X, counter, xbits)
         bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)
     slot_columns(xbits, bl, slot_idx, slot_cnt)
+    apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter)
+    return bl
+
+
+@njit(cache=True)
+def pulsed_update_column(j, cols, d, lr, granularity, upd, dev, lanes, seed, counter, work):
+    """:func:`pulsed_update` with ``x = e_j`` (one-hot, ``cols`` long: a transfer's write of
+    column j), the same bits without a pass over the other columns (fast mode; hw-exact and
+    implicit pulses step every lane, so they take the general path)."""
+    bits, neg, codes, slot_idx, slot_cnt = work
+    if upd.rng_mode == HW_EXACT or upd.pulse_type == IMPLICIT:
+        x = np.zeros(cols)
+        x[j] = 1.0
+        return pulsed_update(x, d, lr, granularity, upd, dev, lanes, seed, counter, work)
+    bl, a, b = update_scales(lr, granularity, 1.0, abs_max(d), upd)
+    if bl == 0:
+        return 0
+    lr_neg = np.uint8(1 if lr < 0.0 else 0)
+    rows = d.shape[0]
+    dbits, dneg = bits[1, :rows], neg[1, :rows]
+    signs(d, dneg)
+    bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)
+    xword = lane_bits(b, bl, seed, STREAM_BITS_X, counter, j)
+    xneg = neg[0, :cols]
+    xneg[j] = 0
+    for t in range(bl):
+        slot_cnt[t] = (xword >> np.uint64(t)) & np.uint64(1)
+        slot_idx[t, 0] = j
     apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter)
     return bl

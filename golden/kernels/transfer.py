@@ -27,6 +27,7 @@ from golden.kernels.arena import (
     S_UPDATES,
     STREAM_CHOP,
     array_update,
+    array_update_column,
     layer,
 )
 from golden.kernels.tile import analog_mvm
@@ -153,11 +154,11 @@ def transfer_column(l, j, lay, cfg, st, lr, buf, work):
             chop_in[cj] = -chop_in[cj]
             flipped[cj] = 1.0
     if any_write:
-        array_update(
+        array_update_column(
             st.arr_c,
             l,
             lay,
-            onehot,
+            j,
             n,
             write_lr,
             tr.gran_c,
@@ -171,7 +172,8 @@ def transfer_column(l, j, lay, cfg, st, lr, buf, work):
             C_vis = layer(st.arr_c.visible, off[l], rows, cols)
             Ct_j = layer(st.Ct, off[l], cols, rows)[j]
             for i in range(rows):
-                Ct_j[i] = C_vis[i, j]
+                if n[i] != 0.0:  # only rows with a write can have changed
+                    Ct_j[i] = C_vis[i, j]
 
 
 @njit(cache=True)

@@ -17,6 +17,7 @@ from golden.kernels.pulses import (
     bitlines_fast,
     bitlines_lfsr,
     popcount64,
+    pulsed_update_column,
     update_scales,
 )
 from golden.lfsr import LFSR_TAPS, lfsr_mask
@@ -272,3 +273,36 @@ def test_zero_inputs_are_a_noop():
     assert PulsedUpdater(UpdateParams(), dev).update(np.zeros(4), np.ones(3), 0.1) == 0
     np.testing.assert_array_equal(dev.hidden, 0.0)
     assert stream_key(0, 0, 0, 0) != stream_key(0, 0, 0, 1)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("mode", ["fast", "hw_exact"])
+@pytest.mark.parametrize("device", ["SoftBounds", "Lut"])
+def test_column_update_is_the_one_hot_update(mode, device):
+    """A transfer's write of column j (pulsed_update_column) gives the bits of the general
+    update with x = e_j, the lanes' LFSRs included."""
+    params = (
+        SoftBoundsParams(dw_min=0.01, write_noise_std=0.5)
+        if device == "SoftBounds"
+        else LutParams(n_states=16, dw_min_std=0.2)
+    )
+    up = UpdateParams(rng_mode=mode, desired_bl=7, update_bl_management=mode == "fast")
+    devs = [DeviceArray(params, (9, 13), seed=4) for _ in range(2)]
+    updaters = [PulsedUpdater(up, dev, lfsr_seed=8) for dev in devs]
+    rng = np.random.default_rng(5)
+    for _ in range(12):
+        j, lr = int(rng.integers(13)), float(rng.choice([0.3, -0.3, 2.0]))
+        d = rng.normal(0, 0.5, 9) * (rng.random(9) < 0.6)
+        x = np.zeros(13)
+        x[j] = 1.0
+        general = updaters[0].update(x, d, lr)
+        dev, u = devs[1], updaters[1]
+        column = pulsed_update_column(
+            j, 13, d, lr, params.granularity, u.upd, dev.view(), u.lanes, dev.seed,
+            dev.next_counter(), u.work,
+        )  # fmt: skip
+        assert column == general
+        np.testing.assert_array_equal(devs[0].hidden, devs[1].hidden)
+        np.testing.assert_array_equal(devs[0].visible, devs[1].visible)
+        np.testing.assert_array_equal(updaters[0].lanes.lfsr_d, updaters[1].lanes.lfsr_d)
+    assert not np.array_equal(devs[0].hidden, DeviceArray(params, (9, 13), seed=4).hidden)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from golden.errors import ConfigError
-from golden.kernels.tile import analog_mvm
+from golden.kernels.tile import analog_mvm, analog_mvm_rows
 from golden.params import ConstantStepParams, IOParams, SoftBoundsParams, TileParams, UpdateParams
 from golden.tile import AnalogTile, io_record
 from tests.golden import naive
@@ -133,3 +133,36 @@ def test_bad_input():
             2,
             2,
         )
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", sorted(IOS))
+@pytest.mark.parametrize("transposed", [False, True])
+def test_batched_mvms_and_column_major_weights_give_the_same_bits(name, transposed):
+    """analog_mvm_rows (the first pass of a batch as one product) is analog_mvm row by row,
+    bit for bit, with bound management repeating some rows; and the forward MVM of W equals
+    the transposed MVM of W stored column-major (the transfer family's copy of C)."""
+    io = io_record(IOS[name])
+    rng = np.random.default_rng(4)
+    W = rng.uniform(-8.0, 8.0, (7, 11))  # some outputs saturate: bound management repeats
+    n_in = 7 if transposed else 11
+    X = rng.normal(0, 1, (9, n_in)) * (rng.random((9, n_in)) < 0.7)
+    X[3] = 0.0
+    counters = np.arange(20, 29)
+    bm = not transposed
+    want = np.empty((9, 11 if transposed else 7))
+    passes = [
+        analog_mvm(W, X[b], transposed, io, bm, 5, counters[b], np.empty(n_in), want[b])
+        for b in range(9)
+    ]
+    if name == "default" and not transposed:
+        assert 1 < max(passes) and min(passes) == 1
+    wide = np.full((9, want.shape[1] + 3), np.nan)  # outputs into a strided view
+    analog_mvm_rows(W, X, transposed, io, bm, 5, counters, wide[:, 1:-2])
+    np.testing.assert_array_equal(wide[:, 1:-2], want)
+    if not transposed:
+        Wt = np.ascontiguousarray(W.T)
+        for b in range(9):
+            y = np.empty(7)
+            analog_mvm(Wt, X[b], True, io, True, 5, counters[b], np.empty(11), y)
+            np.testing.assert_array_equal(y, want[b])

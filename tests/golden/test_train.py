@@ -513,3 +513,55 @@ def test_least_squares_steps_is_numpy_sgd_for_float():
         W -= 0.05 * np.outer(d, x)
     np.testing.assert_allclose(net.layer_weights()[0], W, rtol=0, atol=1e-12)
     assert total == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("algorithm", ["ttv2", "sgd"])
+def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm):
+    """forward_backward_batch (each layer's MVMs of a whole mini-batch, the transfer family's
+    forward on the column-major copy of C) gives every sample the activations, deltas, IO
+    counters and loss of the per-sample passes, bit for bit, bound management included."""
+    from golden.kernels.loop import mirror_c, visible_weights
+    from golden.kernels.passes import (
+        backward_sample,
+        forward_backward_batch,
+        forward_sample,
+        softmax_xent,
+    )
+
+    params = small(
+        algorithm,
+        network={"sizes": [64, 12, 10]},
+        device={"type": "SoftBounds", "w_max": 4.0, "w_min": -4.0},
+        io={"is_perfect": False, "out_bound": 2.0},  # outputs saturate: bound management
+    )
+    data = load_dataset("digits", n_train=40, n_test=1)
+    net = Network(params, 64, 10)
+    lay, cfg, st = net.lay, net.cfg, net.state
+    for dev in net.dev_c:
+        dev.set_weights(np.random.default_rng(1).uniform(-3, 3, dev.shape))
+    mirror_c(lay, st)
+    assert st.Ct.size == (st.arr_c.visible.size if algorithm == "ttv2" else 0)
+    W = visible_weights(cfg, st, lay.off[-1])
+    samples = np.arange(3, 9)
+    S0 = st.S.copy()
+    acts, deltas = np.zeros_like(net.scratch.acts, shape=(6, lay.aoff[-1])), np.zeros((6, 22))
+    stats, G = np.zeros(3), np.zeros((6, 65))
+    seeds0 = np.ascontiguousarray(st.seeds[:, 0])
+    X, Y = data.x_train, data.y_train
+    forward_backward_batch(
+        X, samples, Y, W, st.Ct, st.bias, lay, cfg, seeds0, st.S, acts, deltas, G, stats
+    )
+    S, want_stats, vbuf, gbuf = S0.copy(), np.zeros(3), np.zeros(65), np.zeros(65)
+    for b, s in enumerate(samples):
+        a, dl, counters = np.zeros(lay.aoff[-1]), np.zeros(22), S[:, 2].copy()
+        forward_sample(X[s], W, W[:0], st.bias, lay, cfg.train.activation, cfg.io_f, seeds0,
+                       counters, 1, a, vbuf)  # fmt: skip
+        S[:, 2] = counters
+        loss, ok = softmax_xent(a[lay.aoff[2] : lay.aoff[2] + 10], Y[s], dl[12:22])
+        want_stats += [loss, ok, 0]
+        backward_sample(W, lay, cfg.train.activation, cfg.io_b, seeds0, S, a, dl, vbuf, gbuf)
+        np.testing.assert_array_equal(acts[b], a)
+        np.testing.assert_array_equal(deltas[b], dl)
+    np.testing.assert_array_equal(st.S, S)
+    np.testing.assert_array_equal(stats, want_stats)
