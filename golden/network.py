@@ -195,7 +195,9 @@ class Network:
             arr_c=arr_c,
             W_float=w0.copy() if algo == "float" else np.zeros(0),
             weff=np.zeros(n_total if gamma > 0 else 0),
-            Ct=np.zeros(n_total if two and gamma == 0 else 0),  # C changes by transfers only
+            # the forward weights column-major (kernels.loop.mirror_weights): float's, and C
+            # where only transfers change it and it is the forward weights (gamma = 0)
+            Wt=np.zeros(n_total if algo == "float" or (two and gamma == 0) else 0),
             bias=bias,
             digital=digital,
             W_avg=np.zeros(n_total if params.training.average_last > 0 else 0),

@@ -44,6 +44,18 @@ def update_layer(l, x, d, lay, cfg, st, buf, work):
             if g != 0.0:
                 for j in range(cols):
                     Wl[i, j] -= g * x[j]
+        if st.Wt.shape[0] > 0:  # the same update of the column-major copy (mirror_weights)
+            Wtl = layer(st.Wt, lay.off[l], cols, rows)
+            g = buf[5, :rows]
+            for i in range(rows):
+                g[i] = lr * d[i]
+            for j in range(cols):
+                xj = x[j]
+                if xj == 0.0:  # w - (+-0) changes at most the sign of a zero w, which no
+                    continue  # product sum can tell
+                for i in range(rows):
+                    w = Wtl[j, i]
+                    Wtl[j, i] = w - g[i] * xj if g[i] != 0.0 else w
     elif algo == A_PCA:
         pca_accumulate(l, x, d, lay, cfg.dec.rank, st.digital)
     elif algo == A_NMF:  # streamed from the stored batch at its end (nmf_write)
@@ -76,23 +88,24 @@ def visible_weights(cfg, st, n_total):
 
 
 @njit(cache=True)
-def mirror_c(lay, st):
-    """Fill ``st.Ct`` (when allocated) with C's visible weights, column-major per layer.
+def mirror_weights(lay, cfg, st):
+    """Fill ``st.Wt`` (when allocated) with the forward weights, column-major per layer.
 
-    The transfer family's forward MVMs read C, which only its transfers change (a column at a
-    time, refreshed by :func:`golden.kernels.transfer.transfer_column`). Stored column-major,
-    the forward is the transposed product of ``Ct``: every output's products still added in
-    ascending input order from +0.0 (the same bits), but the innermost loop runs over
-    contiguous outputs and only the rows of nonzero inputs are read."""
-    if st.Ct.shape[0] == 0:
+    Where the forward weights change a column at a time (the transfer family's C, written by
+    its transfers; refreshed by :func:`golden.kernels.transfer.transfer_column`) or by dense
+    rank-1 updates (float; :func:`update_layer` updates both copies), the forward reads this
+    copy: the transposed product of ``Wt`` adds every output's products in the same ascending
+    input order from +0.0 (the same bits), but its innermost loop runs over contiguous outputs
+    and only the rows of nonzero inputs are read."""
+    if st.Wt.shape[0] == 0:
         return
-    C = st.arr_c.visible
+    W = visible_weights(cfg, st, lay.off[lay.shapes.shape[0]])
     for l in range(lay.shapes.shape[0]):
         rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
-        Cl, Ctl = layer(C, lay.off[l], rows, cols), layer(st.Ct, lay.off[l], cols, rows)
+        Wl, Wtl = layer(W, lay.off[l], rows, cols), layer(st.Wt, lay.off[l], cols, rows)
         for i in range(rows):
             for j in range(cols):
-                Ctl[j, i] = Cl[i, j]
+                Wtl[j, i] = Wl[i, j]
 
 
 @njit(cache=True)
@@ -112,7 +125,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
     n_layers = shapes.shape[0]
     n_total = off[n_layers]
     io_counters = np.empty(n_layers, dtype=np.int64)
-    mirror_c(lay, st)
+    mirror_weights(lay, cfg, st)
     width = max(lay.shapes.max(), 1)
     G = np.empty((B, width))  # mini-batch backward work array
     for b0 in range(start, stop, B):
@@ -124,7 +137,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
                 order[b0 : b0 + nb],
                 Y,
                 W,
-                st.Ct,
+                st.Wt,
                 st.bias,
                 lay,
                 cfg,
@@ -142,7 +155,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
             forward_sample(
                 X[s],
                 W,
-                st.Ct,
+                st.Wt,
                 st.bias,
                 lay,
                 tr.activation,

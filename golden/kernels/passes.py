@@ -58,7 +58,7 @@ def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride
     a digital bias (``bias`` not empty, aihwkit's ``digital_bias``) is added after the MVM.
     Layer l's MVM uses noise counter ``counters[l]``, advanced by ``counter_stride`` (0 for
     evaluation, where counters are per sample). ``Wt``, when not empty, is ``W`` stored
-    column-major per layer (:func:`golden.kernels.loop.mirror_c`): the MVMs read it, the
+    column-major per layer (:func:`golden.kernels.loop.mirror_weights`): the MVMs read it, the
     same bits."""
     shapes, off, roff, aoff = lay.shapes, lay.off, lay.roff, lay.aoff
     n_layers = shapes.shape[0]

@@ -259,14 +259,15 @@ class NetState(NamedTuple):
     """Everything a training run changes (and a checkpoint holds): arrays A and C (the same
     arena for single-array algorithms), float weights, visible-weight buffer, digital bias,
     digital state, model average, per-layer seeds, integer and float counters, statistics.
-    ``Ct`` (not in checkpoints: derived) is C's visible weights stored column-major per layer,
-    for the forward MVMs of the transfer family (see :func:`golden.kernels.loop.mirror_c`)."""
+    ``Wt`` (not in checkpoints: derived) is the forward weights stored column-major per layer
+    where they change a column or a dense update at a time (float, the transfer family's C;
+    :func:`golden.kernels.loop.mirror_weights`)."""
 
     arr_a: DeviceArena
     arr_c: DeviceArena
     W_float: np.ndarray
     weff: np.ndarray
-    Ct: np.ndarray
+    Wt: np.ndarray
     bias: np.ndarray
     digital: DigitalState
     W_avg: np.ndarray

@@ -168,12 +168,12 @@ def transfer_column(l, j, lay, cfg, st, lr, buf, work):
             work,
         )
         S[l, S_CNT_C] += 1
-        if st.Ct.shape[0] > 0:  # the column-major copy of C follows (loop.mirror_c)
+        if st.Wt.shape[0] > 0:  # the column-major copy of C follows (loop.mirror_weights)
             C_vis = layer(st.arr_c.visible, off[l], rows, cols)
-            Ct_j = layer(st.Ct, off[l], cols, rows)[j]
+            Wt_j = layer(st.Wt, off[l], cols, rows)[j]
             for i in range(rows):
                 if n[i] != 0.0:  # only rows with a write can have changed
-                    Ct_j[i] = C_vis[i, j]
+                    Wt_j[i] = C_vis[i, j]
 
 
 @njit(cache=True)

@@ -516,12 +516,12 @@ def test_least_squares_steps_is_numpy_sgd_for_float():
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("algorithm", ["ttv2", "sgd"])
+@pytest.mark.parametrize("algorithm", ["ttv2", "sgd", "float"])
 def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm):
     """forward_backward_batch (each layer's MVMs of a whole mini-batch, the transfer family's
     forward on the column-major copy of C) gives every sample the activations, deltas, IO
     counters and loss of the per-sample passes, bit for bit, bound management included."""
-    from golden.kernels.loop import mirror_c, visible_weights
+    from golden.kernels.loop import mirror_weights, visible_weights
     from golden.kernels.passes import (
         backward_sample,
         forward_backward_batch,
@@ -540,8 +540,9 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm):
     lay, cfg, st = net.lay, net.cfg, net.state
     for dev in net.dev_c:
         dev.set_weights(np.random.default_rng(1).uniform(-3, 3, dev.shape))
-    mirror_c(lay, st)
-    assert st.Ct.size == (st.arr_c.visible.size if algorithm == "ttv2" else 0)
+    st.W_float[:] = np.random.default_rng(1).uniform(-3, 3, st.W_float.size)
+    mirror_weights(lay, cfg, st)
+    assert st.Wt.size == (0 if algorithm == "sgd" else lay.off[-1])
     W = visible_weights(cfg, st, lay.off[-1])
     samples = np.arange(3, 9)
     S0 = st.S.copy()
@@ -550,7 +551,7 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm):
     seeds0 = np.ascontiguousarray(st.seeds[:, 0])
     X, Y = data.x_train, data.y_train
     forward_backward_batch(
-        X, samples, Y, W, st.Ct, st.bias, lay, cfg, seeds0, st.S, acts, deltas, G, stats
+        X, samples, Y, W, st.Wt, st.bias, lay, cfg, seeds0, st.S, acts, deltas, G, stats
     )
     S, want_stats, vbuf, gbuf = S0.copy(), np.zeros(3), np.zeros(65), np.zeros(65)
     for b, s in enumerate(samples):
@@ -565,3 +566,22 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm):
         np.testing.assert_array_equal(deltas[b], dl)
     np.testing.assert_array_equal(st.S, S)
     np.testing.assert_array_equal(stats, want_stats)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("algorithm", ["float", "ttv2"])
+def test_the_column_major_copy_follows_the_weights(algorithm):
+    """After training steps (float's dense updates; TTv2's transfers writing C) the forward's
+    column-major copy still equals the forward weights."""
+    transfer = {"algorithm": {"transfer_every": 1.0}} if algorithm == "ttv2" else {}
+    params = small(algorithm, training={"lr": 0.5}, **transfer)
+    net = Network(params, 6, 3)
+    rng = np.random.default_rng(0)
+    before = net.weights().copy()
+    for k in range(30):
+        _step(net, rng.uniform(0, 1, 6) * (rng.random(6) < 0.7), k % 3)
+    assert not np.array_equal(net.weights(), before)
+    for l, W in enumerate(net.layer_weights()):
+        r, c = W.shape
+        Wt = net.state.Wt[net.lay.off[l] : net.lay.off[l + 1]].reshape(c, r)
+        np.testing.assert_array_equal(Wt, W.T)
