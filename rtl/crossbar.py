@@ -20,8 +20,13 @@ __all__ = ["ArrayEmulator", "lowest_set", "mvm_layout", "op_layout"]
 
 
 def op_layout(rows: int, cols: int) -> data.StructLayout:
-    """One operation: a slot of pulse lines, or a one-hot column read (``x``)."""
-    return data.StructLayout({"op": ArrayOp, "x": cols, "x_neg": cols, "d": rows, "d_neg": rows})
+    """One operation: a slot of pulse lines, or a one-hot column read (``x``). ``d_first`` is
+    ``d``'s lowest set bit alone (``d & -d``), formed by the sender from its registers: the
+    array names its first row from it the clock it takes the operation, with no carry chain
+    behind the FIFO's block-RAM output."""
+    return data.StructLayout(
+        {"op": ArrayOp, "x": cols, "x_neg": cols, "d": rows, "d_neg": rows, "d_first": rows}
+    )
 
 
 def mvm_layout(mt: MvmTables, n: int) -> data.StructLayout:
@@ -407,7 +412,7 @@ class ArrayEmulator(wiring.Component):
                         x_groups.eq(group_any(op.x)),
                         x_neg.eq(op.x_neg),
                         d_rem.eq(op.d),
-                        row_bit.eq(lowest_one_hot(m, op.d, "first_row_bit")),
+                        row_bit.eq(op.d_first),
                         d_neg.eq(op.d_neg),
                         state.eq(S.DECODE),
                     ]

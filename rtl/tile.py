@@ -11,7 +11,7 @@ from amaranth.lib.wiring import In, Out
 from golden.encoding import ArrayOp, ArrayState, GeneratorState, TransferState
 from golden.hw.tile import TileParts, fifo_depths
 from golden.params import PeripheryParams
-from rtl.crossbar import ArrayEmulator, mvm_layout, op_layout
+from rtl.crossbar import ArrayEmulator, lowest_one_hot, mvm_layout, op_layout
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery, config_signature
 from rtl.pulse_generator import check_params, update_layout
 
@@ -172,13 +172,14 @@ class Tile(wiring.Component):
             peek_op.op.eq(ArrayOp.PEEK),
             peek_op.x.eq(1 << peek.col),
             peek_op.d.eq(1 << peek.row),
+            peek_op.d_first.eq(1 << peek.row),
         ]
         # A's read request becomes one READ operation (sent once); A's codes answer the
         # periphery
         a = self._arrays["a"]
         read_sent = Signal()
         send_read = per.o_read.valid & ~read_sent
-        read_op = Signal(layout)  # x_neg, d, d_neg stay 0
+        read_op = Signal(layout)  # x_neg, d, d_neg, d_first stay 0
         m.d.comb += [read_op.op.eq(ArrayOp.READ), read_op.x.eq(per.o_read.onehot)]
         # each FIFO's level (entries written and not yet taken) kept in a register of its own:
         # the FIFO's `level` is a sum, and "quiet" feeds the periphery's update enables
@@ -201,6 +202,7 @@ class Tile(wiring.Component):
                 pulses.x_neg.eq(lines.x_neg),
                 pulses.d.eq(lines.d),
                 pulses.d_neg.eq(lines.d_neg),
+                pulses.d_first.eq(lowest_one_hot(m, lines.d, f"d_first_{name}")),
             ]
             staging = Signal(name=f"staging_{name}")
             m.d.comb += staging.eq(lines.valid & lines.x.any() & lines.d.any())

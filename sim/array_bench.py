@@ -17,9 +17,11 @@ __all__ = ["ArrayBench", "pack_mvm", "pack_op"]
 
 
 def pack_op(op: int, x: int, x_neg: int, d: int, d_neg: int, rows: int, cols: int) -> int:
-    """``i_op__payload``: op, then x, x_neg (cols bits each), d, d_neg (rows bits each)."""
+    """``i_op__payload``: op, then x, x_neg (cols bits each), d, d_neg and d's lowest set bit
+    ``d_first`` (rows bits each)."""
     width = max(ArrayOp).bit_length()
-    return op | (x | x_neg << cols | d << 2 * cols | d_neg << (2 * cols + rows)) << width
+    lines = x | x_neg << cols | d << 2 * cols | d_neg << (2 * cols + rows)
+    return op | (lines | (d & -d) << (2 * cols + 2 * rows)) << width
 
 
 def pack_mvm(transposed: bool, codes, mt: MvmTables) -> int:
