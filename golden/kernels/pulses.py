@@ -195,42 +195,30 @@ def apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, s
     of a row block takes (measured). ``dev`` is a :class:`~golden.kernels.records.DeviceView`."""
     model, P, G, hidden, visible, row_lfsr = dev
     copy = has_visible_copy(model, G)
-    if model == LINEAR:
-        std, mult = G[G_STD], G[G_MULT_NOISE] != 0.0
-        for i in range(dbits.shape[0]):
-            di = dbits[i]
-            if di == 0:
+    linear = model == LINEAR
+    std, mult = G[G_STD], G[G_MULT_NOISE] != 0.0
+    for i in range(dbits.shape[0]):
+        di = dbits[i]
+        if di == 0:
+            continue
+        rng = row_stream(model, row_lfsr, seed, counter, i)
+        row_neg = dneg[i] ^ lr_neg
+        for t in range(bl):
+            if not (di >> np.uint64(t)) & np.uint64(1):
                 continue
-            rng = row_stream(model, row_lfsr, seed, counter, i)
-            row_neg = dneg[i] ^ lr_neg
-            for t in range(bl):
-                if not (di >> np.uint64(t)) & np.uint64(1):
-                    continue
-                for m in range(slot_cnt[t]):
-                    j = slot_idx[t, m]
+            for m in range(slot_cnt[t]):
+                j = slot_idx[t, m]
+                if linear:  # the LINEAR rule in the loop (linear_step: no tuple returned)
                     xi = 0.0
                     if std > 0.0:
                         rng, xi = next_normal(rng)
                     down = 1 - (row_neg ^ xneg[j])
                     hidden[i, j] = linear_step(P, std, mult, i, j, hidden[i, j], down, xi)
-        if not copy:
-            return
-    for i in range(dbits.shape[0]):
-        di = dbits[i]
-        if di == 0:
-            continue
-        if model != LINEAR:
-            rng = row_stream(model, row_lfsr, seed, counter, i)
-            row_neg = dneg[i] ^ lr_neg
-            for t in range(bl):
-                if not (di >> np.uint64(t)) & np.uint64(1):
-                    continue
-                for m in range(slot_cnt[t]):
-                    j = slot_idx[t, m]
+                else:
                     hidden[i, j], rng = pulse_once(
                         model, P, G, i, j, hidden[i, j], (row_neg ^ xneg[j]) != 0, rng
                     )
-            keep_row_stream(model, row_lfsr, i, rng)
+        keep_row_stream(model, row_lfsr, i, rng)
         if copy:
             wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
             for t in range(bl):
