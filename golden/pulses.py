@@ -18,6 +18,7 @@ Random bits come from one of two sources (``UpdateParams.rng_mode``):
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from golden.devices import DeviceArray
@@ -27,6 +28,10 @@ from golden.kernels.pulses import MAX_BL, pulsed_update, update_scales
 from golden.kernels.records import Lanes, UpdateConfig, Work, record
 from golden.lfsr import col_lane, lane_seed, lfsr_mask, row_lane
 from golden.params import UpdateParams
+
+#: arrays of at least this many cells apply an update's rows on every thread (a parallel
+#: region costs about a microsecond; a 512 x 512 update takes hundreds, measured)
+PARALLEL_CELLS = 65536
 
 __all__ = [
     "MAX_BL",
@@ -116,4 +121,5 @@ class PulsedUpdater:
             dev.seed,
             dev.next_counter(),
             self.work,
+            rows * cols >= PARALLEL_CELLS and numba.get_num_threads() > 1,
         )

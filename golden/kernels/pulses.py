@@ -185,47 +185,69 @@ def slot_columns(xbits, bl, slot_idx, slot_cnt):
                 slot_cnt[t] += 1
 
 
+@njit(cache=True, inline="always")
+def _coincidence_row(dev, i, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter):
+    """Row i's pulses of :func:`apply_coincidences` (its own noise streams; the callers skip
+    rows that do not fire before the call: unpacking ``dev`` costs reference counts)."""
+    model, P, G, hidden, visible, row_lfsr = dev
+    di = dbits[i]
+    linear = model == LINEAR
+    std, mult = G[G_STD], G[G_MULT_NOISE] != 0.0
+    rng = row_stream(model, row_lfsr, seed, counter, i)
+    row_neg = dneg[i] ^ lr_neg
+    for t in range(bl):
+        if not (di >> np.uint64(t)) & np.uint64(1):
+            continue
+        for m in range(slot_cnt[t]):
+            j = slot_idx[t, m]
+            if linear:  # the LINEAR rule in the loop (linear_step: no tuple returned)
+                xi = 0.0
+                if std > 0.0:
+                    rng, xi = next_normal(rng)
+                down = 1 - (row_neg ^ xneg[j])
+                hidden[i, j] = linear_step(P, std, mult, i, j, hidden[i, j], down, xi)
+            else:
+                hidden[i, j], rng = pulse_once(
+                    model, P, G, i, j, hidden[i, j], (row_neg ^ xneg[j]) != 0, rng
+                )
+    keep_row_stream(model, row_lfsr, i, rng)
+    if has_visible_copy(model, G):
+        wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
+        for t in range(bl):
+            if (di >> np.uint64(t)) & np.uint64(1):
+                for m in range(slot_cnt[t]):
+                    j = slot_idx[t, m]
+                    visible[i, j], wrng = visible_of(model, P, G, i, j, hidden[i, j], wrng)
+
+
 @njit(cache=True)
 def apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter):
     """Apply one pulse per coincidence: for every row i and slot t where row i fires, a pulse
     to every column firing in slot t (aihwkit's sparse update, slot order). Work is
     proportional to the number of coincidences, ``sum_ij popcount(dbits[i] & xbits[j])``.
-    Each row draws its own noise streams keyed by (seed, counter, i). One thread: a parallel
-    region costs about a microsecond even on one thread, more than a training step's update
-    of a row block takes (measured). ``dev`` is a :class:`~golden.kernels.records.DeviceView`."""
-    model, P, G, hidden, visible, row_lfsr = dev
-    copy = has_visible_copy(model, G)
-    linear = model == LINEAR
-    std, mult = G[G_STD], G[G_MULT_NOISE] != 0.0
+    Each row draws its own noise streams keyed by (seed, counter, i), so the rows may run in
+    any order: one after the other here (a training step's update; a parallel region costs
+    about a microsecond even on one thread, measured), in parallel in
+    :func:`apply_coincidences_parallel`. ``dev`` is a
+    :class:`~golden.kernels.records.DeviceView`."""
     for i in range(dbits.shape[0]):
-        di = dbits[i]
-        if di == 0:
-            continue
-        rng = row_stream(model, row_lfsr, seed, counter, i)
-        row_neg = dneg[i] ^ lr_neg
-        for t in range(bl):
-            if not (di >> np.uint64(t)) & np.uint64(1):
-                continue
-            for m in range(slot_cnt[t]):
-                j = slot_idx[t, m]
-                if linear:  # the LINEAR rule in the loop (linear_step: no tuple returned)
-                    xi = 0.0
-                    if std > 0.0:
-                        rng, xi = next_normal(rng)
-                    down = 1 - (row_neg ^ xneg[j])
-                    hidden[i, j] = linear_step(P, std, mult, i, j, hidden[i, j], down, xi)
-                else:
-                    hidden[i, j], rng = pulse_once(
-                        model, P, G, i, j, hidden[i, j], (row_neg ^ xneg[j]) != 0, rng
-                    )
-        keep_row_stream(model, row_lfsr, i, rng)
-        if copy:
-            wrng = stream_key(seed, STREAM_WRITE_NOISE, counter, i)
-            for t in range(bl):
-                if (di >> np.uint64(t)) & np.uint64(1):
-                    for m in range(slot_cnt[t]):
-                        j = slot_idx[t, m]
-                        visible[i, j], wrng = visible_of(model, P, G, i, j, hidden[i, j], wrng)
+        if dbits[i] != 0:
+            _coincidence_row(
+                dev, i, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter
+            )
+
+
+@njit(cache=True, parallel=True)
+def apply_coincidences_parallel(
+    dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter
+):
+    """:func:`apply_coincidences` with the rows split over the threads (large arrays: the
+    512 x 512 update of ``bench/update.py``); the same bits."""
+    for i in prange(dbits.shape[0]):
+        if dbits[i] != 0:
+            _coincidence_row(
+                dev, i, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter
+            )
 
 
 @njit(cache=True)
@@ -273,15 +295,16 @@ def abs_max(v):
 
 
 @njit(cache=True)
-def pulsed_update(x, d, lr, granularity, upd, dev, lanes, seed, counter, work):
+def pulsed_update(x, d, lr, granularity, upd, dev, lanes, seed, counter, work, parallel=False):
     """One rank-1 pulsed update ``W += -lr d x^T`` (in expectation) of a device array ``dev``
     (:class:`~golden.kernels.records.DeviceView`) with the per-lane LFSRs ``lanes``
     (:class:`~golden.kernels.records.Lanes`, hw-exact mode).
 
     ``work`` (:class:`~golden.kernels.records.Work`): ``bits`` (2, n) uint64, ``neg`` (2, n)
     uint8, ``codes`` (2, n) int64, ``slot_idx`` (MAX_BL, n) int64, ``slot_cnt`` (MAX_BL,) int64
-    with ``n >= max(rows, cols)``; row 0 is the x side, row 1 the d side. Returns the BL used
-    (0: the update was empty).
+    with ``n >= max(rows, cols)``; row 0 is the x side, row 1 the d side. ``parallel``: rows
+    over the threads (:func:`apply_coincidences_parallel`, for large arrays outside the
+    training loop). Returns the BL used (0: the update was empty).
     """
     bits, neg, codes, slot_idx, slot_cnt = work
     bl, a, b = update_scales(lr, granularity, abs_max(x), abs_max(d), upd)
@@ -305,7 +328,12 @@ def pulsed_update(x, d, lr, granularity, upd, dev, lanes, seed, counter, work):
         bitlines_fast(x, b, bl, seed, STREAM_BITS_X, counter, xbits)
         bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)
     slot_columns(xbits, bl, slot_idx, slot_cnt)
-    apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter)
+    if parallel:
+        apply_coincidences_parallel(
+            dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter
+        )
+    else:
+        apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter)
     return bl
 
 
