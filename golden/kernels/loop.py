@@ -27,8 +27,10 @@ __all__ = ["least_squares_steps", "train_batches", "update_layer", "visible_weig
 
 
 @njit(cache=True)
-def update_layer(l, x, d, lay, cfg, st, buf, work):
-    """Every algorithm's per-sample update of layer l (x with its bias input, d the delta)."""
+def update_layer(l, x, d, lay, cfg, st, buf, work, row_major=True):
+    """Every algorithm's per-sample update of layer l (x with its bias input, d the delta).
+    ``row_major=False``: float's row-major weights of this layer are left to
+    :func:`float_rows_from_copy` (the copy ``st.Wt`` alone is updated)."""
     tr = cfg.train
     algo = tr.algo
     rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
@@ -39,7 +41,7 @@ def update_layer(l, x, d, lay, cfg, st, buf, work):
             bias[lay.roff[l] + i] -= lr * d[i]
     if algo == A_FLOAT:
         Wl = layer(st.W_float, lay.off[l], rows, cols)
-        for i in range(rows):
+        for i in range(rows if row_major or st.Wt.shape[0] == 0 else 0):
             g = lr * d[i]
             if g != 0.0:
                 for j in range(cols):
@@ -106,6 +108,20 @@ def mirror_weights(lay, cfg, st):
         for i in range(rows):
             for j in range(cols):
                 Wtl[j, i] = Wl[i, j]
+
+
+@njit(cache=True)
+def float_rows_from_copy(lay, cfg, st):
+    """Float's layer-0 weights back from the column-major copy: inside
+    :func:`train_batches` nothing reads them (the forward reads the copy, the backward stops
+    at layer 1), so only the copy is updated there."""
+    if cfg.train.algo != A_FLOAT or st.Wt.shape[0] == 0:
+        return
+    rows, cols = lay.shapes[0, 0], lay.shapes[0, 1]
+    Wl, Wtl = layer(st.W_float, lay.off[0], rows, cols), layer(st.Wt, lay.off[0], cols, rows)
+    for i in range(rows):
+        for j in range(cols):
+            Wl[i, j] = Wtl[j, i]
 
 
 @njit(cache=True)
@@ -183,7 +199,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
                 d = buf[6, :rows]
                 for i in range(rows):
                     d[i] = deltas[b, doff[l] + i] / nb
-                update_layer(l, x, d, lay, cfg, st, buf, work)
+                update_layer(l, x, d, lay, cfg, st, buf, work, l > 0)
         if tr.algo == A_PCA:  # the mini-batch's decomposed gradient goes to the array
             for l in range(n_layers):
                 pca_write(l, nb, lay, cfg, st, scratch)
@@ -192,10 +208,12 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
                 nmf_write(l, nb, lay, cfg, st, scratch)
         step = step0 + (b0 - start) // B
         if W_avg.shape[0] > 0 and step >= avg_start and (step - avg_start) % tr.average_every == 0:
+            float_rows_from_copy(lay, cfg, st)
             Wn = visible_weights(cfg, st, n_total)
             for k in range(n_total):
                 W_avg[k] += Wn[k]
             stats[2] += 1.0
+    float_rows_from_copy(lay, cfg, st)
 
 
 @njit(cache=True)
