@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory, MemoryData
 from amaranth.lib.wiring import In, Out
@@ -15,8 +15,16 @@ from golden.mvm_exact import MvmTables
 from golden.params import EmulatorParams
 from rtl.fixedpoint import saturate
 from rtl.lfsr import transition_masks
+from rtl.onehot import (
+    group_any,
+    lowest_one_hot,
+    lowest_set,
+    lowest_two_level,
+    one_hot_index,
+    select,
+)
 
-__all__ = ["ArrayEmulator", "lowest_set", "mvm_layout", "op_layout"]
+__all__ = ["ArrayEmulator", "mvm_layout", "op_layout"]
 
 
 def op_layout(rows: int, cols: int) -> data.StructLayout:
@@ -32,67 +40,6 @@ def op_layout(rows: int, cols: int) -> data.StructLayout:
 def mvm_layout(mt: MvmTables, n: int) -> data.StructLayout:
     """An MVM request: ``transposed`` and ``n`` DAC codes (cols used, rows when transposed)."""
     return data.StructLayout({"transposed": 1, "codes": data.ArrayLayout(signed(mt.dac_bits), n)})
-
-
-def lowest_one_hot(m: Module, mask, name: str) -> Signal:
-    """The lowest set bit of ``mask`` alone (0 for 0): ``mask & -mask``, one carry chain."""
-    low = Signal(len(mask), name=f"{name}_low")
-    m.d.comb += low.eq(mask & (~mask + 1))
-    return low
-
-
-def one_hot_index(m: Module, low, name: str) -> Signal:
-    """The index of the set bit of the one-hot ``low`` (0 for 0): each index bit an OR of the
-    one-hot bits whose position has it set (shallow at 64 bits)."""
-    index = Signal(range(max(2, len(low))), name=name)
-    m.d.comb += index.eq(
-        Cat(Cat(low[k] for k in range(len(low)) if k >> b & 1).any() for b in range(len(index)))
-    )
-    return index
-
-
-def lowest_set(m: Module, mask, name: str) -> tuple[Signal, Signal]:
-    """``(index, one-hot)`` of the lowest set bit of ``mask`` (0 for 0): the one-hot from a
-    carry chain, the index from :func:`one_hot_index` (no priority chain)."""
-    low = lowest_one_hot(m, mask, name)
-    return one_hot_index(m, low, name), low
-
-
-SEARCH_GROUP = 16
-"""Bits per group of the two-level lowest-column search (one short carry chain per group)."""
-
-
-def group_any(mask) -> Value:
-    """One bit per :data:`SEARCH_GROUP`-bit group of ``mask``: the group has a set bit."""
-    return Cat(mask[k : k + SEARCH_GROUP].any() for k in range(0, len(mask), SEARCH_GROUP))
-
-
-def lowest_two_level(m: Module, mask, groups, name: str) -> tuple[Signal, Signal]:
-    """The lowest set bit of ``mask`` (one-hot) and which groups of ``mask`` still hold a set bit
-    once it is removed, given ``groups == group_any(mask)`` from a register. Each group's own
-    carry chain runs in parallel, the lowest non-empty group (a chain as long as the group count)
-    selects one; no chain spans the whole mask, and emptiness is a test of ``groups``."""
-    first = lowest_one_hot(m, groups, f"{name}_group")
-    bits, after = [], []
-    for g, k in enumerate(range(0, len(mask), SEARCH_GROUP)):
-        part = mask[k : k + SEARCH_GROUP]
-        low = lowest_one_hot(m, part, f"{name}_{g}")
-        bits.append(Mux(first[g], low, 0))
-        after.append(Mux(first[g], (part & ~low).any(), groups[g]))
-    one_hot = Signal(len(mask), name=f"{name}_bit")
-    groups_after = Signal(len(groups), name=f"{name}_after")
-    m.d.comb += [one_hot.eq(Cat(bits)), groups_after.eq(Cat(after))]
-    return one_hot, groups_after
-
-
-def _select(values, one_hot) -> Value:
-    """``values[k]`` for the set bit k of ``one_hot``: an AND-OR tree over the entries."""
-    terms = [Mux(one_hot[k], v, 0) for k, v in enumerate(values)]
-    while len(terms) > 1:
-        terms = [a | b for a, b in zip(terms[::2], terms[1::2], strict=False)] + (
-            [terms[-1]] if len(terms) % 2 else []
-        )
-    return terms[0]
 
 
 def _rom(values, shape) -> Array:
@@ -389,7 +336,7 @@ class ArrayEmulator(wiring.Component):
         # - wb_data: each CELL's new cur, written back to its row the clock after (the next
         #   read of that row's LFSR is a ROW of a later operation, clocks away).
         row_seed = Signal(width, name="row_seed")
-        m.d.sync += row_seed.eq(_select(row_lfsr, row_bit))
+        m.d.sync += row_seed.eq(select(row_lfsr, row_bit))
         wb_row, wb_valid = Signal.like(i, name="wb_row"), Signal(name="wb_valid")
         wb_data = Signal(width, name="wb_data")
         m.d.sync += wb_valid.eq(0)

@@ -11,7 +11,8 @@ from amaranth.lib.wiring import In, Out
 from golden.encoding import ArrayOp, ArrayState, GeneratorState, TransferState
 from golden.hw.tile import TileParts, fifo_depths
 from golden.params import PeripheryParams
-from rtl.crossbar import ArrayEmulator, lowest_one_hot, mvm_layout, op_layout
+from rtl.crossbar import ArrayEmulator, mvm_layout, op_layout
+from rtl.onehot import lowest_one_hot
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery, config_signature
 from rtl.pulse_generator import check_params, update_layout
 

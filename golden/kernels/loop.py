@@ -148,22 +148,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
         nb = min(B, stop - b0)
         W = visible_weights(cfg, st, n_total)
         if nb > 1:  # layer by layer, each layer's MVMs of the whole batch together
-            forward_backward_batch(
-                X,
-                order[b0 : b0 + nb],
-                Y,
-                W,
-                st.Wt,
-                st.bias,
-                lay,
-                cfg,
-                seeds0,
-                S,
-                acts,
-                deltas,
-                G,
-                stats,
-            )
+            forward_backward_batch(X, Y, order[b0 : b0 + nb], W, lay, cfg, st, acts, deltas, G)
         for b in range(nb if nb == 1 else 0):
             s = order[b0 + b]
             for l in range(n_layers):

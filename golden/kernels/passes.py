@@ -121,17 +121,18 @@ def backward_sample(W, lay, act, io, seeds, S, acts, deltas, vbuf, gbuf):
 
 
 @njit(cache=True)
-def forward_backward_batch(X, samples, Y, W, Wt, bias, lay, cfg, seeds, S, acts, deltas, G, stats):
-    """Forward, loss and backward of the samples ``X[samples[b]]`` (activations into
-    ``acts[b]``, deltas into ``deltas[b]``, loss and correct into ``stats``), layer by layer,
+def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
+    """Forward, loss and backward of the samples ``X[samples[b]]`` with the weights ``W``
+    (activations into ``acts[b]``, deltas into ``deltas[b]``, loss and correct into
+    ``st.stats``, IO counters advanced in ``st.S``), layer by layer,
     each layer's MVMs of all samples at once (:func:`analog_mvm_rows`). Bit for bit what
     :func:`forward_sample`, :func:`softmax_xent` and :func:`backward_sample` give sample after
     sample: sample b's forward MVM of layer l uses IO counter ``S[l] + b s_l`` and its backward
     one ``S[l] + 2 b + 1`` (``s_l`` = 2 where layer l has a backward MVM, else 1). ``G`` is
-    a work array of at least ``len(samples)`` rows and the widest layer; ``Wt`` as
+    a work array of at least ``len(samples)`` rows and the widest layer; ``st.Wt`` as ``Wt``
     for :func:`forward_sample`."""
     shapes, off, roff, aoff, doff = lay.shapes, lay.off, lay.roff, lay.aoff, lay.doff
-    tr = cfg.train
+    tr, Wt, bias, seeds, S, stats = cfg.train, st.Wt, st.bias, st.seeds[:, 0], st.S, st.stats
     n_layers = shapes.shape[0]
     nb = samples.shape[0]
     counters = np.empty(nb, dtype=np.int64)

@@ -1,4 +1,4 @@
-"""The array emulator's two-level lowest-column search against ``mask & -mask`` on edge cases
+"""rtl.onehot: the two-level lowest-column search against ``mask & -mask`` on edge cases
 and random masks of widths with a full, a partial and a single group."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from amaranth.hdl import Module, Signal
 from amaranth.sim import Simulator
 
-from rtl.crossbar import SEARCH_GROUP, lowest_two_level
+from rtl.onehot import SEARCH_GROUP, lowest_two_level
 
 
 def _groups(mask: int, width: int) -> int:
