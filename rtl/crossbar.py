@@ -16,6 +16,7 @@ from golden.params import EmulatorParams
 from rtl.fixedpoint import saturate
 from rtl.lfsr import transition_masks
 from rtl.onehot import (
+    SEARCH_GROUP,
     group_any,
     lowest_one_hot,
     lowest_set,
@@ -28,13 +29,13 @@ __all__ = ["ArrayEmulator", "mvm_layout", "op_layout"]
 
 
 def op_layout(rows: int, cols: int) -> data.StructLayout:
-    """One operation: a slot of pulse lines, or a one-hot column read (``x``). ``d_first`` is
-    ``d``'s lowest set bit alone (``d & -d``), formed by the sender from its registers: the
-    array names its first row from it the clock it takes the operation, with no carry chain
-    behind the FIFO's block-RAM output."""
-    return data.StructLayout(
-        {"op": ArrayOp, "x": cols, "x_neg": cols, "d": rows, "d_neg": rows, "d_first": rows}
-    )
+    """One operation: a slot of pulse lines, or a one-hot column read (``x``). The sender forms
+    two summaries from its registers, so that no logic sits between the FIFO's block-RAM output
+    and the array's registers the clock it takes the operation: ``d_first``, ``d``'s lowest set
+    bit alone (``d & -d``: the first row), and ``x_groups``, which groups of ``SEARCH_GROUP``
+    columns of ``x`` hold a set bit (``group_any``: the column search's mask)."""
+    lines = {"op": ArrayOp, "x": cols, "x_neg": cols, "d": rows, "d_neg": rows}
+    return data.StructLayout(lines | {"d_first": rows, "x_groups": -(-cols // SEARCH_GROUP)})
 
 
 def mvm_layout(mt: MvmTables, n: int) -> data.StructLayout:
@@ -356,7 +357,7 @@ class ArrayEmulator(wiring.Component):
                     m.d.sync += [
                         op_kind.eq(op.op),
                         x.eq(op.x),
-                        x_groups.eq(group_any(op.x)),
+                        x_groups.eq(op.x_groups),
                         x_neg.eq(op.x_neg),
                         d_rem.eq(op.d),
                         row_bit.eq(op.d_first),

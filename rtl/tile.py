@@ -12,7 +12,7 @@ from golden.encoding import ArrayOp, ArrayState, GeneratorState, TransferState
 from golden.hw.tile import TileParts, fifo_depths
 from golden.params import PeripheryParams
 from rtl.crossbar import ArrayEmulator, mvm_layout, op_layout
-from rtl.onehot import lowest_one_hot
+from rtl.onehot import group_any, lowest_one_hot
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery, config_signature
 from rtl.pulse_generator import check_params, update_layout
 
@@ -174,6 +174,7 @@ class Tile(wiring.Component):
             peek_op.x.eq(1 << peek.col),
             peek_op.d.eq(1 << peek.row),
             peek_op.d_first.eq(1 << peek.row),
+            peek_op.x_groups.eq(group_any(peek_op.x)),
         ]
         # A's read request becomes one READ operation (sent once); A's codes answer the
         # periphery
@@ -181,7 +182,11 @@ class Tile(wiring.Component):
         read_sent = Signal()
         send_read = per.o_read.valid & ~read_sent
         read_op = Signal(layout)  # x_neg, d, d_neg, d_first stay 0
-        m.d.comb += [read_op.op.eq(ArrayOp.READ), read_op.x.eq(per.o_read.onehot)]
+        m.d.comb += [
+            read_op.op.eq(ArrayOp.READ),
+            read_op.x.eq(per.o_read.onehot),
+            read_op.x_groups.eq(group_any(per.o_read.onehot)),
+        ]
         # each FIFO's level (entries written and not yet taken) kept in a register of its own:
         # the FIFO's `level` is a sum, and "quiet" feeds the periphery's update enables
         fills, stage_next = {}, []
@@ -204,6 +209,7 @@ class Tile(wiring.Component):
                 pulses.d.eq(lines.d),
                 pulses.d_neg.eq(lines.d_neg),
                 pulses.d_first.eq(lowest_one_hot(m, lines.d, f"d_first_{name}")),
+                pulses.x_groups.eq(group_any(lines.x)),
             ]
             staging = Signal(name=f"staging_{name}")
             m.d.comb += staging.eq(lines.valid & lines.x.any() & lines.d.any())

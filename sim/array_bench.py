@@ -11,6 +11,7 @@ from golden.hw.crossbar import ArrayEmulatorModel
 from golden.lut_exact import ArrayImage, ExactLut, ReadTables
 from golden.mvm_exact import MvmTables
 from golden.params import EmulatorParams
+from rtl.onehot import SEARCH_GROUP
 from sim.ports import pack_codes
 
 __all__ = ["ArrayBench", "pack_mvm", "pack_op"]
@@ -18,10 +19,15 @@ __all__ = ["ArrayBench", "pack_mvm", "pack_op"]
 
 def pack_op(op: int, x: int, x_neg: int, d: int, d_neg: int, rows: int, cols: int) -> int:
     """``i_op__payload``: op, then x, x_neg (cols bits each), d, d_neg and d's lowest set bit
-    ``d_first`` (rows bits each)."""
+    ``d_first`` (rows bits each), then ``x_groups`` (one bit per ``SEARCH_GROUP`` columns: the
+    group holds a set bit of x)."""
     width = max(ArrayOp).bit_length()
+    group = (1 << SEARCH_GROUP) - 1
+    groups = sum(1 << g for g, k in enumerate(range(0, cols, SEARCH_GROUP)) if x >> k & group)
     lines = x | x_neg << cols | d << 2 * cols | d_neg << (2 * cols + rows)
-    return op | (lines | (d & -d) << (2 * cols + 2 * rows)) << width
+    return (
+        op | (lines | (d & -d) << (2 * cols + 2 * rows) | groups << (2 * cols + 3 * rows)) << width
+    )
 
 
 def pack_mvm(transposed: bool, codes, mt: MvmTables) -> int:
