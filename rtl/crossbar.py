@@ -16,8 +16,7 @@ from golden.params import EmulatorParams
 from rtl.fixedpoint import saturate
 from rtl.lfsr import transition_masks
 from rtl.onehot import (
-    SEARCH_GROUP,
-    group_any,
+    group_count,
     lowest_one_hot,
     lowest_set,
     lowest_two_level,
@@ -35,7 +34,7 @@ def op_layout(rows: int, cols: int) -> data.StructLayout:
     bit alone (``d & -d``: the first row), and ``x_groups``, which groups of ``SEARCH_GROUP``
     columns of ``x`` hold a set bit (``group_any``: the column search's mask)."""
     lines = {"op": ArrayOp, "x": cols, "x_neg": cols, "d": rows, "d_neg": rows}
-    return data.StructLayout(lines | {"d_first": rows, "x_groups": -(-cols // SEARCH_GROUP)})
+    return data.StructLayout(lines | {"d_first": rows, "x_groups": group_count(cols)})
 
 
 def mvm_layout(mt: MvmTables, n: int) -> data.StructLayout:
@@ -155,8 +154,7 @@ class ArrayEmulator(wiring.Component):
         d_rem, x_rem = Signal(rows), Signal(cols)
         # the columns' search groups: of x (set with x), of x less its lowest column (DECODE),
         # of x_rem less col_bit (each ROW and CELL), so the search never tests 64 bits for zero
-        n_groups = len(group_any(x))
-        x_groups, first_groups, rest_groups = (Signal(n_groups) for _ in range(3))
+        x_groups, first_groups, rest_groups = (Signal(group_count(cols)) for _ in range(3))
         i, j = Signal(range(max(2, rows))), Signal(range(max(2, cols)))
         cur = Signal(width)
         row_lfsr = Array(

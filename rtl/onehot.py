@@ -9,6 +9,8 @@ from amaranth.hdl import Cat, Module, Mux, Signal, Value
 __all__ = [
     "SEARCH_GROUP",
     "group_any",
+    "group_bits",
+    "group_count",
     "lowest_one_hot",
     "lowest_set",
     "lowest_two_level",
@@ -45,9 +47,20 @@ SEARCH_GROUP = 16
 """Bits per group of the two-level lowest-column search (one short carry chain per group)."""
 
 
+def group_count(width: int) -> int:
+    """How many :data:`SEARCH_GROUP`-bit groups a ``width``-bit mask has."""
+    return -(-width // SEARCH_GROUP)
+
+
 def group_any(mask) -> Value:
     """One bit per :data:`SEARCH_GROUP`-bit group of ``mask``: the group has a set bit."""
     return Cat(mask[k : k + SEARCH_GROUP].any() for k in range(0, len(mask), SEARCH_GROUP))
+
+
+def group_bits(mask: int, width: int) -> int:
+    """:func:`group_any` of an integer ``mask`` (what a bench packs into an operation)."""
+    full = (1 << SEARCH_GROUP) - 1
+    return sum(1 << g for g in range(group_count(width)) if mask >> (g * SEARCH_GROUP) & full)
 
 
 def lowest_two_level(m: Module, mask, groups, name: str) -> tuple[Signal, Signal]:

@@ -11,7 +11,7 @@ from golden.hw.crossbar import ArrayEmulatorModel
 from golden.lut_exact import ArrayImage, ExactLut, ReadTables
 from golden.mvm_exact import MvmTables
 from golden.params import EmulatorParams
-from rtl.onehot import SEARCH_GROUP
+from rtl.onehot import group_bits
 from sim.ports import pack_codes
 
 __all__ = ["ArrayBench", "pack_mvm", "pack_op"]
@@ -22,8 +22,7 @@ def pack_op(op: int, x: int, x_neg: int, d: int, d_neg: int, rows: int, cols: in
     ``d_first`` (rows bits each), then ``x_groups`` (one bit per ``SEARCH_GROUP`` columns: the
     group holds a set bit of x)."""
     width = max(ArrayOp).bit_length()
-    group = (1 << SEARCH_GROUP) - 1
-    groups = sum(1 << g for g, k in enumerate(range(0, cols, SEARCH_GROUP)) if x >> k & group)
+    groups = group_bits(x, cols)
     lines = x | x_neg << cols | d << 2 * cols | d_neg << (2 * cols + rows)
     return (
         op | (lines | (d & -d) << (2 * cols + 2 * rows) | groups << (2 * cols + 3 * rows)) << width

@@ -23,7 +23,7 @@ from golden.encoding import DeviceModel
 from golden.lfsr import lfsr_word
 from golden.rng import STREAM_DEVICE, STREAM_WRITE_NOISE, next_normal, next_uniform, stream_key
 
-# rows of P (each down value right after its up value: pulse_linear indexes by direction)
+# rows of P (each down value right after its up value: linear_step indexes by direction)
 P_STEP_UP, P_STEP_DOWN, P_B_MAX, P_B_MIN, P_SLOPE_UP, P_SLOPE_DOWN = range(6)
 N_P = 6
 # entries of G

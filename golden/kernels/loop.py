@@ -41,11 +41,12 @@ def update_layer(l, x, d, lay, cfg, st, buf, work, row_major=True):
             bias[lay.roff[l] + i] -= lr * d[i]
     if algo == A_FLOAT:
         Wl = layer(st.W_float, lay.off[l], rows, cols)
-        for i in range(rows if row_major or st.Wt.shape[0] == 0 else 0):
-            g = lr * d[i]
-            if g != 0.0:
-                for j in range(cols):
-                    Wl[i, j] -= g * x[j]
+        if row_major or st.Wt.shape[0] == 0:
+            for i in range(rows):
+                g = lr * d[i]
+                if g != 0.0:
+                    for j in range(cols):
+                        Wl[i, j] -= g * x[j]
         if st.Wt.shape[0] > 0:  # the same update of the column-major copy (mirror_weights)
             Wtl = layer(st.Wt, lay.off[l], cols, rows)
             g = buf[5, :rows]
@@ -104,10 +105,7 @@ def mirror_weights(lay, cfg, st):
     W = visible_weights(cfg, st, lay.off[lay.shapes.shape[0]])
     for l in range(lay.shapes.shape[0]):
         rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
-        Wl, Wtl = layer(W, lay.off[l], rows, cols), layer(st.Wt, lay.off[l], cols, rows)
-        for i in range(rows):
-            for j in range(cols):
-                Wtl[j, i] = Wl[i, j]
+        layer(st.Wt, lay.off[l], cols, rows)[:, :] = layer(W, lay.off[l], rows, cols).T
 
 
 @njit(cache=True)
@@ -118,10 +116,7 @@ def float_rows_from_copy(lay, cfg, st):
     if cfg.train.algo != A_FLOAT or st.Wt.shape[0] == 0:
         return
     rows, cols = lay.shapes[0, 0], lay.shapes[0, 1]
-    Wl, Wtl = layer(st.W_float, lay.off[0], rows, cols), layer(st.Wt, lay.off[0], cols, rows)
-    for i in range(rows):
-        for j in range(cols):
-            Wl[i, j] = Wtl[j, i]
+    layer(st.W_float, lay.off[0], rows, cols)[:, :] = layer(st.Wt, lay.off[0], cols, rows).T
 
 
 @njit(cache=True)

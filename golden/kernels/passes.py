@@ -51,6 +51,15 @@ def activate_grad(a, act):
     return 1.0 if a > 0.0 else 0.0
 
 
+@njit(cache=True, inline="always")
+def forward_layer(W, Wt, off, rows, cols):
+    """A layer's forward weights and whether its MVM is transposed: the column-major copy
+    ``Wt`` when there is one (:func:`golden.kernels.loop.mirror_weights`), else ``W``."""
+    if Wt.shape[0] > 0:
+        return layer(Wt, off, cols, rows), True
+    return layer(W, off, rows, cols), False
+
+
 @njit(cache=True)
 def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride, acts, vbuf):
     """Forward pass of one sample into ``acts`` (each layer's input followed by a bias input
@@ -66,14 +75,10 @@ def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride
     acts[aoff[0] + x.shape[0]] = 1.0
     for l in range(n_layers):
         rows, cols = shapes[l, 0], shapes[l, 1]
-        Wl = layer(W, off[l], rows, cols)
         a_in = acts[aoff[l] : aoff[l] + cols]
         out = acts[aoff[l + 1] : aoff[l + 1] + rows]
-        if Wt.shape[0] > 0:
-            Wtl = layer(Wt, off[l], cols, rows)
-            analog_mvm(Wtl, a_in, True, io, True, seeds[l], counters[l], vbuf[:cols], out)
-        else:
-            analog_mvm(Wl, a_in, False, io, True, seeds[l], counters[l], vbuf[:cols], out)
+        Wf, transposed = forward_layer(W, Wt, off[l], rows, cols)
+        analog_mvm(Wf, a_in, transposed, io, True, seeds[l], counters[l], vbuf[:cols], out)
         counters[l] += counter_stride
         if bias.shape[0] > 0:
             for i in range(rows):
@@ -147,12 +152,8 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
             counters[b] = S[l, S_CNT_IO] + stride * b
         a_in = acts[:nb, aoff[l] : aoff[l] + cols]
         out = acts[:nb, aoff[l + 1] : aoff[l + 1] + rows]
-        if Wt.shape[0] > 0:
-            Wtl = layer(Wt, off[l], cols, rows)
-            analog_mvm_rows(Wtl, a_in, True, cfg.io_f, True, seeds[l], counters, out)
-        else:
-            Wl = layer(W, off[l], rows, cols)
-            analog_mvm_rows(Wl, a_in, False, cfg.io_f, True, seeds[l], counters, out)
+        Wf, transposed = forward_layer(W, Wt, off[l], rows, cols)
+        analog_mvm_rows(Wf, a_in, transposed, cfg.io_f, True, seeds[l], counters, out)
         for b in range(nb):
             if bias.shape[0] > 0:
                 for i in range(rows):

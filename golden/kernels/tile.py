@@ -230,14 +230,22 @@ def analog_mvm(W, x, transposed, io, use_bm, seed, counter, v, y):
         mvm(W, x, transposed, y)
         y *= io.out_scale
         return 1
-    alpha = nm_scale(x, io)
-    if alpha <= 0.0 and io.inp_noise == 0.0:
+    alpha = _input_scale(x, io)
+    if alpha == 0.0:
         y[:] = 0.0
         return 1
-    if alpha <= 0.0:
-        alpha = 1.0
     bm = use_bm and io.bound_management == BM_ITERATIVE
     return _passes(W, x, transposed, io, bm, seed, counter, alpha, 1.0, 0, v, y)
+
+
+@njit(cache=True)
+def _input_scale(x, io):
+    """The noise-management scale alpha of the passes, or 0.0 when every output is 0 (a zero
+    input without input noise); a zero input with input noise passes at alpha 1."""
+    alpha = nm_scale(x, io)
+    if alpha <= 0.0:
+        return 0.0 if io.inp_noise == 0.0 else 1.0
+    return alpha
 
 
 @njit(cache=True)
@@ -288,12 +296,10 @@ def analog_mvm_rows(W, X, transposed, io, use_bm, seed, counters, Y):
     alphas = np.empty(B)
     rngs = np.empty(B, dtype=np.uint64)
     for b in range(B):
-        alpha = nm_scale(X[b], io)
-        if alpha <= 0.0 and io.inp_noise == 0.0:
-            alphas[b] = 0.0  # all outputs 0 (set after the product)
+        alphas[b] = _input_scale(X[b], io)
+        if alphas[b] == 0.0:  # all outputs 0 (set after the product)
             V[b, :] = 0.0
             continue
-        alphas[b] = alpha if alpha > 0.0 else 1.0
         rngs[b] = _dac(X[b], alphas[b], 1.0, io, stream_key(seed, STREAM_IO, counters[b], 0), V[b])
     _products(W, V, transposed, out)
     last = _last_pass(bm, 1.0, io)
