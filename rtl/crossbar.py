@@ -21,10 +21,14 @@ from rtl.onehot import (
     lowest_set,
     lowest_two_level,
     one_hot_index,
-    select,
+    or_all,
+    select_groups,
 )
 
 __all__ = ["ArrayEmulator", "mvm_layout", "op_layout"]
+
+ROW_SELECT_GROUP = 8
+"""Row LFSRs per first-level select of the next row's seed (eight 8:1 selects at 64 rows)."""
 
 
 def op_layout(rows: int, cols: int) -> data.StructLayout:
@@ -329,13 +333,17 @@ class ArrayEmulator(wiring.Component):
         m.d.sync += B["valid"].eq(0)
         # The row LFSRs (rows x width registers, spread wide) meet `cur` only through two
         # registers, so `cur` sits by the state machine and no state decode crosses the chip:
-        # - row_seed, the LFSR of row_bit's row, fetched every clock; a ROW loads cur from it.
-        #   row_bit names the next row a clock ahead: from IDLE (the op's first row, fetched
-        #   in DECODE) and from each ROW (the next row, fetched during the CELLs);
+        # - seed_parts, the LFSR of row_bit's row fetched every clock in two levels: a select
+        #   within each group of ROW_SELECT_GROUP rows into a register (zero but in row_bit's
+        #   group); a ROW loads cur from their OR. row_bit names the next row a clock ahead:
+        #   from IDLE (the op's first row, fetched in DECODE) and from each ROW (the next row,
+        #   fetched during the CELLs);
         # - wb_data: each CELL's new cur, written back to its row the clock after (the next
         #   read of that row's LFSR is a ROW of a later operation, clocks away).
-        row_seed = Signal(width, name="row_seed")
-        m.d.sync += row_seed.eq(select(row_lfsr, row_bit))
+        parts = select_groups(list(row_lfsr), row_bit, ROW_SELECT_GROUP)
+        seed_parts = [Signal(width, name=f"seed_part_{g}") for g in range(len(parts))]
+        m.d.sync += [reg.eq(part) for reg, part in zip(seed_parts, parts, strict=True)]
+        row_seed = or_all(seed_parts)
         wb_row, wb_valid = Signal.like(i, name="wb_row"), Signal(name="wb_valid")
         wb_data = Signal(width, name="wb_data")
         m.d.sync += wb_valid.eq(0)

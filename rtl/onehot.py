@@ -15,7 +15,9 @@ __all__ = [
     "lowest_set",
     "lowest_two_level",
     "one_hot_index",
+    "or_all",
     "select",
+    "select_groups",
 ]
 
 
@@ -83,7 +85,21 @@ def lowest_two_level(m: Module, mask, groups, name: str) -> tuple[Signal, Signal
 
 def select(values, one_hot) -> Value:
     """``values[k]`` for the set bit k of ``one_hot``: an AND-OR tree over the entries."""
-    terms = [Mux(one_hot[k], v, 0) for k, v in enumerate(values)]
+    return or_all(Mux(one_hot[k], v, 0) for k, v in enumerate(values))
+
+
+def select_groups(values, one_hot, group: int) -> list[Value]:
+    """:func:`select` split in two levels: one partial select per ``group`` consecutive entries
+    (all zero but the one holding the set bit). The caller registers them and ORs them a clock
+    later, so no single clock spans the whole select."""
+    return [
+        select(values[k : k + group], one_hot[k : k + group]) for k in range(0, len(values), group)
+    ]
+
+
+def or_all(terms) -> Value:
+    """The OR of ``terms`` as a balanced tree."""
+    terms = list(terms)
     while len(terms) > 1:
         terms = [a | b for a, b in zip(terms[::2], terms[1::2], strict=False)] + (
             [terms[-1]] if len(terms) % 2 else []

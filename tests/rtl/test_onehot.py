@@ -1,6 +1,6 @@
-"""rtl.onehot: the two-level lowest-column search against ``mask & -mask``, and the group mask
+"""rtl.onehot: the two-level lowest-column search against ``mask & -mask``, the group mask
 against its integer twin, on edge cases and random masks of widths with a full, a partial and a
-single group."""
+single group; the two-level select (the row-LFSR fetch) against the value it selects."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ import pytest
 from amaranth.hdl import Module, Signal
 from amaranth.sim import Simulator
 
-from rtl.onehot import group_any, group_bits, group_count, lowest_two_level
+from rtl.onehot import (
+    group_any,
+    group_bits,
+    group_count,
+    lowest_two_level,
+    or_all,
+    select_groups,
+)
 
 
 @pytest.mark.parametrize("width", [64, 40, 16, 5])
@@ -38,3 +45,26 @@ def test_lowest_two_level_is_lowest_bit(width):
     sim.run()
     want = [(v & -v, group_bits(v & ~(v & -v), width), group_bits(v, width)) for v in cases]
     assert seen == want
+
+
+@pytest.mark.parametrize("entries,group", [(64, 8), (20, 8), (5, 8)])
+def test_select_groups_or_is_the_selected_entry(entries, group):
+    m = Module()
+    one_hot = Signal(entries)
+    rng = np.random.default_rng(entries)
+    values = [int(v) for v in rng.integers(0, 1 << 32, entries)]
+    out = Signal(32)
+    m.d.comb += out.eq(or_all(select_groups(values, one_hot, group)))
+    seen = []
+
+    async def bench(ctx):
+        for k in range(entries):
+            ctx.set(one_hot, 1 << k)
+            seen.append(ctx.get(out))
+        ctx.set(one_hot, 0)
+        seen.append(ctx.get(out))
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [*values, 0]
