@@ -38,6 +38,7 @@ from golden.kernels.records import (
     record,
 )
 from golden.lfsr import col_lane, lane_seed, lfsr_mask, row_lane
+from golden.mapping import join_layer, network_layout, split_layer
 from golden.params import (
     ACTIVATIONS,
     ALGORITHMS,
@@ -117,33 +118,12 @@ class Network:
         algo = params.training.algorithm
         self.algorithm = algo
         seed = params.training.seed
-        extra = 0 if params.network.digital_bias else 1  # analog bias: one more column
-        shapes = np.array(
-            [(sizes[k + 1], sizes[k] + extra) for k in range(len(sizes) - 1)], dtype=np.int64
-        )
-        rows, cols = shapes[:, 0], shapes[:, 1]
-        n_layers = len(shapes)
-        roff = np.concatenate([[0], np.cumsum(rows)]).astype(np.int64)
-        widths = np.array(sizes[:-1]) + 1  # each layer's input plus its bias input
-        self.lay = Layout(
-            shapes=shapes,
-            off=np.concatenate([[0], np.cumsum(rows * cols)]).astype(np.int64),
-            roff=roff,
-            coff=np.concatenate([[0], np.cumsum(cols)]).astype(np.int64),
-            aoff=np.concatenate([[0], np.cumsum(widths), [widths.sum() + rows[-1]]]).astype(
-                np.int64
-            ),
-            doff=roff.copy(),
-        )
-        lay = self.lay
+        self.lay = lay = network_layout(params.network)
+        shapes = lay.shapes
+        n_arrays = len(shapes)
+        n_layers = len(sizes) - 1
         n_total = int(lay.off[-1])
-        seeds = np.array(
-            [
-                [mix64_py(seed * 0x1000193 + 97 * l + k) >> 2 for k in range(3)]
-                for l in range(n_layers)
-            ],
-            dtype=np.int64,
-        )
+        seeds = np.array([_array_seeds(seed, lay, t) for t in range(n_arrays)], dtype=np.int64)
 
         two = algo in TWO_ARRAY_ALGORITHMS
         self.device_c = params.device_c if two else params.device
@@ -157,17 +137,22 @@ class Network:
             rng.uniform(-1, 1, (sizes[k + 1], sizes[k] + 1)) / math.sqrt(sizes[k])
             for k in range(n_layers)
         ]  # torch Linear: weights and bias U(+-1/sqrt(in))
-        w0 = np.concatenate([w[:, :c].ravel() for w, c in zip(inits, cols, strict=True)])
+        blocks = [
+            b
+            for k, w in enumerate(inits)
+            for b in split_layer(lay, k, w[:, : lay.lshape[k, 1]])
+        ]
+        w0 = np.concatenate([b.ravel() for b in blocks])
         bias = (
             np.concatenate([w[:, -1] for w in inits])
             if params.network.digital_bias
             else np.zeros(0)
         )
         if algo != "float":
-            for l, dev in enumerate(self.dev_c):
-                dev.set_weights(w0[lay.off[l] : lay.off[l + 1]].reshape(shapes[l]))
-            for l, dev in enumerate(self.dev_a if two else []):
-                dev.set_weights(np.zeros(shapes[l]))
+            for dev, b in zip(self.dev_c, blocks, strict=True):
+                dev.set_weights(b)
+            for t, dev in enumerate(self.dev_a if two else []):
+                dev.set_weights(np.zeros(shapes[t]))
         k = getattr(params.algorithm, "rank", 0) if algo in ("pca", "nmf") else 0
         buffered = algo in ("ttv2", "cttv2", "agad")
         digital = DigitalState(
@@ -202,16 +187,16 @@ class Network:
             digital=digital,
             W_avg=np.zeros(n_total if params.training.average_last > 0 else 0),
             seeds=seeds,
-            S=np.zeros((n_layers, N_S), dtype=np.int64),
-            F=np.zeros((n_layers, N_F)),
+            S=np.zeros((n_arrays, N_S), dtype=np.int64),
+            F=np.zeros((n_arrays, N_F)),
             stats=np.zeros(3),  # loss sum, correct, averaged iterates
         )
         self.cfg = kernel_config(params, self.device_a.granularity, self.device_c.granularity)
-        nmax = int(max(rows.max(), cols.max()))
+        nmax = int(lay.lshape.max())  # layers are at least as large as their arrays
         batch = params.training.batch_size
         self.scratch = Scratch(
             acts=np.zeros((batch, int(lay.aoff[-1]))),
-            deltas=np.zeros((batch, int(lay.roff[-1]))),
+            deltas=np.zeros((batch, int(lay.doff[-1]))),
             buf=np.zeros((7, nmax)),
             work=work_arrays(nmax),
         )
@@ -234,8 +219,11 @@ class Network:
             exact = self.params.emulator
         row_lfsr = np.zeros(int(lay.roff[-1]) if exact else 0, dtype=np.uint64)
         devs = []
-        for l, (r, c) in enumerate(lay.shapes):
-            dev = DeviceArray(device, (int(r), int(c)), seed=seed * 1000 + l, exact=exact)
+        for l, (r, c) in enumerate(lay.shapes):  # l: the array (a layer's, or one of them)
+            layer_index, q = _array_place(lay, l)
+            own = q << 20  # a split layer's other arrays: d2d draws and lanes of their own
+            dev_seed = seed * 1000 + layer_index + own * 1000
+            dev = DeviceArray(device, (int(r), int(c)), seed=dev_seed, exact=exact)
             if exact:
                 row_lfsr[lay.roff[l] : lay.roff[l + 1]] = dev.row_lfsr
                 dev.row_lfsr = row_lfsr[lay.roff[l] : lay.roff[l + 1]]
@@ -245,10 +233,10 @@ class Network:
             dev.hidden = hidden[a:b].reshape(r, c)
             dev.visible = visible[a:b].reshape(r, c) if separate else dev.hidden
             lfsr_x[lay.coff[l] : lay.coff[l + 1]] = [
-                lane_seed(seed + l, col_lane(j), width) for j in range(c)
+                lane_seed(seed + layer_index + own, col_lane(j), width) for j in range(c)
             ]
             lfsr_d[lay.roff[l] : lay.roff[l + 1]] = [
-                lane_seed(seed + l, row_lane(i), width) for i in range(r)
+                lane_seed(seed + layer_index + own, row_lane(i), width) for i in range(r)
             ]
             devs.append(dev)
         mask = np.uint64(lfsr_mask(width))
@@ -293,9 +281,18 @@ class Network:
         return st.arr_c.visible
 
     def layer_weights(self, flat: np.ndarray | None = None) -> list[np.ndarray]:
+        """Each layer's weight matrix (views of the arena where a layer is one array, else
+        assembled from its arrays: :func:`golden.mapping.join_layer`)."""
         flat = self.weights() if flat is None else flat
-        off, shapes = self.lay.off, self.lay.shapes
-        return [flat[off[l] : off[l + 1]].reshape(shapes[l]) for l in range(len(shapes))]
+        lay = self.lay
+        out = []
+        for k in range(len(lay.lshape)):
+            t = lay.ltile[k]
+            if lay.ltile[k + 1] == t + 1:
+                out.append(flat[lay.off[t] : lay.off[t + 1]].reshape(lay.shapes[t]))
+            else:
+                out.append(join_layer(lay, k, flat))
+        return out
 
     def averaged_weights(self) -> np.ndarray | None:
         """Model average (Gokmen 2021): the mean of the weights over the averaging window."""
@@ -352,6 +349,19 @@ class Network:
         for name, arr in self.state_arrays().items():
             arr[...] = stored.pop(name)
         return stored
+
+
+def _array_place(lay: Layout, t: int) -> tuple[int, int]:
+    """``(layer, index within the layer)`` of array t."""
+    l = int(lay.tlayer[t])
+    return l, int(t - lay.ltile[l])
+
+
+def _array_seeds(seed: int, lay: Layout, t: int) -> list[int]:
+    """Array t's noise seeds (IO, A's and C's pulses): its layer's for the layer's first
+    array, their own for the others of a split layer."""
+    l, q = _array_place(lay, t)
+    return [mix64_py(seed * 0x1000193 + 97 * l + k + (q << 40)) >> 2 for k in range(3)]
 
 
 def compile_kernels() -> None:

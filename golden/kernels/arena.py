@@ -1,11 +1,12 @@
-"""The flat arena of a network's layers and the per-layer views into it (private).
+"""The flat arena of a network's arrays and the per-array views into it (private).
 
-Layers live in flat arrays described by a :class:`~golden.kernels.records.Layout`: layer l is
-a ``rows x cols`` array (``cols`` includes the bias input when the bias is analog) at
+Arrays live in flat arrays described by a :class:`~golden.kernels.records.Layout` (a layer is
+one array, or several where aihwkit's mapping splits it: :mod:`golden.mapping`): array l is
+``rows x cols`` (``cols`` includes the bias input when the bias is analog) at
 ``off[l] : off[l] + rows*cols``; per-device parameters at six times that offset; per-row and
-per-column vectors at ``roff[l]`` and ``coff[l]``; activations at ``aoff[l]``, deltas at
-``doff[l]``. Integer state per layer is ``S[l, S_*]``, float state ``F[l, F_*]``; all of it is
-saved by checkpoints.
+per-column vectors at ``roff[l]`` and ``coff[l]``. Activations and deltas are per layer
+(``aoff``, ``doff``). Integer state per array is ``S[l, S_*]``, float state ``F[l, F_*]``; all
+of it is saved by checkpoints.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from numba import njit
 from golden.kernels.pulses import pulsed_update, pulsed_update_column
 from golden.kernels.records import DeviceView, Lanes
 
-__all__ = ["array_update", "array_update_column", "layer", "layer_device", "layer_p"]
+__all__ = [
+    "array_io_offsets",
+    "array_update",
+    "array_update_column",
+    "layer",
+    "layer_device",
+    "layer_p",
+]
 
 # integer state per layer: update counters of A, C and the IO noise, updates seen, the next
 # column to read, sweeps done, chopper draws, the next row (mixed precision), MP draws
@@ -35,6 +43,14 @@ STREAM_SR = 9
 def layer(arr, off, rows, cols):
     """Layer view ``rows x cols`` of a flat array at offset ``off``."""
     return arr[off : off + rows * cols].reshape(rows, cols)
+
+
+@njit(cache=True)
+def array_io_offsets(lay, t):
+    """Where array t's input block starts in a sample's activations and its output block in
+    its deltas."""
+    l = lay.tlayer[t]
+    return lay.aoff[l] + lay.tpos[t, 1], lay.doff[l] + lay.tpos[t, 0]
 
 
 @njit(cache=True)

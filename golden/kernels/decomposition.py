@@ -10,7 +10,14 @@ import math
 import numpy as np
 from numba import njit
 
-from golden.kernels.arena import S_CNT_C, STREAM_SR, array_update, layer, layer_device
+from golden.kernels.arena import (
+    S_CNT_C,
+    STREAM_SR,
+    array_io_offsets,
+    array_update,
+    layer,
+    layer_device,
+)
 from golden.kernels.device import apply_pulse_counts
 from golden.rng import next_uniform, stream_key
 
@@ -138,7 +145,7 @@ def pca_write(l, nb, lay, cfg, st, scratch):
     batch ``A = G^T U``, so that ``G ~ U A^T`` (the projection of G on span U); write
     ``-lr U A^T`` into the array and keep ``Q = orth(A)`` for the next batch."""
     rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
-    aoff, doff = lay.aoff, lay.doff
+    xo, do = array_io_offsets(lay, l)
     acts, deltas = scratch.acts, scratch.deltas
     k = cfg.dec.rank
     if k > 0:
@@ -147,8 +154,8 @@ def pca_write(l, nb, lay, cfg, st, scratch):
         orthonormalize(U)
         A[:, :] = 0.0
         for b in range(nb):
-            x = acts[b, aoff[l] : aoff[l] + cols]
-            d = deltas[b, doff[l] : doff[l] + rows]
+            x = acts[b, xo : xo + cols]
+            d = deltas[b, do : do + rows]
             for r in range(k):
                 ud = 0.0
                 for i in range(rows):
@@ -179,7 +186,7 @@ def nmf_factorize(l, nb, sign, lay, iterations, Wf, Hf, acts, deltas):
     """Multiplicative updates (Lee & Seung) of ``G_s ~ Wf Hf^T`` for the non-negative part
     ``G_s = sum_b max(s d_b, 0) x_b^T / nb`` (s = +1 or -1), streamed from the batch."""
     rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
-    aoff, doff = lay.aoff, lay.doff
+    xo, do = array_io_offsets(lay, l)
     k = Wf.shape[1]
     GH = np.empty((rows, k))
     GtW = np.empty((cols, k))
@@ -187,14 +194,14 @@ def nmf_factorize(l, nb, sign, lay, iterations, Wf, Hf, acts, deltas):
     for _ in range(iterations):
         GH[:, :] = 0.0
         for b in range(nb):
-            x = acts[b, aoff[l] : aoff[l] + cols]
+            x = acts[b, xo : xo + cols]
             for r in range(k):
                 hx = 0.0
                 for j in range(cols):
                     hx += Hf[j, r] * x[j]
                 hx /= nb
                 for i in range(rows):
-                    dv = sign * deltas[b, doff[l] + i]
+                    dv = sign * deltas[b, do + i]
                     if dv > 0.0:
                         GH[i, r] += dv * hx
         HtH = Hf.T @ Hf
@@ -206,11 +213,11 @@ def nmf_factorize(l, nb, sign, lay, iterations, Wf, Hf, acts, deltas):
                 Wf[i, r] *= GH[i, r] / (den + tiny)
         GtW[:, :] = 0.0
         for b in range(nb):
-            x = acts[b, aoff[l] : aoff[l] + cols]
+            x = acts[b, xo : xo + cols]
             for r in range(k):
                 wd = 0.0
                 for i in range(rows):
-                    dv = sign * deltas[b, doff[l] + i]
+                    dv = sign * deltas[b, do + i]
                     if dv > 0.0:
                         wd += Wf[i, r] * dv
                 wd /= nb

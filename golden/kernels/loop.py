@@ -27,18 +27,23 @@ __all__ = ["least_squares_steps", "train_batches", "update_layer", "visible_weig
 
 
 @njit(cache=True)
+def update_bias(l, d, lay, lr, bias):
+    """Layer l's digital bias (if any) learns by plain SGD (aihwkit: the torch optimizer)."""
+    if bias.shape[0] > 0:
+        for i in range(lay.lshape[l, 0]):
+            bias[lay.doff[l] + i] -= lr * d[i]
+
+
+@njit(cache=True)
 def update_layer(l, x, d, lay, cfg, st, buf, work, row_major=True):
-    """Every algorithm's per-sample update of layer l (x with its bias input, d the delta).
-    ``row_major=False``: float's row-major weights of this layer are left to
-    :func:`float_rows_from_copy` (the copy ``st.Wt`` alone is updated)."""
+    """Every algorithm's per-sample update of array l (x its input block, with the bias input
+    where the bias is analog; d its block of the delta). ``row_major=False``: float's
+    row-major weights of this array are left to :func:`float_rows_from_copy` (the copy
+    ``st.Wt`` alone is updated)."""
     tr = cfg.train
     algo = tr.algo
     rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
     lr = tr.lr
-    bias = st.bias
-    if bias.shape[0] > 0:  # a digital bias learns by plain SGD (aihwkit: the torch optimizer)
-        for i in range(rows):
-            bias[lay.roff[l] + i] -= lr * d[i]
     if algo == A_FLOAT:
         Wl = layer(st.W_float, lay.off[l], rows, cols)
         if row_major or st.Wt.shape[0] == 0:
@@ -103,20 +108,21 @@ def mirror_weights(lay, cfg, st):
     if st.Wt.shape[0] == 0:
         return
     W = visible_weights(cfg, st, lay.off[lay.shapes.shape[0]])
-    for l in range(lay.shapes.shape[0]):
+    for l in range(lay.shapes.shape[0]):  # per array
         rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
         layer(st.Wt, lay.off[l], cols, rows)[:, :] = layer(W, lay.off[l], rows, cols).T
 
 
 @njit(cache=True)
 def float_rows_from_copy(lay, cfg, st):
-    """Float's layer-0 weights back from the column-major copy: inside
+    """Float's layer-0 weights (its arrays') back from the column-major copy: inside
     :func:`train_batches` nothing reads them (the forward reads the copy, the backward stops
     at layer 1), so only the copy is updated there."""
     if cfg.train.algo != A_FLOAT or st.Wt.shape[0] == 0:
         return
-    rows, cols = lay.shapes[0, 0], lay.shapes[0, 1]
-    layer(st.W_float, lay.off[0], rows, cols)[:, :] = layer(st.Wt, lay.off[0], cols, rows).T
+    for t in range(lay.ltile[0], lay.ltile[1]):
+        rows, cols, o = lay.shapes[t, 0], lay.shapes[t, 1], lay.off[t]
+        layer(st.W_float, o, rows, cols)[:, :] = layer(st.Wt, o, cols, rows).T
 
 
 @njit(cache=True)
@@ -129,16 +135,17 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
     weight iterate is added into ``st.W_avg`` (model averaging)."""
     tr = cfg.train
     B = tr.batch_size
-    shapes, off, aoff, doff = lay.shapes, lay.off, lay.aoff, lay.doff
+    lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
     acts, deltas, buf, work = scratch
     S, stats, W_avg = st.S, st.stats, st.W_avg
     seeds0 = st.seeds[:, 0]
-    n_layers = shapes.shape[0]
-    n_total = off[n_layers]
-    io_counters = np.empty(n_layers, dtype=np.int64)
+    n_layers = lshape.shape[0]
+    n_arrays = lay.shapes.shape[0]
+    n_total = lay.off[n_arrays]
+    io_counters = np.empty(n_arrays, dtype=np.int64)
     mirror_weights(lay, cfg, st)
-    width = max(lay.shapes.max(), 1)
-    G = np.empty((B, width))  # mini-batch backward work array
+    width = max(lshape.max(), 1)
+    G = np.empty((2, B, width))  # mini-batch work arrays
     for b0 in range(start, stop, B):
         nb = min(B, stop - b0)
         W = visible_weights(cfg, st, n_total)
@@ -146,8 +153,8 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
             forward_backward_batch(X, Y, order[b0 : b0 + nb], W, lay, cfg, st, acts, deltas, G)
         for b in range(nb if nb == 1 else 0):
             s = order[b0 + b]
-            for l in range(n_layers):
-                io_counters[l] = S[l, S_CNT_IO]
+            for t in range(n_arrays):
+                io_counters[t] = S[t, S_CNT_IO]
             forward_sample(
                 X[s],
                 W,
@@ -160,32 +167,37 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
                 io_counters,
                 1,
                 acts[b],
-                buf[3],
+                buf[3:5],
             )
-            for l in range(n_layers):
-                S[l, S_CNT_IO] = io_counters[l]
+            for t in range(n_arrays):
+                S[t, S_CNT_IO] = io_counters[t]
             L = n_layers - 1
-            logits = acts[b, aoff[L + 1] : aoff[L + 1] + shapes[L, 0]]
-            loss, ok = softmax_xent(logits, Y[s], deltas[b, doff[L] : doff[L] + shapes[L, 0]])
+            logits = acts[b, aoff[L + 1] : aoff[L + 1] + lshape[L, 0]]
+            loss, ok = softmax_xent(logits, Y[s], deltas[b, doff[L] : doff[L] + lshape[L, 0]])
             stats[0] += loss
             stats[1] += 1.0 if ok else 0.0
             backward_sample(
-                W, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b], buf[3], buf[2]
+                W, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b], buf[3:5], buf[2]
             )
         for b in range(nb):
             for l in range(n_layers):
-                rows, cols = shapes[l, 0], shapes[l, 1]
+                rows, cols = lshape[l, 0], lshape[l, 1]
                 x = acts[b, aoff[l] : aoff[l] + cols]
                 d = buf[6, :rows]
                 for i in range(rows):
                     d[i] = deltas[b, doff[l] + i] / nb
-                update_layer(l, x, d, lay, cfg, st, buf, work, l > 0)
-        if tr.algo == A_PCA:  # the mini-batch's decomposed gradient goes to the array
-            for l in range(n_layers):
-                pca_write(l, nb, lay, cfg, st, scratch)
+                update_bias(l, d, lay, tr.lr, st.bias)
+                for t in range(lay.ltile[l], lay.ltile[l + 1]):
+                    r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
+                    xt = x[c0 : c0 + lay.shapes[t, 1]]
+                    dt = d[r0 : r0 + lay.shapes[t, 0]]
+                    update_layer(t, xt, dt, lay, cfg, st, buf, work, l > 0)
+        if tr.algo == A_PCA:  # the mini-batch's decomposed gradient goes to the arrays
+            for t in range(n_arrays):
+                pca_write(t, nb, lay, cfg, st, scratch)
         elif tr.algo == A_NMF:
-            for l in range(n_layers):
-                nmf_write(l, nb, lay, cfg, st, scratch)
+            for t in range(n_arrays):
+                nmf_write(t, nb, lay, cfg, st, scratch)
         step = step0 + (b0 - start) // B
         if W_avg.shape[0] > 0 and step >= avg_start and (step - avg_start) % tr.average_every == 0:
             float_rows_from_copy(lay, cfg, st)

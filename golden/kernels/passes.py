@@ -61,28 +61,48 @@ def forward_layer(W, Wt, off, rows, cols):
 
 
 @njit(cache=True)
-def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride, acts, vbuf):
+def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, bufs, out):
+    """Layer l's forward MVM into ``out``: each of its arrays t multiplies its input block
+    (:func:`golden.kernels.tile.analog_mvm`, noise counter ``counters[t]``); arrays side by
+    side in the input add their outputs in input order (aihwkit's ``TileModuleArray``).
+    ``bufs``: two work rows as long as the layer."""
+    for t in range(lay.ltile[l], lay.ltile[l + 1]):
+        r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
+        rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
+        Wf, transposed = forward_layer(W, Wt, lay.off[t], rows, cols)
+        x, v = a_in[c0 : c0 + cols], bufs[0, :cols]
+        if c0 == 0:
+            analog_mvm(Wf, x, transposed, io, True, seeds[t], counters[t], v, out[r0 : r0 + rows])
+        else:
+            part = bufs[1, :rows]
+            analog_mvm(Wf, x, transposed, io, True, seeds[t], counters[t], v, part)
+            for i in range(rows):
+                out[r0 + i] += part[i]
+
+
+@njit(cache=True)
+def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride, acts, bufs):
     """Forward pass of one sample into ``acts`` (each layer's input followed by a bias input
     1, then the logits). An analog bias is the array's last column (its input is the 1);
     a digital bias (``bias`` not empty, aihwkit's ``digital_bias``) is added after the MVM.
-    Layer l's MVM uses noise counter ``counters[l]``, advanced by ``counter_stride`` (0 for
+    Array t's MVM uses noise counter ``counters[t]``, advanced by ``counter_stride`` (0 for
     evaluation, where counters are per sample). ``Wt``, when not empty, is ``W`` stored
-    column-major per layer (:func:`golden.kernels.loop.mirror_weights`): the MVMs read it, the
-    same bits."""
-    shapes, off, roff, aoff = lay.shapes, lay.off, lay.roff, lay.aoff
-    n_layers = shapes.shape[0]
+    column-major per array (:func:`golden.kernels.loop.mirror_weights`): the MVMs read it, the
+    same bits. ``bufs``: two work rows (:func:`forward_arrays`)."""
+    lshape, doff, aoff = lay.lshape, lay.doff, lay.aoff
+    n_layers = lshape.shape[0]
     acts[aoff[0] : aoff[0] + x.shape[0]] = x
     acts[aoff[0] + x.shape[0]] = 1.0
     for l in range(n_layers):
-        rows, cols = shapes[l, 0], shapes[l, 1]
+        rows, cols = lshape[l, 0], lshape[l, 1]
         a_in = acts[aoff[l] : aoff[l] + cols]
         out = acts[aoff[l + 1] : aoff[l + 1] + rows]
-        Wf, transposed = forward_layer(W, Wt, off[l], rows, cols)
-        analog_mvm(Wf, a_in, transposed, io, True, seeds[l], counters[l], vbuf[:cols], out)
-        counters[l] += counter_stride
+        forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, bufs, out)
+        for t in range(lay.ltile[l], lay.ltile[l + 1]):
+            counters[t] += counter_stride
         if bias.shape[0] > 0:
             for i in range(rows):
-                out[i] += bias[roff[l] + i]
+                out[i] += bias[doff[l] + i]
         if l < n_layers - 1:
             for i in range(rows):
                 out[i] = activate(out[i], act)
@@ -108,17 +128,35 @@ def softmax_xent(logits, label, delta):
 
 
 @njit(cache=True)
-def backward_sample(W, lay, act, io, seeds, S, acts, deltas, vbuf, gbuf):
+def backward_arrays(l, W, d, lay, io, seeds, S, bufs, g):
+    """Layer l's backward MVM ``g = W^T d``: each array t multiplies its block of ``d``
+    transposed (IO counter ``S[t, S_CNT_IO]``, advanced); arrays stacked in the output add
+    their gradients. ``bufs`` as for :func:`forward_arrays`."""
+    for t in range(lay.ltile[l], lay.ltile[l + 1]):
+        r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
+        rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
+        Wl = layer(W, lay.off[t], rows, cols)
+        dt, v = d[r0 : r0 + rows], bufs[0, :rows]
+        if r0 == 0:
+            analog_mvm(Wl, dt, True, io, False, seeds[t], S[t, S_CNT_IO], v, g[c0 : c0 + cols])
+        else:
+            part = bufs[1, :cols]
+            analog_mvm(Wl, dt, True, io, False, seeds[t], S[t, S_CNT_IO], v, part)
+            for j in range(cols):
+                g[c0 + j] += part[j]
+        S[t, S_CNT_IO] += 1
+
+
+@njit(cache=True)
+def backward_sample(W, lay, act, io, seeds, S, acts, deltas, bufs, gbuf):
     """Backward pass: deltas of every layer from the output delta (already in ``deltas``)."""
-    shapes, off, aoff, doff = lay.shapes, lay.off, lay.aoff, lay.doff
-    for l in range(shapes.shape[0] - 1, 0, -1):
-        rows, cols = shapes[l, 0], shapes[l, 1]
-        Wl = layer(W, off[l], rows, cols)
+    lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
+    for l in range(lshape.shape[0] - 1, 0, -1):
+        rows, cols = lshape[l, 0], lshape[l, 1]
         d = deltas[doff[l] : doff[l] + rows]
         g = gbuf[:cols]
-        analog_mvm(Wl, d, True, io, False, seeds[l], S[l, S_CNT_IO], vbuf[:rows], g)
-        S[l, S_CNT_IO] += 1
-        n_in = shapes[l - 1, 0]
+        backward_arrays(l, W, d, lay, io, seeds, S, bufs, g)
+        n_in = lshape[l - 1, 0]
         prev = deltas[doff[l - 1] : doff[l - 1] + n_in]
         a = acts[aoff[l] : aoff[l] + n_in]
         for k in range(n_in):
@@ -126,19 +164,26 @@ def backward_sample(W, lay, act, io, seeds, S, acts, deltas, vbuf, gbuf):
 
 
 @njit(cache=True)
+def _batch_counters(S, t, nb, stride, first, counters):
+    """Array t's IO counters of the batch's samples: ``S[t] + stride b + first``."""
+    for b in range(nb):
+        counters[b] = S[t, S_CNT_IO] + stride * b + first
+
+
+@njit(cache=True)
 def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
     """Forward, loss and backward of the samples ``X[samples[b]]`` with the weights ``W``
     (activations into ``acts[b]``, deltas into ``deltas[b]``, loss and correct into
-    ``st.stats``, IO counters advanced in ``st.S``), layer by layer,
-    each layer's MVMs of all samples at once (:func:`analog_mvm_rows`). Bit for bit what
-    :func:`forward_sample`, :func:`softmax_xent` and :func:`backward_sample` give sample after
-    sample: sample b's forward MVM of layer l uses IO counter ``S[l] + b s_l`` and its backward
-    one ``S[l] + 2 b + 1`` (``s_l`` = 2 where layer l has a backward MVM, else 1). ``G`` is
-    a work array of at least ``len(samples)`` rows and the widest layer; ``st.Wt`` as ``Wt``
-    for :func:`forward_sample`."""
-    shapes, off, roff, aoff, doff = lay.shapes, lay.off, lay.roff, lay.aoff, lay.doff
+    ``st.stats``, IO counters advanced in ``st.S``), layer by layer, each array's MVMs of all
+    samples at once (:func:`analog_mvm_rows`). Bit for bit what :func:`forward_sample`,
+    :func:`softmax_xent` and :func:`backward_sample` give sample after sample: sample b's
+    forward MVM on array t of layer l uses IO counter ``S[t] + b s_l`` and its backward one
+    ``S[t] + 2 b + 1`` (``s_l`` = 2 where layer l has a backward MVM, else 1). ``G``: two work
+    arrays of at least ``len(samples)`` rows and the widest layer; ``st.Wt`` as ``Wt`` for
+    :func:`forward_sample`."""
+    lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
     tr, Wt, bias, seeds, S, stats = cfg.train, st.Wt, st.bias, st.seeds[:, 0], st.S, st.stats
-    n_layers = shapes.shape[0]
+    n_layers = lshape.shape[0]
     nb = samples.shape[0]
     counters = np.empty(nb, dtype=np.int64)
     n_in = X.shape[1]
@@ -146,61 +191,71 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
         acts[b, aoff[0] : aoff[0] + n_in] = X[samples[b]]
         acts[b, aoff[0] + n_in] = 1.0
     for l in range(n_layers):
-        rows, cols = shapes[l, 0], shapes[l, 1]
+        rows, cols = lshape[l, 0], lshape[l, 1]
         stride = 2 if l > 0 else 1
-        for b in range(nb):
-            counters[b] = S[l, S_CNT_IO] + stride * b
-        a_in = acts[:nb, aoff[l] : aoff[l] + cols]
         out = acts[:nb, aoff[l + 1] : aoff[l + 1] + rows]
-        Wf, transposed = forward_layer(W, Wt, off[l], rows, cols)
-        analog_mvm_rows(Wf, a_in, transposed, cfg.io_f, True, seeds[l], counters, out)
+        for t in range(lay.ltile[l], lay.ltile[l + 1]):
+            r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
+            rt, ct = lay.shapes[t, 0], lay.shapes[t, 1]
+            _batch_counters(S, t, nb, stride, 0, counters)
+            a_in = acts[:nb, aoff[l] + c0 : aoff[l] + c0 + ct]
+            Wf, transposed = forward_layer(W, Wt, lay.off[t], rt, ct)
+            part = out[:, r0 : r0 + rt] if c0 == 0 else G[0, :nb, :rt]
+            analog_mvm_rows(Wf, a_in, transposed, cfg.io_f, True, seeds[t], counters, part)
+            if c0 > 0:
+                out[:, r0 : r0 + rt] += part
         for b in range(nb):
             if bias.shape[0] > 0:
                 for i in range(rows):
-                    out[b, i] += bias[roff[l] + i]
+                    out[b, i] += bias[doff[l] + i]
             if l < n_layers - 1:
                 for i in range(rows):
                     out[b, i] = activate(out[b, i], tr.activation)
                 acts[b, aoff[l + 1] + rows] = 1.0
     L = n_layers - 1
     for b in range(nb):
-        logits = acts[b, aoff[L + 1] : aoff[L + 1] + shapes[L, 0]]
-        loss, ok = softmax_xent(logits, Y[samples[b]], deltas[b, doff[L] : doff[L] + shapes[L, 0]])
+        logits = acts[b, aoff[L + 1] : aoff[L + 1] + lshape[L, 0]]
+        loss, ok = softmax_xent(logits, Y[samples[b]], deltas[b, doff[L] : doff[L] + lshape[L, 0]])
         stats[0] += loss
         stats[1] += 1.0 if ok else 0.0
     for l in range(n_layers - 1, 0, -1):
-        rows, cols = shapes[l, 0], shapes[l, 1]
-        for b in range(nb):
-            counters[b] = S[l, S_CNT_IO] + 2 * b + 1
-        Wl = layer(W, off[l], rows, cols)
-        d = deltas[:nb, doff[l] : doff[l] + rows]
-        g = G[:nb, :cols]
-        analog_mvm_rows(Wl, d, True, cfg.io_b, False, seeds[l], counters, g)
-        n_prev = shapes[l - 1, 0]
+        rows, cols = lshape[l, 0], lshape[l, 1]
+        g = G[1, :nb, :cols]
+        for t in range(lay.ltile[l], lay.ltile[l + 1]):
+            r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
+            rt, ct = lay.shapes[t, 0], lay.shapes[t, 1]
+            _batch_counters(S, t, nb, 2, 1, counters)
+            d = deltas[:nb, doff[l] + r0 : doff[l] + r0 + rt]
+            part = g[:, c0 : c0 + ct] if r0 == 0 else G[0, :nb, :ct]
+            Wl = layer(W, lay.off[t], rt, ct)
+            analog_mvm_rows(Wl, d, True, cfg.io_b, False, seeds[t], counters, part)
+            if r0 > 0:
+                g[:, c0 : c0 + ct] += part
+        n_prev = lshape[l - 1, 0]
         for b in range(nb):
             for k in range(n_prev):
                 a = acts[b, aoff[l] + k]
                 deltas[b, doff[l - 1] + k] = g[b, k] * activate_grad(a, tr.activation)
-    for l in range(n_layers):
-        S[l, S_CNT_IO] += nb * (2 if l > 0 else 1)
+    for t in range(lay.shapes.shape[0]):
+        S[t, S_CNT_IO] += nb * (2 if lay.tlayer[t] > 0 else 1)
 
 
 @njit(cache=True, parallel=True)
 def evaluate(X, Y, W, bias, lay, act, io, seeds, counter_base, preds):
     """Test accuracy with the analog forward pass; samples in parallel, sample k's noise keyed
     by counter ``counter_base + k``. Writes predictions; returns the number correct."""
-    shapes, aoff = lay.shapes, lay.aoff
+    lshape, aoff = lay.lshape, lay.aoff
     n = X.shape[0]
-    n_layers = shapes.shape[0]
+    n_layers = lshape.shape[0]
     width = aoff[n_layers + 1]
     correct = 0
     for s in prange(n):
         acts = np.empty(width)
-        vbuf = np.empty(acts.shape[0])
-        counters = np.full(n_layers, counter_base + s, dtype=np.int64)
-        forward_sample(X[s], W, W[:0], bias, lay, act, io, seeds[:, 0], counters, 0, acts, vbuf)
+        bufs = np.empty((2, acts.shape[0]))
+        counters = np.full(lay.shapes.shape[0], counter_base + s, dtype=np.int64)
+        forward_sample(X[s], W, W[:0], bias, lay, act, io, seeds[:, 0], counters, 0, acts, bufs)
         L = n_layers - 1
-        logits = acts[aoff[L + 1] : aoff[L + 1] + shapes[L, 0]]
+        logits = acts[aoff[L + 1] : aoff[L + 1] + lshape[L, 0]]
         preds[s] = np.argmax(logits)
         if preds[s] == Y[s]:
             correct += 1

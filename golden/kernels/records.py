@@ -188,9 +188,13 @@ class Config(NamedTuple):
 
 
 class Layout(NamedTuple):
-    """The flat arena of a network: layer l is ``shapes[l] = (rows, cols)`` at ``off[l]``;
-    per-row and per-column vectors at ``roff[l]``, ``coff[l]``; activations at ``aoff[l]``,
-    deltas at ``doff[l]`` (all int64 arrays)."""
+    """The flat arena of a network's arrays (int64 arrays). Array t is ``shapes[t] = (rows,
+    cols)`` at ``off[t]``, its per-row and per-column vectors at ``roff[t]``, ``coff[t]``; it
+    computes rows ``tpos[t, 0]`` on and columns ``tpos[t, 1]`` on of layer ``tlayer[t]``. Layer
+    l is ``lshape[l]``, made of arrays ``ltile[l] .. ltile[l + 1] - 1`` (one unless the mapping
+    splits it, :meth:`golden.params.NetworkParams.array_split`; in aihwkit's order: input block
+    by input block, output blocks within), its activations at ``aoff[l]``, deltas and digital
+    bias at ``doff[l]``."""
 
     shapes: np.ndarray
     off: np.ndarray
@@ -198,6 +202,10 @@ class Layout(NamedTuple):
     coff: np.ndarray
     aoff: np.ndarray
     doff: np.ndarray
+    tlayer: np.ndarray
+    tpos: np.ndarray
+    ltile: np.ndarray
+    lshape: np.ndarray
 
 
 class DeviceView(NamedTuple):

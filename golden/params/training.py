@@ -26,6 +26,7 @@ __all__ = [
     "TrainParams",
     "TrainingParams",
     "load_train_config",
+    "split_sizes",
 ]
 
 
@@ -56,7 +57,11 @@ class NetworkParams(Params):
     """An MLP of analog tiles: ``sizes = [inputs, hidden..., classes]``. Each layer's bias is
     an extra, always-on input column of its array (aihwkit's analog bias), or, with
     ``digital_bias``, a digital vector trained by plain SGD (aihwkit's
-    ``MappingParameter.digital_bias``, True by default there)."""
+    ``MappingParameter.digital_bias``, True by default there). A layer wider than
+    ``max_input_size`` or taller than ``max_output_size`` is split into several arrays as
+    aihwkit's ``MappingParameter`` splits it (``TileModuleArray``): each array has its own IO,
+    update management and transfer state; the outputs of arrays side by side in the input are
+    summed (digitally, in input order), a split layer's bias is digital."""
 
     section: ClassVar[str] = "network"
 
@@ -66,12 +71,50 @@ class NetworkParams(Params):
         True,
         "bias in digital (True, aihwkit's default) or as an analog column of the array (False)",
     )
+    max_input_size: int = spec(
+        512, "inputs per array; a wider layer is split into arrays (aihwkit's mapping; 0 = any)",
+        ge=0,
+    )
+    max_output_size: int = spec(
+        512, "outputs per array; a taller layer is split into arrays (0 = any)", ge=0
+    )
 
     def check(self) -> None:
         if len(self.sizes) < 2:
             raise ConfigError("sizes", list(self.sizes), "at least [inputs, classes]")
         if self.activation not in ACTIVATIONS:
             raise ConfigError("activation", self.activation, f"one of {', '.join(ACTIVATIONS)}")
+        split = [
+            k
+            for k in range(len(self.sizes) - 1)
+            if len(split_sizes(self.sizes[k], self.max_input_size)) > 1
+            or len(split_sizes(self.sizes[k + 1], self.max_output_size)) > 1
+        ]
+        if split and not self.digital_bias:  # aihwkit adds a split layer's bias digitally
+            raise ConfigError(
+                "digital_bias",
+                False,
+                f"true where a layer is split into arrays (layers {split}; or raise "
+                "max_input_size / max_output_size, 0 = no split)",
+            )
+
+    def array_split(self, k: int) -> tuple[list[int], list[int]]:
+        """Layer k's arrays as aihwkit maps them: the input sizes and the output sizes of
+        the split (its analog bias column, if any, is not split: the layer is one array)."""
+        return (
+            split_sizes(self.sizes[k], self.max_input_size),
+            split_sizes(self.sizes[k + 1], self.max_output_size),
+        )
+
+
+def split_sizes(size: int, max_size: int) -> list[int]:
+    """aihwkit's ``TileModuleArray.get_split_sizes``: ``ceil(size / max_size)`` parts as even
+    as they can be, the larger ones first; one part for ``max_size`` 0."""
+    if max_size <= 0:
+        return [size]
+    n = -(-size // max_size)
+    base, extra = divmod(size, n)
+    return [base + (i < extra) for i in range(n)]
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def test_float_matches_numpy_sgd(digital_bias):
     Ws = [w.copy() for w in net.layer_weights()]
     if digital_bias:  # the bias lives in net.state.bias; model it as the arrays' missing column
         Ws = [
-            np.column_stack([w, net.state.bias[net.lay.roff[k] : net.lay.roff[k + 1]]])
+            np.column_stack([w, net.state.bias[net.lay.doff[k] : net.lay.doff[k + 1]]])
             for k, w in enumerate(Ws)
         ]
     rng = np.random.default_rng(1)
@@ -139,7 +139,7 @@ def test_float_matches_numpy_sgd(digital_bias):
         got = net.layer_weights()
         if digital_bias:
             got = [
-                np.column_stack([w, net.state.bias[net.lay.roff[k] : net.lay.roff[k + 1]]])
+                np.column_stack([w, net.state.bias[net.lay.doff[k] : net.lay.doff[k + 1]]])
                 for k, w in enumerate(got)
             ]
         for g, want in zip(got, Ws, strict=True):
@@ -516,11 +516,14 @@ def test_least_squares_steps_is_numpy_sgd_for_float():
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("algorithm", ["ttv2", "sgd", "float"])
-def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm):
+@pytest.mark.parametrize(
+    "algorithm,split", [("ttv2", 0), ("sgd", 0), ("float", 0), ("ttv2", 40), ("sgd", 8)]
+)
+def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm, split):
     """forward_backward_batch (each layer's MVMs of a whole mini-batch, the transfer family's
     forward on the column-major copy of C) gives every sample the activations, deltas, IO
-    counters and loss of the per-sample passes, bit for bit, bound management included."""
+    counters and loss of the per-sample passes, bit for bit, bound management included; also
+    with layers split into several arrays (``split``: max_input_size and max_output_size)."""
     from golden.kernels.loop import mirror_weights, visible_weights
     from golden.kernels.passes import (
         backward_sample,
@@ -531,7 +534,12 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm):
 
     params = small(
         algorithm,
-        network={"sizes": [64, 12, 10]},
+        network={
+            "sizes": [64, 12, 10],
+            "digital_bias": split > 0,  # a split layer's bias is digital
+            "max_input_size": split,
+            "max_output_size": split,
+        },
         device={"type": "SoftBounds", "w_max": 4.0, "w_min": -4.0},
         io={"is_perfect": False, "out_bound": 2.0},  # outputs saturate: bound management
     )
@@ -549,8 +557,8 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm):
     acts, deltas = np.zeros_like(net.scratch.acts, shape=(6, lay.aoff[-1])), np.zeros((6, 22))
     seeds0 = np.ascontiguousarray(st.seeds[:, 0])
     X, Y = data.x_train, data.y_train
-    forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, np.zeros((6, 65)))
-    S, want_stats, vbuf, gbuf = S0.copy(), np.zeros(3), np.zeros(65), np.zeros(65)
+    forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, np.zeros((2, 6, 65)))
+    S, want_stats, vbuf, gbuf = S0.copy(), np.zeros(3), np.zeros((2, 65)), np.zeros(65)
     for b, s in enumerate(samples):
         a, dl, counters = np.zeros(lay.aoff[-1]), np.zeros(22), S[:, 2].copy()
         forward_sample(X[s], W, W[:0], st.bias, lay, cfg.train.activation, cfg.io_f, seeds0,
