@@ -23,6 +23,11 @@ from golden.kernels.device import (
     G_N_STATES,
     G_NOISE_BITS,
     G_PRODUCT_SHIFT,
+    G_REFRESH_EVERY,
+    G_REFRESH_LOWER,
+    G_REFRESH_STEP,
+    G_REFRESH_UPPER,
+    G_REFRESH_WMAX,
     G_STD,
     G_STD_ADD,
     G_STD_SLOPE,
@@ -37,10 +42,10 @@ from golden.kernels.device import (
     P_SLOPE_UP,
     P_STEP_DOWN,
     P_STEP_UP,
-    apply_pulse_counts,
     empty_globals,
     refresh_visible,
 )
+from golden.kernels.pair import apply_counts, refresh_pair
 from golden.kernels.records import DeviceView
 from golden.lut_exact import device_gains, exact_tables, row_seeds
 from golden.params import (
@@ -144,6 +149,9 @@ def _globals(params: DeviceParams) -> np.ndarray:
         G[G_GAMMA_UP], G[G_GAMMA_DOWN] = params.gamma_up, params.gamma_down
         G[G_A], G[G_B] = params.a, params.b
         G[G_STD_ADD], G[G_STD_SLOPE] = params.dw_min_std_add, params.dw_min_std_slope
+    G[G_REFRESH_EVERY] = params.refresh_every if params.pair else 0
+    G[G_REFRESH_UPPER], G[G_REFRESH_LOWER] = params.refresh_upper_thres, params.refresh_lower_thres
+    G[G_REFRESH_WMAX], G[G_REFRESH_STEP] = params.w_max, params.granularity
     return G
 
 
@@ -175,18 +183,20 @@ class DeviceArray:
         self.counter = 0  # advances on every call that draws noise
         rng = np.random.default_rng(construction_seed(params, seed))
         unit = 1.0 if isinstance(params, LutParams) else params.dw_min
-        self.P = np.zeros((N_P, rows, cols), dtype=np.float64)
+        n_dev = 2 * cols if params.pair else cols  # a pair: G+ and G- side by side
+        self.P = np.zeros((N_P, rows, n_dev), dtype=np.float64)
         (self.P[P_STEP_UP], self.P[P_STEP_DOWN], self.P[P_B_MAX], self.P[P_B_MIN]) = _draw_common(
-            params, (rows, cols), rng, unit
+            params, (rows, n_dev), rng, unit
         )
-        _slopes(params, self.P, rng, (rows, cols))
+        _slopes(params, self.P, rng, (rows, n_dev))
         self.G = _globals(params)
         self.row_lfsr = np.zeros(0, dtype=np.uint64)
         if exact is not None:
             self._make_exact(exact)
-        self.hidden = np.zeros((rows, cols), dtype=np.float64)
-        # visible weights are the hidden state itself unless Lut levels or write noise differ
-        separate = isinstance(params, LutParams) or params.write_noise_std > 0
+        self.hidden = np.zeros((rows, n_dev), dtype=np.float64)
+        # visible weights are the hidden state itself unless Lut levels, write noise or a
+        # pair's difference differ
+        separate = isinstance(params, LutParams) or params.write_noise_std > 0 or params.pair
         self.visible = np.zeros((rows, cols)) if separate else self.hidden
         self.set_weights(np.zeros((rows, cols)))
 
@@ -211,7 +221,8 @@ class DeviceArray:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.hidden.shape
+        """``(rows, cols)`` of the weights (a pair has two devices per weight)."""
+        return self.visible.shape
 
     @property
     def is_lut(self) -> bool:
@@ -248,6 +259,9 @@ class DeviceArray:
             spacing = (self.b_max - self.b_min) / (n - 1)
             safe = np.where(spacing > 0, spacing, 1.0)
             self.hidden[:] = np.clip(np.rint((w - self.b_min) / safe), 0, n - 1)
+        elif self.params.pair:  # G+ = max(w, 0), G- = max(-w, 0) (aihwkit's onSetWeights)
+            both = np.concatenate([np.maximum(w, 0.0), np.maximum(-w, 0.0)], axis=1)
+            self.hidden[:] = np.clip(both, self.b_min, self.b_max)
         else:
             self.hidden[:] = np.clip(w, self.b_min, self.b_max)
         self.refresh()
@@ -258,14 +272,25 @@ class DeviceArray:
 
     def refresh(self) -> None:
         """Recompute the visible weights from the hidden state."""
+        if self.params.pair:
+            cols = self.visible.shape[1]
+            self.visible[:] = self.hidden[:, :cols] - self.hidden[:, cols:]
+            return
         refresh_visible(self.view(), self.seed, self.next_counter())
+
+    def refresh_pairs(self) -> int:
+        """A pair array's refresh now (:func:`golden.kernels.pair.refresh_pair`); returns the
+        number of pairs rewritten."""
+        if not self.params.pair:
+            raise ConfigError("device.pair", False, "true to refresh pairs")
+        return int(refresh_pair(self.view(), self.seed, self.next_counter()))
 
     def apply_pulses(self, counts: np.ndarray) -> None:
         """Apply ``counts[i, j]`` single pulses to each cell (> 0 up, < 0 down)."""
         counts = np.ascontiguousarray(counts, dtype=np.int64)
         if counts.shape != self.shape:
             raise ConfigError("counts", counts.shape, f"expected shape {self.shape}")
-        apply_pulse_counts(self.view(), counts, self.seed, self.next_counter())
+        apply_counts(self.view(), counts, self.seed, self.next_counter())
 
 
 def _check_shape(shape) -> tuple[int, int]:

@@ -55,9 +55,7 @@ def network_layout(net: NetworkParams) -> Layout:
         off=np.concatenate([[0], np.cumsum(rows * cols)]).astype(np.int64),
         roff=np.concatenate([[0], np.cumsum(rows)]).astype(np.int64),
         coff=np.concatenate([[0], np.cumsum(cols)]).astype(np.int64),
-        aoff=np.concatenate([[0], np.cumsum(widths), [widths.sum() + sizes[-1]]]).astype(
-            np.int64
-        ),
+        aoff=np.concatenate([[0], np.cumsum(widths), [widths.sum() + sizes[-1]]]).astype(np.int64),
         doff=doff,
         tlayer=tlayer,
         tpos=np.array([(r0, c0) for r0, c0, _, _ in flat], np.int64).reshape(-1, 2),

@@ -138,9 +138,7 @@ class Network:
             for k in range(n_layers)
         ]  # torch Linear: weights and bias U(+-1/sqrt(in))
         blocks = [
-            b
-            for k, w in enumerate(inits)
-            for b in split_layer(lay, k, w[:, : lay.lshape[k, 1]])
+            b for k, w in enumerate(inits) for b in split_layer(lay, k, w[:, : lay.lshape[k, 1]])
         ]
         w0 = np.concatenate([b.ravel() for b in blocks])
         bias = (
@@ -207,9 +205,10 @@ class Network:
         """Per-layer DeviceArrays whose arrays are views into one flat arena."""
         lay = self.lay
         n_total = int(lay.off[-1])
-        P = np.zeros(6 * n_total)
-        hidden = np.zeros(n_total)
-        separate = isinstance(device, LutParams) or device.write_noise_std > 0
+        k = 2 if device.pair else 1  # devices per weight
+        P = np.zeros(6 * k * n_total)
+        hidden = np.zeros(k * n_total)
+        separate = isinstance(device, LutParams) or device.write_noise_std > 0 or device.pair
         visible = np.zeros(n_total) if separate else hidden
         width = self.params.update.lfsr_width
         lfsr_x = np.zeros(int(lay.coff[-1]), dtype=np.uint64)
@@ -228,9 +227,12 @@ class Network:
                 row_lfsr[lay.roff[l] : lay.roff[l + 1]] = dev.row_lfsr
                 dev.row_lfsr = row_lfsr[lay.roff[l] : lay.roff[l + 1]]
             a, b = lay.off[l], lay.off[l + 1]
-            P[6 * a : 6 * b] = dev.P.ravel()
-            dev.P = P[6 * a : 6 * b].reshape(dev.P.shape)
-            dev.hidden = hidden[a:b].reshape(r, c)
+            P[6 * k * a : 6 * k * b] = dev.P.ravel()
+            dev.P = P[6 * k * a : 6 * k * b].reshape(dev.P.shape)
+            hidden[k * a : k * b] = dev.hidden.ravel()
+            dev.hidden = hidden[k * a : k * b].reshape(r, k * c)
+            if separate:
+                visible[a:b] = dev.visible.ravel()
             dev.visible = visible[a:b].reshape(r, c) if separate else dev.hidden
             lfsr_x[lay.coff[l] : lay.coff[l + 1]] = [
                 lane_seed(seed + layer_index + own, col_lane(j), width) for j in range(c)

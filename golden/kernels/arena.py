@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from numba import njit
 
+from golden.kernels.device import G_REFRESH_EVERY
+from golden.kernels.pair import is_pair, refresh_pair
 from golden.kernels.pulses import pulsed_update, pulsed_update_column
 from golden.kernels.records import DeviceView, Lanes
 
@@ -65,11 +67,12 @@ def layer_device(arr, l, lay):
     :class:`~golden.kernels.records.DeviceView` and :class:`~golden.kernels.records.Lanes`."""
     rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
     o = lay.off[l]
+    k = arr.hidden.shape[0] // arr.visible.shape[0]  # devices per weight: 2 for a pair
     dev = DeviceView(
         arr.model,
-        layer_p(arr.P, o, rows, cols),
+        layer_p(arr.P, k * o, rows, k * cols),
         arr.G,
-        layer(arr.hidden, o, rows, cols),
+        layer(arr.hidden, k * o, rows, k * cols),
         layer(arr.visible, o, rows, cols),
         arr.row_lfsr[lay.roff[l] : lay.roff[l] + rows] if arr.row_lfsr.shape[0] else arr.row_lfsr,
     )
@@ -82,16 +85,29 @@ def layer_device(arr, l, lay):
 
 
 @njit(cache=True)
+def _after_update(dev, seed, counter):
+    """A pair array's refresh (:func:`golden.kernels.pair.refresh_pair`) after every
+    ``refresh_every``-th update (``counter`` counts the array's updates from 0)."""
+    every = int(dev.G[G_REFRESH_EVERY])
+    if every > 0 and is_pair(dev) and (counter + 1) % every == 0:
+        refresh_pair(dev, seed, counter)
+
+
+@njit(cache=True)
 def array_update(arr, l, lay, x, d, lr, gran, upd, seed, counter, work):
-    """Pulsed rank-1 update ``-lr d x^T`` of layer l of the device arena ``arr``."""
+    """Pulsed rank-1 update ``-lr d x^T`` of array l of the device arena ``arr``."""
     dev, lanes = layer_device(arr, l, lay)
-    return pulsed_update(x, d, lr, gran, upd, dev, lanes, seed, counter, work)
+    bl = pulsed_update(x, d, lr, gran, upd, dev, lanes, seed, counter, work)
+    _after_update(dev, seed, counter)
+    return bl
 
 
 @njit(cache=True)
 def array_update_column(arr, l, lay, j, d, lr, gran, upd, seed, counter, work):
     """:func:`array_update` with ``x = e_j``: a write of column j (a transfer's)."""
     dev, lanes = layer_device(arr, l, lay)
-    return pulsed_update_column(
+    bl = pulsed_update_column(
         j, lay.shapes[l, 1], d, lr, gran, upd, dev, lanes, seed, counter, work
     )
+    _after_update(dev, seed, counter)
+    return bl

@@ -18,7 +18,7 @@ from golden.kernels.arena import (
     layer,
     layer_device,
 )
-from golden.kernels.device import apply_pulse_counts
+from golden.kernels.pair import apply_counts
 from golden.rng import next_uniform, stream_key
 
 __all__ = [
@@ -135,7 +135,7 @@ def write_rounded(l, lay, cfg, st, G):
             counts[i, j] = int(n)
             G[i, j] = 0.0
     dev, _ = layer_device(st.arr_c, l, lay)
-    apply_pulse_counts(dev, counts, seeds[l, 2], S[l, S_CNT_C])
+    apply_counts(dev, counts, seeds[l, 2], S[l, S_CNT_C])
     S[l, S_CNT_C] += 1
 
 

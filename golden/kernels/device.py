@@ -6,7 +6,8 @@ A device array is described by plain arrays, so kernels stay free of Python obje
 * ``P[k, i, j]``: per-device (d2d) values, rows ``P_*`` below;
 * ``G[k]``: model-wide scalars, entries ``G_*`` below (Lut tables appended at ``G_TABLES``);
 * ``hidden[i, j]``: the persistent device state (a weight, or a Lut state index);
-* ``visible[i, j]``: the weight the MVM sees (hidden + write noise, or a Lut level).
+* ``visible[i, j]``: the weight the MVM sees (hidden + write noise, or a Lut level; on a
+  differential pair, :mod:`golden.kernels.pair`, ``G+ - G-``).
 
 The equations are documented on the params classes in :mod:`golden.params.devices`; the
 kernels take one array as a :class:`~golden.kernels.records.DeviceView`.
@@ -32,7 +33,9 @@ G_A_UP, G_A_DOWN, G_GAMMA_UP, G_GAMMA_DOWN, G_A, G_B, G_STD_ADD, G_STD_SLOPE = r
 G_N_STATES = 11
 # LUT_EXACT's formats (golden.lut_exact); its tables are integers stored as floats
 G_STEP_FRAC, G_NOISE_BITS, G_PRODUCT_SHIFT, G_WORD_BITS, G_LFSR_MASK = range(12, 17)
-G_TABLES = 17  # up table, down table (n_states each), then LUT_EXACT's noise table
+# a pair's refresh (golden.kernels.pair): period in updates (0: never), thresholds, w_max, step
+G_REFRESH_EVERY, G_REFRESH_UPPER, G_REFRESH_LOWER, G_REFRESH_WMAX, G_REFRESH_STEP = range(17, 22)
+G_TABLES = 22  # up table, down table (n_states each), then LUT_EXACT's noise table
 
 LINEAR = int(DeviceModel.LINEAR)
 EXP = int(DeviceModel.EXP)

@@ -27,6 +27,7 @@ from golden.kernels.device import (
     row_stream,
     visible_of,
 )
+from golden.kernels.pair import is_pair, pair_row
 from golden.lfsr import lfsr_word
 from golden.rng import (
     STREAM_BITS_D,
@@ -230,6 +231,11 @@ def apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, s
     about a microsecond even on one thread, measured), in parallel in
     :func:`apply_coincidences_parallel`. ``dev`` is a
     :class:`~golden.kernels.records.DeviceView`."""
+    if is_pair(dev):
+        for i in range(dbits.shape[0]):
+            if dbits[i] != 0:
+                pair_row(dev, i, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter)
+        return
     for i in range(dbits.shape[0]):
         if dbits[i] != 0:
             _coincidence_row(
@@ -243,11 +249,15 @@ def apply_coincidences_parallel(
 ):
     """:func:`apply_coincidences` with the rows split over the threads (large arrays: the
     512 x 512 update of ``bench/update.py``); the same bits."""
+    pair = is_pair(dev)
     for i in prange(dbits.shape[0]):
         if dbits[i] != 0:
-            _coincidence_row(
-                dev, i, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter
-            )
+            if pair:
+                pair_row(dev, i, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter)
+            else:
+                _coincidence_row(
+                    dev, i, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter
+                )
 
 
 @njit(cache=True)
@@ -264,8 +274,9 @@ def apply_implicit(dev, x, d, a, b, bl, upd, lr_neg, seed, counter):
     the update's ``x_res_implicit`` / ``d_res_implicit``)."""
     model, P, G, hidden, visible, row_lfsr = dev
     x_res, d_res = upd.x_res_implicit, upd.d_res_implicit
-    rows, cols = hidden.shape
-    copy = has_visible_copy(model, G)
+    rows, cols = visible.shape
+    pair = is_pair(dev)
+    copy = has_visible_copy(model, G) and not pair
     for i in prange(rows):
         qd = _implicit_q(d[i], a, d_res)
         if qd == 0.0:
@@ -277,10 +288,13 @@ def apply_implicit(dev, x, d, a, b, bl, upd, lr_neg, seed, counter):
             if n == 0:
                 continue
             up = ((d[i] < 0.0) ^ (x[j] < 0.0) ^ (lr_neg != 0)) != 0
-            w = hidden[i, j]
+            c = j if up or not pair else cols + j  # a pair: G- takes the down pulses, as up
+            w = hidden[i, c]
             for _ in range(n):
-                w, rng = pulse_once(model, P, G, i, j, w, up, rng)
-            hidden[i, j] = w
+                w, rng = pulse_once(model, P, G, i, c, w, up or pair, rng)
+            hidden[i, c] = w
+            if pair:
+                visible[i, j] = hidden[i, j] - hidden[i, cols + j]
             if copy:
                 visible[i, j], wrng = visible_of(model, P, G, i, j, w, wrng)
         keep_row_stream(model, row_lfsr, i, rng)

@@ -37,6 +37,14 @@ class DeviceParams(Params):
     gain ``g = 1 + dw_min_dtod xi``, ``r = up_down_dtod xi`` and
     ``step_up = dw_min (g + min(up_down, 0) + r)``,
     ``step_down = dw_min (g - max(up_down, 0) - r)``.
+
+    With ``pair``, each weight is a differential pair ``W = G+ - G-`` of two such devices
+    (aihwkit's ``OneSidedUnitCell``; each side with d2d draws of its own), both starting from
+    ``max(+-w, 0)`` and only ever pulsed up: a pulse that would raise W raises G+, one that would
+    lower it raises G-. Every ``refresh_every`` updates of the array, each pair whose larger side
+    exceeds ``refresh_upper_thres w_max`` and smaller side ``refresh_lower_thres w_max`` is reset
+    (both to 0) and ``G+ - G-`` rewritten onto one side by write-verify, up pulses until it is
+    within ``dw_min / 2`` (aihwkit's criterion; the devices are read exactly).
     """
 
     section: ClassVar[str] = "device"
@@ -71,10 +79,28 @@ class DeviceParams(Params):
         ge=0,
         lt=2**63,
     )
+    pair: bool = spec(
+        False,
+        "each weight on a differential pair W = G+ - G- of two such devices, each pulsed up "
+        "only (aihwkit's OneSidedUnitCell)",
+    )
+    refresh_every: int = spec(
+        0, "pair: updates of the array between refreshes (0 = never; OneSidedUnitCell)", ge=0
+    )
+    refresh_upper_thres: float = spec(
+        0.75, "pair: refresh where the larger side exceeds this fraction of w_max", gt=0, le=1
+    )
+    refresh_lower_thres: float = spec(
+        0.25, "pair: ... and the smaller side this fraction", ge=0, le=1
+    )
 
     def check(self) -> None:
         if self.w_min >= self.w_max:
             raise ConfigError("w_min", self.w_min, f"must be < w_max = {self.w_max}")
+        if self.pair and self.w_max <= 0:
+            raise ConfigError("w_max", self.w_max, "> 0 for a pair (each side grows from 0)")
+        if self.pair and self.write_noise_std > 0:
+            raise ConfigError("write_noise_std", self.write_noise_std, "0 for a pair")
 
     @classmethod
     def from_table(cls, value: Any, f: Any) -> DeviceParams:
@@ -215,6 +241,8 @@ class LutParams(DeviceParams):
 
     def check(self) -> None:
         super().check()
+        if self.pair:  # a Lut's visible weight is a level of its state, not a difference
+            raise ConfigError("pair", True, "false for a Lut device")
         for name in ("up_steps", "down_steps"):
             table = getattr(self, name)
             if table and len(table) != self.n_states:

@@ -72,7 +72,8 @@ class NetworkParams(Params):
         "bias in digital (True, aihwkit's default) or as an analog column of the array (False)",
     )
     max_input_size: int = spec(
-        512, "inputs per array; a wider layer is split into arrays (aihwkit's mapping; 0 = any)",
+        512,
+        "inputs per array; a wider layer is split into arrays (aihwkit's mapping; 0 = any)",
         ge=0,
     )
     max_output_size: int = spec(
