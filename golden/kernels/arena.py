@@ -19,6 +19,7 @@ from golden.kernels.pulses import pulsed_update, pulsed_update_column
 from golden.kernels.records import DeviceView, Lanes
 
 __all__ = [
+    "after_update",
     "array_io_offsets",
     "array_update",
     "array_update_column",
@@ -85,7 +86,7 @@ def layer_device(arr, l, lay):
 
 
 @njit(cache=True)
-def _after_update(dev, seed, counter):
+def after_update(dev, seed, counter):
     """A pair array's refresh (:func:`golden.kernels.pair.refresh_pair`) after every
     ``refresh_every``-th update (``counter`` counts the array's updates from 0)."""
     every = int(dev.G[G_REFRESH_EVERY])
@@ -98,7 +99,7 @@ def array_update(arr, l, lay, x, d, lr, gran, upd, seed, counter, work):
     """Pulsed rank-1 update ``-lr d x^T`` of array l of the device arena ``arr``."""
     dev, lanes = layer_device(arr, l, lay)
     bl = pulsed_update(x, d, lr, gran, upd, dev, lanes, seed, counter, work)
-    _after_update(dev, seed, counter)
+    after_update(dev, seed, counter)
     return bl
 
 
@@ -109,5 +110,5 @@ def array_update_column(arr, l, lay, j, d, lr, gran, upd, seed, counter, work):
     bl = pulsed_update_column(
         j, lay.shapes[l, 1], d, lr, gran, upd, dev, lanes, seed, counter, work
     )
-    _after_update(dev, seed, counter)
+    after_update(dev, seed, counter)
     return bl

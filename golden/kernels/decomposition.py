@@ -13,6 +13,7 @@ from numba import njit
 from golden.kernels.arena import (
     S_CNT_C,
     STREAM_SR,
+    after_update,
     array_io_offsets,
     array_update,
     layer,
@@ -136,6 +137,7 @@ def write_rounded(l, lay, cfg, st, G):
             G[i, j] = 0.0
     dev, _ = layer_device(st.arr_c, l, lay)
     apply_counts(dev, counts, seeds[l, 2], S[l, S_CNT_C])
+    after_update(dev, seeds[l, 2], S[l, S_CNT_C])
     S[l, S_CNT_C] += 1
 
 

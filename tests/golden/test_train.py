@@ -256,8 +256,9 @@ def test_mixed_precision_accumulates_and_transfers_integer_pulses():
 
 # ---- end to end ------------------------------------------------------------------------------
 def _digits_config(tmp_path: Path, algorithm: str, **extra) -> Path:
+    name = {"pca": "pca-sum", "nmf": "nmf-sum"}.get(algorithm, algorithm)
     cfg = load_train_config(
-        ROOT / "configs" / f"fmnist-{algorithm}.toml",
+        ROOT / "configs" / f"fmnist-{name}.toml",
         [
             'data.name="digits"',
             "network.sizes=[64,32,10]",
