@@ -59,9 +59,7 @@ def print_table(table: dict, floats: list[float]) -> None:
         print(f"| method | transfer | {head} |\n|---|---|" + "---|" * len(RANKS))
         for method in ("pca", "nmf"):
             for transfer in ("seq", "sum"):
-                cells = " | ".join(
-                    _cell(table.get((pair, method, transfer, r), [])) for r in RANKS
-                )
+                cells = " | ".join(_cell(table.get((pair, method, transfer, r), [])) for r in RANKS)
                 print(f"| {method} | rank-{transfer} | {cells} |")
 
 

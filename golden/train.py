@@ -22,12 +22,12 @@ from golden.hamiltonian import energy
 from golden.network import Network, estimate_bytes
 from golden.params import TrainParams
 
-__all__ = ["CHECKPOINT", "TrainingProgress", "load_checked_data", "run_training"]
+__all__ = ["CHECKPOINT", "TrainingProgress", "load_checked_data", "run_training", "shuffled_order"]
 
 CHECKPOINT = "checkpoint.npz"
 
 
-def _order(seed: int, epoch: int, n: int) -> np.ndarray:
+def shuffled_order(seed: int, epoch: int, n: int) -> np.ndarray:
     """The sample order of one epoch: a permutation keyed by (seed, epoch)."""
     return np.random.default_rng([seed, epoch, 0x5EED]).permutation(n).astype(np.int64)
 
@@ -158,7 +158,7 @@ def run_training(
         net.save(ckpt, {k: np.array(v) for k, v in extra.items()})
 
     # compile (or load from numba's cache) before the clock starts: samples/s is training speed
-    net.train(data.x_train, data.y_train, _order(t.seed, 0, n), 0, 0, 0, avg_start)
+    net.train(data.x_train, data.y_train, shuffled_order(t.seed, 0, n), 0, 0, 0, avg_start)
     timing = {
         "setup_seconds": time.perf_counter() - started,
         "loop_seconds": 0.0,
@@ -173,7 +173,7 @@ def run_training(
     )
     try:
         while epoch < t.epochs:
-            order = _order(t.seed, epoch, n)
+            order = shuffled_order(t.seed, epoch, n)
             while pos < n:
                 stop = min(pos + chunk, n)
                 before = net.stats[:2].copy()
