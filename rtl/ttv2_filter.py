@@ -124,7 +124,8 @@ class Ttv2Filter(wiring.Component):
         new_h = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(diff, hb)))
 
         steps = {
-            S.READ: [code.eq(codes[row])],
+            # the codes shift down one element per row (code = codes[row] without a 64:1 mux)
+            S.READ: [code.eq(codes[0]), codes.eq(codes.as_value() >> p.adc_bits)],
             S.MULTIPLY: [h_reg.eq(rd.data), product.eq(code * self.transfer_lr)],
             S.SUM: [total.eq(h_reg + product)],
             S.ACCUMULATE: [h1.eq(saturate(total, hb))],
