@@ -333,11 +333,9 @@ class ArrayEmulator(wiring.Component):
         m.d.sync += B["valid"].eq(0)
         # The row LFSRs (rows x width registers, spread wide) meet `cur` only through two
         # registers, so `cur` sits by the state machine and no state decode crosses the chip:
-        # - seed_parts, the LFSR of row_bit's row fetched every clock in two levels: a select
-        #   within each group of ROW_SELECT_GROUP rows into a register (zero but in row_bit's
-        #   group); a ROW loads cur from their OR. row_bit names the next row a clock ahead:
-        #   from IDLE (the op's first row, fetched in DECODE) and from each ROW (the next row,
-        #   fetched during the CELLs);
+        # - seed_parts: row_bit's LFSR, a select per ROW_SELECT_GROUP rows into registers every
+        #   clock; a ROW loads cur from their OR. row_bit names the next row a clock ahead: from
+        #   IDLE (the op's first row) and from each ROW (the next, fetched during the CELLs);
         # - wb_data: each CELL's new cur, written back to its row the clock after (the next
         #   read of that row's LFSR is a ROW of a later operation, clocks away).
         parts = select_groups(list(row_lfsr), row_bit, ROW_SELECT_GROUP)
