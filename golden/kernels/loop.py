@@ -167,7 +167,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
                 io_counters,
                 1,
                 acts[b],
-                buf[3:5],
+                buf,
             )
             for t in range(n_arrays):
                 S[t, S_CNT_IO] = io_counters[t]
@@ -177,7 +177,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
             stats[0] += loss
             stats[1] += 1.0 if ok else 0.0
             backward_sample(
-                W, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b], buf[3:5], buf[2]
+                W, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b], buf, buf[2]
             )
         for b in range(nb):
             for l in range(n_layers):

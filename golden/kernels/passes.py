@@ -65,7 +65,8 @@ def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, bufs, out):
     """Layer l's forward MVM into ``out``: each of its arrays t multiplies its input block
     (:func:`golden.kernels.tile.analog_mvm`, noise counter ``counters[t]``); arrays side by
     side in the input add their outputs in input order (aihwkit's ``TileModuleArray``).
-    ``bufs``: two work rows as long as the layer."""
+    ``bufs``: a C-contiguous 2-D work array whose rows 0 and 1 are as long as the layer (a
+    slice of rows would be typed non-contiguous, and the MVMs then run 2.5x slower)."""
     for t in range(lay.ltile[l], lay.ltile[l + 1]):
         r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
         rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
@@ -88,7 +89,7 @@ def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride
     Array t's MVM uses noise counter ``counters[t]``, advanced by ``counter_stride`` (0 for
     evaluation, where counters are per sample). ``Wt``, when not empty, is ``W`` stored
     column-major per array (:func:`golden.kernels.loop.mirror_weights`): the MVMs read it, the
-    same bits. ``bufs``: two work rows (:func:`forward_arrays`)."""
+    same bits. ``bufs``: work rows 0 and 1 (:func:`forward_arrays`)."""
     lshape, doff, aoff = lay.lshape, lay.doff, lay.aoff
     n_layers = lshape.shape[0]
     acts[aoff[0] : aoff[0] + x.shape[0]] = x
