@@ -27,7 +27,8 @@ from rtl.onehot import (
 
 __all__ = ["ArrayEmulator", "mvm_layout", "op_layout"]
 
-ROW_SELECT_GROUP = 8  # row LFSRs per first-level select of the next row's seed
+ROW_SELECT_GROUP = 8
+"""Row LFSRs per first-level select of the next row's seed (eight 8:1 selects at 64 rows)."""
 
 
 def op_layout(rows: int, cols: int) -> data.StructLayout:
@@ -160,8 +161,10 @@ class ArrayEmulator(wiring.Component):
         x_groups, first_groups, rest_groups = (Signal(group_count(cols)) for _ in range(3))
         i, j = Signal(range(max(2, rows))), Signal(range(max(2, cols)))
         cur = Signal(width)
-        seeds = enumerate(row_seeds(rows, em))
-        row_lfsr = Array(Signal(width, init=int(s), name=f"row_lfsr_{k}") for k, s in seeds)
+        row_lfsr = Array(
+            Signal(width, init=int(s), name=f"row_lfsr_{k}")
+            for k, s in enumerate(row_seeds(rows, em))
+        )
         read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
         codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
 
@@ -312,8 +315,9 @@ class ArrayEmulator(wiring.Component):
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
-        # the lowest row and column still to visit, one-hot, in registers (each computed the
-        # clock before it is used): row_bit from IDLE and each ROW, col_bit from ROW and CELL
+        # the lowest row and column still to visit, one-hot, kept in registers (each computed
+        # the clock before it is used, so no carry chain feeds the row-LFSR select or the
+        # block-RAM address): row_bit from IDLE and each ROW, col_bit from ROW and each CELL
         first_row, _ = lowest_set(m, d_rem, "first_row")
         row_bit, col_bit = Signal(rows), Signal(cols)
         row_index = one_hot_index(m, row_bit, "row_index")
@@ -321,10 +325,6 @@ class ArrayEmulator(wiring.Component):
         rest = x_rem & ~col_bit
         rest_bit, rest_after = lowest_two_level(m, rest, rest_groups, "rest")
         rows_left = d_rem & ~row_bit
-        # the row after row_bit, searched into a register every clock (ROW comes a clock after
-        # the DECODE or CELL that set d_rem and row_bit)
-        next_row = Signal(rows, name="next_row")
-        m.d.sync += next_row.eq(lowest_one_hot(m, rows_left, "next_row_low"))
         x_bit, x_after = lowest_two_level(m, x, x_groups, "x")
         read_col = one_hot_index(m, x_bit, "read_col")
         first_col = Signal(cols)
@@ -393,7 +393,7 @@ class ArrayEmulator(wiring.Component):
                 m.d.sync += [
                     i.eq(row_index),
                     d_rem.eq(rows_left),
-                    row_bit.eq(next_row),
+                    row_bit.eq(lowest_one_hot(m, rows_left, "next_row")),
                     x_rem.eq(x),
                     col_bit.eq(first_col),
                     rest_groups.eq(first_groups),
