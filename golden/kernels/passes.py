@@ -65,8 +65,7 @@ def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, bufs, out):
     """Layer l's forward MVM into ``out``: each of its arrays t multiplies its input block
     (:func:`golden.kernels.tile.analog_mvm`, noise counter ``counters[t]``); arrays side by
     side in the input add their outputs in input order (aihwkit's ``TileModuleArray``).
-    ``bufs``: a C-contiguous 2-D work array whose rows 0 and 1 are as long as the layer (a
-    slice of rows would be typed non-contiguous, and the MVMs then run 2.5x slower)."""
+    ``bufs``: a 2-D work array whose rows 0 and 1 are as long as the layer."""
     for t in range(lay.ltile[l], lay.ltile[l + 1]):
         r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
         rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
