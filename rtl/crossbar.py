@@ -16,9 +16,8 @@ from golden.params import EmulatorParams
 from rtl.fixedpoint import saturate
 from rtl.lfsr import transition_masks
 from rtl.onehot import (
+    group_any,
     group_count,
-    lowest_one_hot,
-    lowest_set,
     lowest_two_level,
     one_hot_index,
     or_all,
@@ -315,16 +314,15 @@ class ArrayEmulator(wiring.Component):
 
         # ---- issue: the state machine, one device access per clock --------------------------
         op = self.i_op.payload
-        # the lowest row and column still to visit, one-hot, kept in registers (each computed
-        # the clock before it is used, so no carry chain feeds the row-LFSR select or the
-        # block-RAM address): row_bit from IDLE and each ROW, col_bit from ROW and each CELL
-        first_row, _ = lowest_set(m, d_rem, "first_row")
-        row_bit, col_bit = Signal(rows), Signal(cols)
+        # the lowest row and column still to visit, one-hot, in registers computed a clock ahead
+        # (row_bit from IDLE and each ROW, col_bit from ROW and each CELL), both searched in two
+        # levels against registered group masks (row_groups == group_any(d_rem & ~row_bit))
+        row_bit, col_bit, row_groups = Signal(rows), Signal(cols), Signal(group_count(rows))
         row_index = one_hot_index(m, row_bit, "row_index")
         next_col = one_hot_index(m, col_bit, "next_col")
         rest = x_rem & ~col_bit
         rest_bit, rest_after = lowest_two_level(m, rest, rest_groups, "rest")
-        rows_left = d_rem & ~row_bit
+        next_row, next_groups = lowest_two_level(m, d_rem & ~row_bit, row_groups, "next_row")
         x_bit, x_after = lowest_two_level(m, x, x_groups, "x")
         read_col = one_hot_index(m, x_bit, "read_col")
         first_col = Signal(cols)
@@ -380,20 +378,22 @@ class ArrayEmulator(wiring.Component):
                 m.d.sync += [
                     first_col.eq(x_bit),
                     first_groups.eq(x_after),
+                    row_groups.eq(group_any(d_rem & ~row_bit)),
                 ]
                 with m.If((op_kind == ArrayOp.PULSES) & x.any() & d_rem.any()):
                     m.d.sync += state.eq(S.ROW)
                 with m.Elif(op_kind == ArrayOp.READ):
                     m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
                 with m.Elif(op_kind == ArrayOp.PEEK):
-                    m.d.sync += [i.eq(first_row), j.eq(read_col), state.eq(S.PEEK)]
+                    m.d.sync += [i.eq(row_index), j.eq(read_col), state.eq(S.PEEK)]
                 with m.Else():  # an empty slot or an MVM on the operation stream: dropped
                     m.d.sync += state.eq(S.IDLE)
             with m.Case(S.ROW):
                 m.d.sync += [
                     i.eq(row_index),
-                    d_rem.eq(rows_left),
-                    row_bit.eq(lowest_one_hot(m, rows_left, "next_row")),
+                    d_rem.eq(d_rem & ~row_bit),
+                    row_bit.eq(next_row),
+                    row_groups.eq(next_groups),
                     x_rem.eq(x),
                     col_bit.eq(first_col),
                     rest_groups.eq(first_groups),
