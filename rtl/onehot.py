@@ -11,6 +11,7 @@ __all__ = [
     "group_any",
     "group_bits",
     "group_count",
+    "lowest_grouped",
     "lowest_one_hot",
     "lowest_set",
     "lowest_two_level",
@@ -81,6 +82,15 @@ def lowest_two_level(m: Module, mask, groups, name: str) -> tuple[Signal, Signal
     groups_after = Signal(len(groups), name=f"{name}_after")
     m.d.comb += [one_hot.eq(Cat(bits)), groups_after.eq(Cat(after))]
     return one_hot, groups_after
+
+
+def lowest_grouped(m: Module, mask, name: str) -> Signal:
+    """The lowest set bit of ``mask`` alone, as :func:`lowest_two_level` with the group mask
+    formed in the same clock (an OR per group): chains of ``SEARCH_GROUP`` bits, not one chain
+    across the whole mask, for a mask that arrives from afar with no register to hold groups."""
+    groups = Signal(group_count(len(mask)), name=f"{name}_groups")
+    m.d.comb += groups.eq(group_any(mask))
+    return lowest_two_level(m, mask, groups, name)[0]
 
 
 def select(values, one_hot) -> Value:

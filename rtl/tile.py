@@ -12,7 +12,7 @@ from golden.encoding import ArrayOp, ArrayState, GeneratorState, TransferState
 from golden.hw.tile import TileParts, fifo_depths
 from golden.params import PeripheryParams
 from rtl.crossbar import ArrayEmulator, mvm_layout, op_layout
-from rtl.onehot import group_any, lowest_one_hot
+from rtl.onehot import group_any, lowest_grouped
 from rtl.periphery import PORT_MEANINGS, CrossbarPeriphery, config_signature
 from rtl.pulse_generator import check_params, update_layout
 
@@ -208,7 +208,7 @@ class Tile(wiring.Component):
                 pulses.x_neg.eq(lines.x_neg),
                 pulses.d.eq(lines.d),
                 pulses.d_neg.eq(lines.d_neg),
-                pulses.d_first.eq(lowest_one_hot(m, lines.d, f"d_first_{name}")),
+                pulses.d_first.eq(lowest_grouped(m, lines.d, f"d_first_{name}")),
                 pulses.x_groups.eq(group_any(lines.x)),
             ]
             staging = Signal(name=f"staging_{name}")

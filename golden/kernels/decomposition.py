@@ -23,6 +23,7 @@ from golden.kernels.pair import apply_counts
 from golden.rng import next_uniform, stream_key
 
 __all__ = [
+    "balance_factors",
     "dec_views",
     "nmf_factorize",
     "nmf_write",
@@ -184,12 +185,32 @@ def pca_write(l, nb, lay, cfg, st, scratch):
 
 
 @njit(cache=True)
+def balance_factors(Wf, Hf):
+    """Rescale each component r to ``|Wf[:, r]| = |Hf[:, r]|`` (``Wf Hf^T`` unchanged).
+    Multiplicative updates leave the split of scale between the factors free, and warm-started
+    from batch to batch it drifts without bound (one factor to the 1e-12 floor, the other
+    past 1e8 within a few hundred batches), after which the floor breaks the fit."""
+    for r in range(Wf.shape[1]):
+        nw, nh = 0.0, 0.0
+        for i in range(Wf.shape[0]):
+            nw += Wf[i, r] * Wf[i, r]
+        for j in range(Hf.shape[0]):
+            nh += Hf[j, r] * Hf[j, r]
+        if nw > 0.0 and nh > 0.0:
+            s = (nh / nw) ** 0.25
+            Wf[:, r] *= s
+            Hf[:, r] /= s
+
+
+@njit(cache=True)
 def nmf_factorize(l, nb, sign, lay, iterations, Wf, Hf, acts, deltas):
     """Multiplicative updates (Lee & Seung) of ``G_s ~ Wf Hf^T`` for the non-negative part
-    ``G_s = sum_b max(s d_b, 0) x_b^T / nb`` (s = +1 or -1), streamed from the batch."""
+    ``G_s = sum_b max(s d_b, 0) x_b^T / nb`` (s = +1 or -1), streamed from the batch, from the
+    previous batch's factors rescaled to equal norms per component (:func:`balance_factors`)."""
     rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
     xo, do = array_io_offsets(lay, l)
     k = Wf.shape[1]
+    balance_factors(Wf, Hf)
     GH = np.empty((rows, k))
     GtW = np.empty((cols, k))
     tiny = 1e-30

@@ -204,7 +204,7 @@ class NmfParams(DecompositionParams):
     single-signed factors) or ``W+ H+^T - W- H-^T`` rebuilt outside (``sum``)."""
 
     rank: int = spec(3, "rank k of each non-negative factor pair", ge=1, le=64)
-    iterations: int = spec(5, "multiplicative updates per mini-batch", ge=1, le=1000)
+    iterations: int = spec(50, "multiplicative updates per mini-batch", ge=1, le=1000)
 
 
 @dataclass(frozen=True)
