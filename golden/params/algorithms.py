@@ -199,8 +199,9 @@ class NmfParams(DecompositionParams):
     gradient splits into two non-negative parts, ``G = G+ - G-`` with
     ``G+- = sum_b d_b^+- x_b^T / B``. Each part gets rank-k non-negative factors,
     ``G+- ~ W+- H+-^T``, by ``iterations`` multiplicative updates per batch (Lee & Seung),
-    warm-started from the previous batch; every product with G is streamed from the batch's
-    vectors, so G is never stored. The write is 2k rank-1 pulsed updates (``seq``; each with
+    warm-started from the previous batch's factors rescaled to equal norms per component (the
+    updates leave that split free, and it drifts); every product with G is streamed from the
+    batch's vectors, so G is never stored. The write is 2k rank-1 pulsed updates (``seq``; each with
     single-signed factors) or ``W+ H+^T - W- H-^T`` rebuilt outside (``sum``)."""
 
     rank: int = spec(3, "rank k of each non-negative factor pair", ge=1, le=64)
