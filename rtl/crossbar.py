@@ -49,6 +49,11 @@ def _rom(values, shape) -> Array:
     return Array(Const(int(v), shape) for v in values)
 
 
+def _address(i: Signal, j: Signal, cols: int):
+    """Device (i, j)'s word address ``i * cols + j``: wires alone when cols is a power of two."""
+    return Cat(j, i) if 1 << (len(j)) == cols else i * cols + j
+
+
 def _lfsr_step(state: Signal, width: int, nbits: int):
     """(next state, word) of ``nbits`` Galois steps (``golden.lfsr.lfsr_word``)."""
     next_masks, word_masks = transition_masks(width, nbits)
@@ -167,7 +172,7 @@ class ArrayEmulator(wiring.Component):
         read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
         codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
 
-        # ---- the pipeline: one stage record per clock after the issue (B .. H) ------------
+        # ---- the pipeline: one stage record per clock after the issue (A .. H) ------------
         mvm_fields = {}
         if mt is not None:
             mvm_fields = {"code": signed(mt.dac_bits), "first": 1, "last": 1}
@@ -194,6 +199,7 @@ class ArrayEmulator(wiring.Component):
                 "mlevel": signed(mt.level_bits),
                 "mnoise": signed(mt.acc_bits),
             }
+        A = stage("a", word=em.word_bits)
         B = stage("b", word=em.word_bits)
         C = stage("c", word=em.word_bits, mem=rd.data.shape())
         steps = {"s": sb, "gains": 2 * db, "r": em.step_frac, "level": level_shape}
@@ -211,7 +217,7 @@ class ArrayEmulator(wiring.Component):
         kept = {"s": sb, "gains": 2 * db, "room": sb, "mterm": mterm, **mvm_shapes}
         G = stage("g", base=sb + 1, inc=1, level=level_shape, **kept)
         H = stage("h", moves=sb + 1, code=code_bits, **kept)
-        stages = (B, C, D, E, P, F, G, H)
+        stages = (A, B, C, D, E, P, F, G, H)
         busy = Cat(st["valid"] for st in stages).any()
         tail_valid, coded_valid = Signal(), Signal()  # an MVM output's code being formed
         idle = (state == S.IDLE) & ~busy & ~tail_valid & ~coded_valid
@@ -223,8 +229,10 @@ class ArrayEmulator(wiring.Component):
         m.d.comb += [self.state.eq(state), self.i_op.ready.eq(ready)]
         m.d.comb += [self.codes[k].eq(codes[k]) for k in range(rows)]
 
-        # B: the device word arrives from the block RAM and is registered
-        m.d.sync += carry(B, C, "word") + [C["mem"].eq(rd.data)]
+        # A: the device is read (its address straight from A's registers to the block RAMs); B:
+        # the device word arrives from the block RAM and is registered
+        m.d.comb += rd.addr.eq(_address(A["i"], A["j"], cols))
+        m.d.sync += carry(A, B, "word") + carry(B, C, "word") + [C["mem"].eq(rd.data)]
         # C: table lookups
         word = C["mem"]
         s = word[:sb]
@@ -291,7 +299,7 @@ class ArrayEmulator(wiring.Component):
         with m.Else():
             m.d.comb += new_s.eq(Mux(moves > s_h, 0, s_h - moves))
         m.d.comb += [
-            wr.addr.eq(H["i"] * cols + H["j"]),
+            wr.addr.eq(_address(H["i"], H["j"], cols)),
             wr.data.eq(Cat(new_s, H["gains"])),
             wr.en.eq(H["valid"] & (H["op"] == ArrayOp.PULSES)),
         ]
@@ -328,7 +336,7 @@ class ArrayEmulator(wiring.Component):
         first_col = Signal(cols)
         cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
         read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
-        m.d.sync += B["valid"].eq(0)
+        m.d.sync += A["valid"].eq(0)
         # The row LFSRs (rows x width registers, spread wide) meet `cur` only through two
         # registers, so `cur` sits by the state machine and no state decode crosses the chip:
         # - seed_parts: row_bit's LFSR, a select per ROW_SELECT_GROUP rows into registers every
@@ -345,14 +353,6 @@ class ArrayEmulator(wiring.Component):
         m.d.sync += wb_valid.eq(0)
         with m.If(wb_valid):
             m.d.sync += row_lfsr[wb_row].eq(wb_data)
-        mvm_i, mvm_j = Mux(transposed, kk, o), Mux(transposed, o, kk)
-        with m.Switch(state):
-            with m.Case(S.CELL):
-                m.d.comb += rd.addr.eq(i * cols + next_col)
-            with m.Case(S.MVM):
-                m.d.comb += rd.addr.eq(mvm_i * cols + mvm_j)
-            with m.Default():
-                m.d.comb += rd.addr.eq(i * cols + j)
         with m.Switch(state):
             with m.Case(S.IDLE):
                 with m.If(self.i_op.valid & ready):  # registered now, decoded in DECODE
@@ -409,23 +409,23 @@ class ArrayEmulator(wiring.Component):
                     wb_data.eq(cur_next),
                     wb_row.eq(i),
                     wb_valid.eq(1),
-                    B["valid"].eq(1),
-                    B["op"].eq(ArrayOp.PULSES),
-                    B["i"].eq(i),
-                    B["j"].eq(next_col),
-                    B["up"].eq((x_neg & col_bit).any() != d_neg.bit_select(i, 1)),
-                    B["word"].eq(cur_word),
+                    A["valid"].eq(1),
+                    A["op"].eq(ArrayOp.PULSES),
+                    A["i"].eq(i),
+                    A["j"].eq(next_col),
+                    A["up"].eq((x_neg & col_bit).any() != d_neg.bit_select(i, 1)),
+                    A["word"].eq(cur_word),
                 ]
                 with m.If(rest_groups == 0):  # rest == 0
                     m.d.sync += state.eq(Mux(d_rem.any(), S.ROW, S.IDLE))
             with m.Case(S.READ):
                 m.d.sync += [
                     read_lfsr.eq(read_next),
-                    B["valid"].eq(1),
-                    B["op"].eq(ArrayOp.READ),
-                    B["i"].eq(i),
-                    B["j"].eq(j),
-                    B["word"].eq(read_word),
+                    A["valid"].eq(1),
+                    A["op"].eq(ArrayOp.READ),
+                    A["i"].eq(i),
+                    A["j"].eq(j),
+                    A["word"].eq(read_word),
                 ]
                 with m.If(i == rows - 1):
                     m.d.sync += state.eq(S.IDLE)
@@ -433,10 +433,10 @@ class ArrayEmulator(wiring.Component):
                     m.d.sync += i.eq(i + 1)
             with m.Case(S.PEEK):
                 m.d.sync += [
-                    B["valid"].eq(1),
-                    B["op"].eq(ArrayOp.PEEK),
-                    B["i"].eq(i),
-                    B["j"].eq(j),
+                    A["valid"].eq(1),
+                    A["op"].eq(ArrayOp.PEEK),
+                    A["i"].eq(i),
+                    A["j"].eq(j),
                     state.eq(S.IDLE),
                 ]
             if mt is not None:
@@ -445,17 +445,17 @@ class ArrayEmulator(wiring.Component):
                     n_out = Mux(transposed, cols, rows)
                     last = kk == n_in - 1
                     m.d.sync += [
-                        B["valid"].eq(1),
-                        B["op"].eq(ArrayOp.MVM),
-                        B["i"].eq(mvm_i),
-                        B["j"].eq(mvm_j),
-                        B["code"].eq(self._inputs[kk]),
-                        B["first"].eq(kk == 0),
-                        B["last"].eq(last),
+                        A["valid"].eq(1),
+                        A["op"].eq(ArrayOp.MVM),
+                        A["i"].eq(Mux(transposed, kk, o)),
+                        A["j"].eq(Mux(transposed, o, kk)),
+                        A["code"].eq(self._inputs[kk]),
+                        A["first"].eq(kk == 0),
+                        A["last"].eq(last),
                         kk.eq(Mux(last, 0, kk + 1)),
                     ]
                     with m.If(kk == 0):
-                        m.d.sync += [read_lfsr.eq(read_next), B["word"].eq(read_word)]
+                        m.d.sync += [read_lfsr.eq(read_next), A["word"].eq(read_word)]
                     with m.If(last):
                         m.d.sync += o.eq(o + 1)
                         with m.If(o == n_out - 1):

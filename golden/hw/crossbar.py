@@ -7,7 +7,8 @@ when the array was IDLE with an empty pipeline a clock ago and took nothing then
 that takes one registers it, the next (DECODE) decodes it (an empty slot is dropped there).
 MVMs come on a port of their own (an array built with MVM tables).
 Every device access goes down a pipeline of :data:`PIPELINE` stages: the clock that issues it
-reads the device word and draws its random bits; stage B registers the word; C looks up the
+draws its random bits; stage A reads the device word (the address straight from A's registers,
+as wires, to every block RAM); B registers the word; C looks up the
 step, gain, noise factor, level and read noise; D adds the last two and, with E, multiplies
 (E's product is two partial products, registered in P and summed into F, so no adder follows a
 multiplier in one clock); F splits the step into whole moves and a stochastic-rounding bit; G
@@ -63,7 +64,7 @@ from golden.params import EmulatorParams
 __all__ = ["PIPELINE", "Access", "ArrayEmulatorModel", "lowest_bit"]
 
 #: clocks from a device access's issue to its write (stages B, C, D, E, P, F, G, H)
-PIPELINE = 8
+PIPELINE = 9
 
 
 def lowest_bit(mask: int) -> int:
@@ -120,7 +121,7 @@ class ArrayEmulatorModel:
         self.row_lfsr = [int(v) for v in row_seeds(self.rows, self.em)]
         self.cur = 0
         self.read_lfsr = lane_seed(self.em.seed, READ_LANE, self.em.lfsr_width)
-        self.pipe: list[Access | None] = [None] * PIPELINE  # stages B..H
+        self.pipe: list[Access | None] = [None] * PIPELINE  # stages A..H
         self.codes = [0] * self.rows
         self.resp_valid = 0
         self.peek_state = self.peek_valid = 0
