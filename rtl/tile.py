@@ -152,18 +152,23 @@ class Tile(wiring.Component):
         quiet = Signal(init=1)  # both FIFOs empty, nothing staged: a register, exact
         host_ready = Signal()
         # the periphery's operations for each FIFO (pulse slots with a line firing, A's read
-        # request) are staged in registers first (no enables: nothing fans out to them), so
-        # no OR over the lines feeds a FIFO
+        # request) are staged in two levels of registers (no enables: nothing fans out to
+        # them): `raw` takes the lines as they come from the periphery's registers, spread
+        # over the chip, with no logic between; `staged` the operation formed from `raw` (the
+        # lines' ORs, d_first, x_groups); no OR over the lines feeds a FIFO
+        raw = {name: Signal(layout, name=f"raw_{name}") for name in ("a", "c")}
+        raw_valid = {name: Signal(name=f"raw_valid_{name}") for name in ("a", "c")}
         staged = {name: Signal(layout, name=f"staged_{name}") for name in ("a", "c")}
         staged_valid = {name: Signal(name=f"staged_valid_{name}") for name in ("a", "c")}
+        read_raw, read_raw_valid = Signal(layout), Signal()
         read_staged, read_staged_valid = Signal(layout), Signal()
         idle = (
             (per.gen_state == GeneratorState.IDLE)
             & (per.xfer_state == TransferState.IDLE)
             & ~per.o_a_pulse.valid
             & ~per.o_c_pulse.valid
-            & ~staged_valid["a"]
-            & ~staged_valid["c"]
+            & ~Cat(*raw_valid.values(), *staged_valid.values()).any()
+            & ~read_raw_valid
             & ~read_staged_valid
         )
         m.d.comb += self.i_peek.ready.eq(host_ready)
@@ -182,10 +187,11 @@ class Tile(wiring.Component):
         read_sent = Signal()
         send_read = per.o_read.valid & ~read_sent
         read_op = Signal(layout)  # x_neg, d, d_neg, d_first stay 0
+        m.d.sync += read_raw.x.eq(per.o_read.onehot)
         m.d.comb += [
             read_op.op.eq(ArrayOp.READ),
-            read_op.x.eq(per.o_read.onehot),
-            read_op.x_groups.eq(group_any(per.o_read.onehot)),
+            read_op.x.eq(read_raw.x),
+            read_op.x_groups.eq(group_any(read_raw.x)),
         ]
         # each FIFO's level (entries written and not yet taken) kept in a register of its own:
         # the FIFO's `level` is a sum, and "quiet" feeds the periphery's update enables
@@ -200,25 +206,26 @@ class Tile(wiring.Component):
                 array.i_op.payload.eq(fifo.r_data),
                 fifo.r_en.eq(array.i_op.ready),
             ]
-            lines = getattr(per, f"o_{name}_pulse")
+            lines, r = getattr(per, f"o_{name}_pulse"), raw[name]
+            m.d.sync += [raw_valid[name].eq(lines.valid)] + [
+                getattr(r, f).eq(getattr(lines, f)) for f in ("x", "x_neg", "d", "d_neg")
+            ]
             pulses = Signal(layout, name=f"pulses_{name}")
             m.d.comb += [
+                pulses.eq(r),
                 pulses.op.eq(ArrayOp.PULSES),
-                pulses.x.eq(lines.x),
-                pulses.x_neg.eq(lines.x_neg),
-                pulses.d.eq(lines.d),
-                pulses.d_neg.eq(lines.d_neg),
-                pulses.d_first.eq(lowest_grouped(m, lines.d, f"d_first_{name}")),
-                pulses.x_groups.eq(group_any(lines.x)),
+                pulses.d_first.eq(lowest_grouped(m, r.d, f"d_first_{name}")),
+                pulses.x_groups.eq(group_any(r.x)),
             ]
             staging = Signal(name=f"staging_{name}")
-            m.d.comb += staging.eq(lines.valid & lines.x.any() & lines.d.any())
+            m.d.comb += staging.eq(raw_valid[name] & r.x.any() & r.d.any())
             m.d.sync += [staged_valid[name].eq(staging), staged[name].eq(pulses)]
-            stage_next.append(staging)
+            stage_next += [lines.valid, staging]
             m.d.comb += [fifo.w_en.eq(staged_valid[name]), fifo.w_data.eq(staged[name])]
             if name == "a":  # A's read request, staged apart (never in the clock of a slot of A)
-                m.d.sync += [read_staged_valid.eq(send_read), read_staged.eq(read_op)]
-                stage_next.append(send_read)
+                m.d.sync += [read_raw_valid.eq(send_read), read_staged_valid.eq(read_raw_valid)]
+                m.d.sync += read_staged.eq(read_op)
+                stage_next += [send_read, read_raw_valid]
                 with m.If(read_staged_valid):
                     m.d.comb += [fifo.w_en.eq(1), fifo.w_data.eq(read_staged)]
             with m.If(take_peek & (peek.array == int(name == "c"))):

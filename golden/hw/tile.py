@@ -2,8 +2,10 @@
 fast array A and slow array C, with nothing outside but the host.
 
 The periphery's pulse slots become ``PULSES`` operations of their array and its read request
-a ``READ`` operation of A (sent once per request), staged in a register for a clock before they
-enter their FIFO; each array takes its operations from a FIFO
+a ``READ`` operation of A (sent once per request), staged in registers for two clocks before
+they enter their FIFO (the lines as they come, then the operation with its summaries: no logic
+between the periphery's registers, spread over the chip, and the first stage); each array takes
+its operations from a FIFO
 in block RAM with a registered output (:class:`FifoModel`: an operation written at a clock
 edge can be taken two clocks later) and A's column-read codes answer the periphery's ADC
 input. Slots where no line fires are not queued. The host's update stream is stalled while
@@ -134,13 +136,18 @@ class TileModel:
         self.fifos = {name: FifoModel(n) for name, n in fifo_depths(p).items()}
         self.read_sent = self.peek_pending = self.mvm_pending = 0
         self.host_ready = 0  # the register: host-ready a clock ago, nothing taken since
+        # the two staging registers: the raw lines of every valid slot (and A's read request
+        # apart), then the operations with a line firing
+        self.raw: dict[str, tuple | None] = {"a": None, "c": None}
+        self.raw_read: tuple | None = None
         self.staged: dict[str, tuple | None] = {"a": None, "c": None}
 
     @property
     def quiet(self) -> bool:
         """Both FIFOs empty and nothing staged for them."""
         fifos_empty = self.fifos["a"].level == 0 and self.fifos["c"].level == 0
-        return fifos_empty and not any(self.staged.values())
+        raw = any(self.raw.values()) or self.raw_read is not None
+        return fifos_empty and not raw and not any(self.staged.values())
 
     @property
     def settled(self) -> bool:
@@ -200,16 +207,21 @@ class TileModel:
         take_update = valid and po["ready"] and self.quiet
         mvm_done, answered = c.mvm_valid, a.peek_valid or c.peek_valid
         a_read = (a.resp_valid, list(a.codes))
-        staging = {"a": None, "c": None}  # staged at this edge, in the FIFO at the next
+        raw = {"a": None, "c": None}  # registered at this edge as they come
         for name in ("a", "c"):
             lines = po[f"{name}_pulse"]
-            if lines.valid and lines.x and lines.d:
-                staging[name] = (ArrayOp.PULSES, lines.x, lines.x_neg, lines.d, lines.d_neg)
+            if lines.valid:
+                raw[name] = (ArrayOp.PULSES, lines.x, lines.x_neg, lines.d, lines.d_neg)
         send_read = po["read_valid"] and not self.read_sent
-        if send_read:
+        raw_read = (ArrayOp.READ, po["read_onehot"], 0, 0, 0) if send_read else None
+        staging = {"a": None, "c": None}  # staged at this edge, in the FIFO at the next
+        for name, op in self.raw.items():
+            if op is not None and op[1] and op[3]:  # a line fires on both sides
+                staging[name] = op
+        if self.raw_read is not None:
             if staging["a"] is not None:
                 raise RuntimeError("a read request and a pulse slot of A in one clock")
-            staging["a"] = (ArrayOp.READ, po["read_onehot"], 0, 0, 0)
+            staging["a"] = self.raw_read
         pushes = dict(self.staged)
         if take_peek:
             name = "c" if peek_array else "a"
@@ -218,6 +230,8 @@ class TileModel:
             pushes[name] = (ArrayOp.PEEK, 1 << peek_col, 0, 1 << peek_row, 0)
         quiet = self.quiet
         self.staged = {"a": None, "c": None} if reset else staging
+        self.raw = {"a": None, "c": None} if reset else raw
+        self.raw_read = None if reset else raw_read
         self.periphery.tick(int(valid and quiet), x, d, cfg_we, cfg_addr, cfg_data, *a_read, reset)
         for name, array in self.arrays.items():
             fifo = self.fifos[name]
