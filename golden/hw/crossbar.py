@@ -63,7 +63,7 @@ from golden.params import EmulatorParams
 
 __all__ = ["PIPELINE", "Access", "ArrayEmulatorModel", "lowest_bit"]
 
-#: clocks from a device access's issue to its write (stages B, C, D, E, P, F, G, H)
+#: clocks from a device access's issue to its write (stages A, B, C, D, E, P, F, G, H)
 PIPELINE = 9
 
 
