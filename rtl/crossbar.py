@@ -324,13 +324,13 @@ class ArrayEmulator(wiring.Component):
         op = self.i_op.payload
         # the lowest row and column still to visit, one-hot, in registers computed a clock ahead
         # (row_bit from IDLE and each ROW, col_bit from ROW and each CELL), both searched in two
-        # levels against registered group masks (row_groups == group_any(d_rem & ~row_bit))
+        # levels against registered group masks (row_groups == group_any(rows_left))
         row_bit, col_bit, row_groups = Signal(rows), Signal(cols), Signal(group_count(rows))
         row_index = one_hot_index(m, row_bit, "row_index")
         next_col = one_hot_index(m, col_bit, "next_col")
-        rest = x_rem & ~col_bit
+        rest, rows_left = x_rem & ~col_bit, d_rem & ~row_bit
         rest_bit, rest_after = lowest_two_level(m, rest, rest_groups, "rest")
-        next_row, next_groups = lowest_two_level(m, d_rem & ~row_bit, row_groups, "next_row")
+        next_row, next_groups = lowest_two_level(m, rows_left, row_groups, "next_row")
         x_bit, x_after = lowest_two_level(m, x, x_groups, "x")
         read_col = one_hot_index(m, x_bit, "read_col")
         first_col = Signal(cols)
@@ -378,7 +378,7 @@ class ArrayEmulator(wiring.Component):
                 m.d.sync += [
                     first_col.eq(x_bit),
                     first_groups.eq(x_after),
-                    row_groups.eq(group_any(d_rem & ~row_bit)),
+                    row_groups.eq(group_any(rows_left)),
                 ]
                 with m.If((op_kind == ArrayOp.PULSES) & x.any() & d_rem.any()):
                     m.d.sync += state.eq(S.ROW)
@@ -391,7 +391,7 @@ class ArrayEmulator(wiring.Component):
             with m.Case(S.ROW):
                 m.d.sync += [
                     i.eq(row_index),
-                    d_rem.eq(d_rem & ~row_bit),
+                    d_rem.eq(rows_left),
                     row_bit.eq(next_row),
                     row_groups.eq(next_groups),
                     x_rem.eq(x),

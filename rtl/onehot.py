@@ -13,7 +13,6 @@ __all__ = [
     "group_count",
     "lowest_grouped",
     "lowest_one_hot",
-    "lowest_set",
     "lowest_two_level",
     "one_hot_index",
     "or_all",
@@ -37,13 +36,6 @@ def one_hot_index(m: Module, low, name: str) -> Signal:
         Cat(Cat(low[k] for k in range(len(low)) if k >> b & 1).any() for b in range(len(index)))
     )
     return index
-
-
-def lowest_set(m: Module, mask, name: str) -> tuple[Signal, Signal]:
-    """``(index, one-hot)`` of the lowest set bit of ``mask`` (0 for 0): the one-hot from a
-    carry chain, the index from :func:`one_hot_index` (no priority chain)."""
-    low = lowest_one_hot(m, mask, name)
-    return one_hot_index(m, low, name), low
 
 
 SEARCH_GROUP = 16

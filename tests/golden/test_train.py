@@ -18,6 +18,7 @@ from golden.data import FASHION_MNIST_DIR, load_dataset, read_idx
 from golden.errors import ConfigError
 from golden.kernels.arena import S_COL, S_SWEEP
 from golden.kernels.decomposition import (
+    balance_factors,
     dec_views,
     nmf_factorize,
     nmf_write,
@@ -478,6 +479,25 @@ def test_nmf_factors_keep_their_scale_across_batches():
         errors.append(np.linalg.norm(Wp @ Hp.T - G) / np.linalg.norm(G))
     assert np.mean(errors[-50:]) < 0.3
     assert max(errors[-50:]) < 1.0
+
+
+@pytest.mark.kernel
+def test_balance_factors_equalises_norms_and_keeps_the_product():
+    """Components scaled 1e-6 against 1e5 and 1e4 against 1e-3 come out with equal norms and
+    the same product; a component with a zero factor is left as it is."""
+    rng = np.random.default_rng(3)
+    W, H = rng.random((7, 3)) * [1e-6, 1.0, 1e4], rng.random((5, 3)) * [1e5, 2.0, 1e-3]
+    W[:, 1] = 0.0  # a dead component is left alone
+    product = W @ H.T
+    Wb, Hb = W.copy(), H.copy()
+    balance_factors(Wb, Hb)
+    np.testing.assert_allclose(Wb @ Hb.T, product, rtol=1e-12, atol=0)
+    live = [0, 2]
+    np.testing.assert_allclose(
+        np.linalg.norm(Wb[:, live], axis=0), np.linalg.norm(Hb[:, live], axis=0), rtol=1e-12
+    )
+    np.testing.assert_array_equal(Wb[:, 1], W[:, 1])
+    np.testing.assert_array_equal(Hb[:, 1], H[:, 1])
 
 
 def test_nmf_needs_non_negative_inputs():
