@@ -117,9 +117,10 @@ class GeneratorState(IntEnum):
     GAIN = 6  #: gain register and the two sides' shifts selected from the deficit
     ALIGN = 7  #: aligned gains A = gain << (mult_steps - shift), one per side
     BROADCAST = 8  #: every lane group copies its side's aligned gain
-    MULT = 9  #: (|x_j| A) >> mult_steps, shift-add over mult_steps clocks (LSB first)
-    CODE = 10  #: comparator codes = the products clipped to 2**prob_bits
-    SLOTS = 11  #: BL slots, one per clock, every lane compared with its LFSR word
+    PRIME = 9  #: every lane forms its first addend (bit 0 of its magnitude ? A : 0)
+    MULT = 10  #: (|x_j| A) >> mult_steps, shift-add over mult_steps clocks (LSB first)
+    CODE = 11  #: comparator codes = the products clipped to 2**prob_bits
+    SLOTS = 12  #: BL slots, one per clock, every lane compared with its LFSR word
 
 
 class FilterState(IntEnum):

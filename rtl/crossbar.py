@@ -342,17 +342,17 @@ class ArrayEmulator(wiring.Component):
         # - seed_parts: row_bit's LFSR, a select per ROW_SELECT_GROUP rows into registers every
         #   clock; a ROW loads cur from their OR. row_bit names the next row a clock ahead: from
         #   IDLE (the op's first row) and from each ROW (the next, fetched during the CELLs);
-        # - wb_data: each CELL's new cur, written back to its row the clock after (the next
-        #   read of that row's LFSR is a ROW of a later operation, clocks away).
+        # - wb_data: each CELL's new cur, written back the clock after to its row (one-hot: no
+        #   decoder before the enables; that row's next read is a later operation's ROW).
         parts = select_groups(list(row_lfsr), row_bit, ROW_SELECT_GROUP)
         seed_parts = [Signal(width, name=f"seed_part_{g}") for g in range(len(parts))]
         m.d.sync += [reg.eq(part) for reg, part in zip(seed_parts, parts, strict=True)]
         row_seed = or_all(seed_parts)
-        wb_row, wb_valid = Signal.like(i, name="wb_row"), Signal(name="wb_valid")
+        row_now, wb_rows = Signal(rows, name="row_now"), Signal(rows, name="wb_rows")
         wb_data = Signal(width, name="wb_data")
-        m.d.sync += wb_valid.eq(0)
-        with m.If(wb_valid):
-            m.d.sync += row_lfsr[wb_row].eq(wb_data)
+        m.d.sync += wb_rows.eq(0)
+        for k, lfsr in enumerate(row_lfsr):
+            m.d.sync += lfsr.eq(Mux(wb_rows[k], wb_data, lfsr))
         with m.Switch(state):
             with m.Case(S.IDLE):
                 with m.If(self.i_op.valid & ready):  # registered now, decoded in DECODE
@@ -391,6 +391,7 @@ class ArrayEmulator(wiring.Component):
             with m.Case(S.ROW):
                 m.d.sync += [
                     i.eq(row_index),
+                    row_now.eq(row_bit),
                     d_rem.eq(rows_left),
                     row_bit.eq(next_row),
                     row_groups.eq(next_groups),
@@ -407,8 +408,7 @@ class ArrayEmulator(wiring.Component):
                     rest_groups.eq(rest_after),
                     cur.eq(cur_next),
                     wb_data.eq(cur_next),
-                    wb_row.eq(i),
-                    wb_valid.eq(1),
+                    wb_rows.eq(row_now),
                     A["valid"].eq(1),
                     A["op"].eq(ArrayOp.PULSES),
                     A["i"].eq(i),

@@ -157,6 +157,8 @@ class PulseGenerator(wiring.Component):
                 ]
                 m.d.comb += state_next.eq(S.BROADCAST)
             with m.Case(S.BROADCAST):
+                m.d.comb += state_next.eq(S.PRIME)
+            with m.Case(S.PRIME):
                 m.d.comb += state_next.eq(S.MULT)
             with m.Case(S.MULT):
                 m.d.sync += mult_step.eq(mult_step + 1)
@@ -181,24 +183,25 @@ class PulseGenerator(wiring.Component):
 
         * ``load``: the state was IDLE a clock ago (the lanes load their input: in CAPTURE,
           and harmlessly in idle clocks); from ``state_next``, one clock ahead of the others;
-        * ``step``: ``load`` or MULT (the clock enable of magnitude and product, a flag of its
-          own so that no gate sits between a group register and its 100-odd enables);
+        * ``step``: ``load``, PRIME or MULT (the clock enable of magnitude, addend and product,
+          a flag of its own so that no gate sits between a group register and its 100-odd
+          enables);
         * ``code``, ``slots``: the state is CODE or SLOTS.
 
-        MULT, CODE and SLOTS follow deterministically from the step and slot counters."""
+        PRIME, MULT, CODE and SLOTS follow deterministically from the step and slot counters."""
         S, last_step, bl = GeneratorState, self._p.mult_steps - 1, self._p.bl
         at = {s: state == s for s in S}
         load = state_next == S.IDLE
         mult = (
             at[S.ALIGN]
-            | (at[S.BROADCAST] & (last_step >= 1))
+            | at[S.BROADCAST]
+            | (at[S.PRIME] & (last_step >= 1))
             | (at[S.MULT] & (mult_step <= last_step - 2))
         )
         return {
             "load": load,
             "step": load | mult,
-            "code": (at[S.BROADCAST] & (last_step == 0))
-            | (at[S.MULT] & (mult_step == last_step - 1)),
+            "code": (at[S.PRIME] & (last_step == 0)) | (at[S.MULT] & (mult_step == last_step - 1)),
             "slots": (at[S.MULT] & (mult_step == last_step))
             | (at[S.CODE] & (bl >= 2))
             | (at[S.SLOTS] & (slot <= bl - 3)),
@@ -225,6 +228,7 @@ class PulseGenerator(wiring.Component):
             in_mag = Signal(mag_bits, name=f"in_mag_{side}{k}")
             in_neg = Signal(name=f"in_neg_{side}{k}")
             mag = Signal(mag_bits, name=f"mag_{side}{k}")
+            addend = Signal(p.aligned_bits, name=f"addend_{side}{k}")
             prod = Signal(p.aligned_bits, name=f"prod_{side}{k}")
             code = Signal(p.code_bits, name=f"code_{side}{k}")
             neg = Signal(name=f"neg_{side}{k}")
@@ -235,11 +239,15 @@ class PulseGenerator(wiring.Component):
                 lines[k].eq(0),
                 signs[k].eq(0),
             ]
-            with m.If(at["step"]):  # load (CAPTURE and idle clocks) or MULT: shift-add, least
-                with m.If(at["load"]):  # significant magnitude bit first
-                    m.d.sync += [mag.eq(in_mag), neg.eq(in_neg), prod.eq(0)]
-                with m.Else():
-                    m.d.sync += [prod.eq((prod + Mux(mag[0], aligned, 0)) >> 1), mag.eq(mag >> 1)]
+            with m.If(at["step"]):  # load (CAPTURE and idle clocks), PRIME or MULT: shift-add,
+                with m.If(at["load"]):  # least significant magnitude bit first, the addend a
+                    m.d.sync += [mag.eq(in_mag), neg.eq(in_neg), prod.eq(0), addend.eq(0)]
+                with m.Else():  # clock ahead
+                    m.d.sync += [
+                        prod.eq((prod + addend) >> 1),
+                        addend.eq(Mux(mag[0], aligned, 0)),
+                        mag.eq(mag >> 1),
+                    ]
             with m.If(at["code"]):
                 m.d.sync += code.eq(clamp_unsigned(prod, 1 << p.prob_bits, p.code_bits))
             with m.If(at["slots"]):

@@ -2,12 +2,12 @@
 :mod:`golden.update_management` in fixed point, then BL slots of LFSR-compared pulse lines.
 
 Timing: IDLE accepts (x, d) -> CAPTURE -> GATHER -> REDUCE -> EXPONENT -> DEFICIT -> GAIN ->
-ALIGN -> BROADCAST -> ``mult_steps`` cycles of MULT -> CODE -> BL cycles of SLOTS -> IDLE (one
-short step per clock). CAPTURE, GATHER and BROADCAST exist so that no signal has to reach (or
-come from) every lane in the clock it is made: each lane registers its input code's magnitude
-and sign every clock and loads them into its working registers in CAPTURE; the lanes' groups
-OR their magnitudes in GATHER, and REDUCE ORs the group results; BROADCAST copies the aligned
-gain of ALIGN into every group. The lanes learn the state through two registers (a per-side
+ALIGN -> BROADCAST -> PRIME -> ``mult_steps`` cycles of MULT -> CODE -> BL cycles of SLOTS ->
+IDLE (one short step per clock). CAPTURE, GATHER and BROADCAST exist so that no signal has to
+reach (or come from) every lane in the clock it is made: each lane registers its input code's
+magnitude and sign every clock and loads them into its working registers in CAPTURE; the lanes'
+groups OR their magnitudes in GATHER, and REDUCE ORs the group results; BROADCAST copies the
+aligned gain of ALIGN into every group. The lanes learn the state through two registers (a per-side
 copy, then a per-group copy), made from the state two clocks ahead, which is determined except
 for IDLE -> CAPTURE (the lanes load in CAPTURE and in every idle clock, so they need only
 "was IDLE a clock ago").
@@ -20,9 +20,12 @@ aligned once in ALIGN, ``A = G << (T - shift)``, each lane does ``T`` times
 
 and ``floor(floor(v / 2) / 2) = floor(v / 4)`` makes the result exactly
 ``floor(|x_j| A / 2**T) = (|x_j| G) >> shift``: one adder per lane, the shift amount reaches
-only the two ALIGN shifters (one per side), and no DSP block is on the path. The pulse outputs
-are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle t, and ``o_done``
-is high together with the last slot.
+only the two ALIGN shifters (one per side), and no DSP block is on the path. The addend
+``bit_k ? A : 0`` is a register of its own, formed a clock ahead (PRIME forms the first), so
+the magnitude's shift register (placed near the lane's input) reaches the lane's adder (placed
+near the aligned gain) only through that register: one LUT after the route, no adder.
+The pulse outputs are registered: slot t appears on ``o_pulse`` one cycle after the SLOTS cycle
+t, and ``o_done`` is high together with the last slot.
 """
 
 from __future__ import annotations
@@ -87,6 +90,8 @@ class _Regs:
     aligned_x: int = 0
     aligned_d: int = 0
     mult_step: int = 0
+    addend_x: list = field(default_factory=list)
+    addend_d: list = field(default_factory=list)
     prod_x: list = field(default_factory=list)
     prod_d: list = field(default_factory=list)
     code_x: list = field(default_factory=list)
@@ -118,7 +123,16 @@ class PulseGeneratorModel:
         p = self.p
         zx, zd = [0] * p.cols, [0] * p.rows
         self.r = _Regs(
-            raw_x=zx, raw_d=zd, mag_x=zx, mag_d=zd, prod_x=zx, prod_d=zd, code_x=zx, code_d=zd
+            raw_x=zx,
+            raw_d=zd,
+            mag_x=zx,
+            mag_d=zd,
+            addend_x=zx,
+            addend_d=zd,
+            prod_x=zx,
+            prod_d=zd,
+            code_x=zx,
+            code_d=zd,
         )
         self.lfsr_x.reset()
         self.lfsr_d.reset()
@@ -148,6 +162,7 @@ class PulseGeneratorModel:
             n.neg_x = _mask(v < 0 for v in r.raw_x)
             n.neg_d = _mask(v < 0 for v in r.raw_d)
             n.prod_x, n.prod_d = [0] * p.cols, [0] * p.rows
+            n.addend_x, n.addend_d = [0] * p.cols, [0] * p.rows
             n.state = GeneratorState.GATHER
         elif st == GeneratorState.GATHER:  # the lane groups' ORs: REDUCE ORs those
             n.state = GeneratorState.REDUCE
@@ -171,19 +186,18 @@ class PulseGeneratorModel:
             n.mult_step = 0
             n.state = GeneratorState.BROADCAST
         elif st == GeneratorState.BROADCAST:  # each lane group's copy of the aligned gains
-            n.state = GeneratorState.MULT
-        elif st == GeneratorState.MULT:  # bit mult_step of each magnitude, LSB first
-            n.prod_x = [
-                (v + (r.aligned_x if m & 1 else 0)) >> 1
-                for v, m in zip(r.prod_x, r.mag_x, strict=True)
-            ]
-            n.prod_d = [
-                (v + (r.aligned_d if m & 1 else 0)) >> 1
-                for v, m in zip(r.prod_d, r.mag_d, strict=True)
-            ]
+            n.state = GeneratorState.PRIME
+        elif st in (GeneratorState.PRIME, GeneratorState.MULT):
+            # the addend of the next MULT step from the magnitude's low bit (LSB first); MULT
+            # adds the one formed a clock ago (PRIME's product stays 0: its addend is 0)
+            n.addend_x = [r.aligned_x if m & 1 else 0 for m in r.mag_x]
+            n.addend_d = [r.aligned_d if m & 1 else 0 for m in r.mag_d]
             n.mag_x, n.mag_d = [m >> 1 for m in r.mag_x], [m >> 1 for m in r.mag_d]
-            last = r.mult_step == p.mult_steps - 1
-            n.mult_step = 0 if last else r.mult_step + 1
+            n.prod_x = [(v + a) >> 1 for v, a in zip(r.prod_x, r.addend_x, strict=True)]
+            n.prod_d = [(v + a) >> 1 for v, a in zip(r.prod_d, r.addend_d, strict=True)]
+            last = st == GeneratorState.MULT and r.mult_step == p.mult_steps - 1
+            if st == GeneratorState.MULT:
+                n.mult_step = 0 if last else r.mult_step + 1
             n.state = GeneratorState.CODE if last else GeneratorState.MULT
         elif st == GeneratorState.CODE:
             top = 1 << p.prob_bits
