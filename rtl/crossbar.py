@@ -14,6 +14,7 @@ from golden.lut_exact import READ_LANE, ArrayImage, ExactLut, ReadTables, row_se
 from golden.mvm_exact import MvmTables
 from golden.params import EmulatorParams
 from rtl.fixedpoint import saturate
+from rtl.input_ring import input_ring
 from rtl.lfsr import transition_masks
 from rtl.onehot import (
     group_any,
@@ -205,7 +206,7 @@ class ArrayEmulator(wiring.Component):
         steps = {"s": sb, "gains": 2 * db, "r": em.step_frac, "level": level_shape}
         D = stage("d", t=16, gain=db, noise=16, rnoise=level_shape, **steps, **mvm_shapes)
         mterm = signed(mt.level_bits + mt.dac_bits) if mt is not None else 1
-        E = stage("e", product=16 + db, noise=16, mterm=mterm, **steps, **mvm_shapes)
+        E = stage("e", product=16 + db, noise=16, **steps, **mvm_shapes)
         # E's product t * gain times the c2c factor is wider than one 18 x 18 multiplier: two
         # partial products (low SPLIT bits of t * gain, the rest), registered in P, summed into F
         split = 17
@@ -253,14 +254,13 @@ class ArrayEmulator(wiring.Component):
                 D["mlevel"].eq(_rom(mt.level, signed(mt.level_bits))[s]),
                 D["mnoise"].eq(_rom(mt.noise + half, signed(mt.acc_bits))[u]),
             ]
-        # D: step x gain (and the MVM term); the read level plus its noise
+        # D: step x gain; the read level plus its noise
         carried_d = [k for k in (*steps, *mvm_shapes, "noise") if k != "level"]
         m.d.sync += carry(D, E) + [E[k].eq(D[k]) for k in carried_d]
         m.d.sync += E["level"].eq(D["level"] + D["rnoise"])
         m.d.sync += E["product"].eq(D["t"] * D["gain"])
-        if mt is not None:
-            m.d.sync += E["mterm"].eq(D["mlevel"] * D["code"])
-        # E: x c2c factor (partial products registered in P: no adder after a multiplier)
+        # E: x c2c factor (partial products registered in P: no adder after a multiplier); the
+        # MVM term (level x code: its multiplier between two plain copies, D -> E and P -> F)
         half_level = (1 << rt.level_frac) >> 1
         m.d.sync += carry(E, P) + [P[k].eq(E[k]) for k in (*steps, *mvm_shapes) if k != "level"]
         m.d.sync += P["level"].eq((E["level"] + half_level) >> rt.level_frac)  # in ADC steps
@@ -269,7 +269,7 @@ class ArrayEmulator(wiring.Component):
             P["hi"].eq(E["product"][split:] * E["noise"]),
         ]
         if mt is not None:
-            m.d.sync += P["mterm"].eq(E["mterm"])
+            m.d.sync += P["mterm"].eq(E["mlevel"] * E["code"])
         # P: the partial products summed, back to step_frac fraction bits
         m.d.sync += carry(P, F) + [F[k].eq(P[k]) for k in (*steps, *mvm_shapes)]
         kraw = (P["hi"] << split) + P["lo"]
@@ -449,7 +449,7 @@ class ArrayEmulator(wiring.Component):
                         A["op"].eq(ArrayOp.MVM),
                         A["i"].eq(Mux(transposed, kk, o)),
                         A["j"].eq(Mux(transposed, o, kk)),
-                        A["code"].eq(self._inputs[kk]),
+                        A["code"].eq(self._head),
                         A["first"].eq(kk == 0),
                         A["last"].eq(last),
                         kk.eq(Mux(last, 0, kk + 1)),
@@ -467,12 +467,11 @@ class ArrayEmulator(wiring.Component):
         codes (formed the clock after an output's last term, written the clock after that)."""
         mt, rows, cols = self._mt, self._rows, self._cols
         n = max(rows, cols)
-        self._inputs = Array(Signal(signed(mt.dac_bits), name=f"mvm_in_{k}") for k in range(n))
         m.d.comb += self.i_mvm.ready.eq(ready & ~self.i_op.valid)
         # the inputs follow the port outside MVM, so they hold the request taken at the edge
-        # into MVM (no ready in their enable)
-        with m.If(state != ArrayState.MVM):
-            m.d.sync += [self._inputs[k].eq(self.i_mvm.payload.codes[k]) for k in range(n)]
+        # into MVM (no ready in their enable); in MVM they turn, one term per clock
+        codes_in = self.i_mvm.payload.codes
+        self._head = input_ring(m, codes_in, state == ArrayState.MVM, transposed, rows, cols)
         acc = Signal(signed(mt.acc_bits))
         tail_o = Signal(range(max(2, n)))
         adding = last["valid"] & (last["op"] == ArrayOp.MVM)
