@@ -213,6 +213,7 @@ def nmf_factorize(l, nb, sign, lay, iterations, Wf, Hf, acts, deltas):
     balance_factors(Wf, Hf)
     GH = np.empty((rows, k))
     GtW = np.empty((cols, k))
+    ratio = np.empty(k)
     tiny = 1e-30
     for _ in range(iterations):
         GH[:, :] = 0.0
@@ -228,12 +229,14 @@ def nmf_factorize(l, nb, sign, lay, iterations, Wf, Hf, acts, deltas):
                     if dv > 0.0:
                         GH[i, r] += dv * hx
         HtH = Hf.T @ Hf
-        for i in range(rows):
+        for i in range(rows):  # W <- W * (G H) / (W H^T H), every ratio from the old W
             for r in range(k):
                 den = 0.0
                 for q in range(k):
                     den += Wf[i, q] * HtH[q, r]
-                Wf[i, r] *= GH[i, r] / (den + tiny)
+                ratio[r] = GH[i, r] / (den + tiny)
+            for r in range(k):
+                Wf[i, r] *= ratio[r]
         GtW[:, :] = 0.0
         for b in range(nb):
             x = acts[b, xo : xo + cols]
@@ -247,12 +250,14 @@ def nmf_factorize(l, nb, sign, lay, iterations, Wf, Hf, acts, deltas):
                 for j in range(cols):
                     GtW[j, r] += x[j] * wd
         WtW = Wf.T @ Wf
-        for j in range(cols):
+        for j in range(cols):  # H <- H * (G^T W) / (H W^T W), every ratio from the old H
             for r in range(k):
                 den = 0.0
                 for q in range(k):
                     den += Hf[j, q] * WtW[q, r]
-                Hf[j, r] *= GtW[j, r] / (den + tiny)
+                ratio[r] = GtW[j, r] / (den + tiny)
+            for r in range(k):
+                Hf[j, r] *= ratio[r]
         for i in range(rows):  # keep factors strictly positive so they can grow again
             for r in range(k):
                 Wf[i, r] = max(Wf[i, r], 1e-12)

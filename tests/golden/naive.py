@@ -295,3 +295,44 @@ def lut_pulse_exact(s: int, up: bool, gain: int, lut, word: int) -> int:
     k = int(table[s]) * gain * int(lut.noise[u]) // 2**lut.product_shift
     moves = k // 2**lut.step_frac + (1 if r < k % 2**lut.step_frac else 0)
     return min(s + moves, lut.n_states - 1) if up else max(s - moves, 0)
+
+
+def gram_schmidt(V) -> np.ndarray:
+    """Modified Gram-Schmidt on the columns of V (golden.kernels.decomposition.orthonormalize):
+    each column less its projections on the earlier ones, normalised; a column that vanishes
+    (squared norm below 1e-24) is replaced by e_(r mod n) less its projections."""
+    n, k = len(V), len(V[0])
+    cols = [[float(V[i][r]) for i in range(n)] for r in range(k)]
+    for r in range(k):
+        for q in range(r):
+            dot = sum(cols[q][i] * cols[r][i] for i in range(n))
+            cols[r] = [cols[r][i] - dot * cols[q][i] for i in range(n)]
+        if sum(v * v for v in cols[r]) < 1e-24:
+            cols[r] = [1.0 if i == r % n else 0.0 for i in range(n)]
+            for q in range(r):
+                dot = cols[q][r % n]
+                cols[r] = [cols[r][i] - dot * cols[q][i] for i in range(n)]
+        norm = math.sqrt(sum(v * v for v in cols[r]))
+        cols[r] = [v / norm for v in cols[r]]
+    return np.array(cols).T
+
+
+def nmf_batch(W, H, xs, ds, sign: float, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lee & Seung's multiplicative updates of ``G ~ W H^T`` for one mini-batch
+    (golden.kernels.decomposition.nmf_factorize), with G written out:
+    ``G = sum_b max(sign d_b, 0) x_b^T / B``; the factors first rescaled to equal norms per
+    component, ``W <- W * (G H) / (W H^T H)``, then ``H <- H * (G^T W) / (H W^T W)``, both
+    floored at 1e-12."""
+    W, H = np.array(W, dtype=float), np.array(H, dtype=float)
+    pairs = zip(xs, ds, strict=True)
+    G = sum(np.outer(np.maximum(sign * np.asarray(d), 0.0), x) for x, d in pairs) / len(xs)
+    for r in range(W.shape[1]):
+        nw, nh = math.sqrt(W[:, r] @ W[:, r]), math.sqrt(H[:, r] @ H[:, r])
+        if nw > 0 and nh > 0:
+            s = math.sqrt(nh / nw)
+            W[:, r], H[:, r] = W[:, r] * s, H[:, r] / s
+    for _ in range(iterations):
+        W = W * (G @ H) / (W @ (H.T @ H) + 1e-30)
+        H = H * (G.T @ W) / (H @ (W.T @ W) + 1e-30)
+        W, H = np.maximum(W, 1e-12), np.maximum(H, 1e-12)
+    return W, H
