@@ -213,17 +213,20 @@ def synthesize(
     place: bool = True,
     make_top: Callable[[], wiring.Component] | None = None,
     name: str = TOP_NAME,
+    seed: int = 1,
 ) -> dict:
     """Synthesise the design that ``make_top()`` builds (default: the periphery of
-    ``params``) and, with ``place``, place and route it inside :class:`IoHarness`; write and
-    return ``out/resources.json``. Without ``place``, ``fmax_mhz`` is None."""
+    ``params``) and, with ``place``, place and route it inside :class:`IoHarness` with
+    nextpnr's placement ``seed``; write and return ``out/resources.json``. Without ``place``,
+    ``fmax_mhz`` is None."""
     if fpga not in FPGAS:
         raise ConfigError("--synth", fpga, f"one of {', '.join(FPGAS)}")
     make_top = make_top or (lambda: CrossbarPeriphery(params))
     device, synth_cmd, pnr, pnr_args = FPGAS[fpga]
     yosys, nextpnr = _tool("yosys"), _tool(pnr)
     with _visible_workdir(out / f"synth-{fpga}") as work:
-        return _synthesize(work, out, make_top, name, fpga, freq_mhz, place, yosys, nextpnr)
+        tools = (yosys, nextpnr)
+        return _synthesize(work, out, make_top, name, fpga, freq_mhz, place, tools, seed)
 
 
 @contextlib.contextmanager
@@ -245,8 +248,9 @@ def _visible_workdir(target: Path):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _synthesize(work, out, make_top, name, fpga, freq_mhz, place, yosys, nextpnr) -> dict:
+def _synthesize(work, out, make_top, name, fpga, freq_mhz, place, tools, seed) -> dict:
     device, synth_cmd, _, pnr_args = FPGAS[fpga]
+    yosys, nextpnr = tools
     (work / "design.v").write_text(verilog_text(make_top(), name))
     _run(
         yosys
@@ -269,17 +273,27 @@ def _synthesize(work, out, make_top, name, fpga, freq_mhz, place, yosys, nextpnr
     }
     if place:
         resources["fmax_mhz"] = place_and_route(
-            IoHarness(make_top()), work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz, fpga
+            IoHarness(make_top()),
+            work,
+            tools,
+            synth_cmd,
+            [*pnr_args, "--seed", str(seed)],
+            freq_mhz,
+            fpga,
         )
-        resources.update(target_mhz=freq_mhz, fmax_of="IoHarness (registered I/O), nextpnr")
+        resources.update(
+            target_mhz=freq_mhz,
+            fmax_of="IoHarness (registered I/O), nextpnr",
+            nextpnr_seed=seed,
+        )
     (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
     return resources
 
 
-def place_and_route(
-    harness, work, yosys, nextpnr, synth_cmd, pnr_args, freq_mhz, fpga=None
-) -> float:
-    """Fmax in MHz of the harness after nextpnr (the slowest clock domain)."""
+def place_and_route(harness, work, tools, synth_cmd, pnr_args, freq_mhz, fpga=None) -> float:
+    """Fmax in MHz of the harness after nextpnr (the slowest clock domain); ``tools``: the
+    (yosys, nextpnr) commands."""
+    yosys, nextpnr = tools
     (work / "harness.v").write_text(verilog.convert(harness, name="harness", emit_src=False))
     _run(
         yosys
@@ -308,8 +322,6 @@ def place_and_route(
             str(freq_mhz),
             "--report",
             "report.json",
-            "--seed",
-            "1",
             "--timing-allow-fail",
         ],
         work,

@@ -85,18 +85,18 @@ def test_update_gains_follow_the_equation():
 
 @pytest.mark.slow
 def test_synthesis_report_ecp5(tmp_path):
-    """Yosys + nextpnr on a small periphery: the report has every field with sane values. The
-    output lies under /tmp, which YoWASP's tools cannot see: the work runs in a scratch
-    directory and its files are copied back."""
+    """Yosys + nextpnr on a small periphery, with a placement seed of its own: the report has
+    every field with sane values. The output lies under /tmp, which YoWASP's tools cannot see:
+    the work runs in a scratch directory and its files are copied back."""
     out = tmp_path / "synth"
     cfg = tmp_path / "rtl.toml"
     cfg.write_text("[rtl]\nrows = 4\ncols = 4\nbl = 7\n")
-    assert main(["rtl", str(cfg), "--out", str(out), "--synth", "ecp5"]) == 0
+    assert main(["rtl", str(cfg), "--out", str(out), "--synth", "ecp5", "--seed", "3"]) == 0
     report = json.loads((out / "resources.json").read_text())
     assert report["device"].startswith("LFE5U-85F")
     # the 4 x 4 H memory (16 elements) is distributed RAM, not a DP16KD block RAM
     assert report["luts"] > 100 and report["ffs"] > 100 and report["brams"] == 0
-    assert report["dsps"] > 0 and report["fmax_mhz"] > 10
+    assert report["dsps"] > 0 and report["fmax_mhz"] > 10 and report["nextpnr_seed"] == 3
     assert (out / "synth-ecp5" / "nextpnr.log").exists()  # copied back from the scratch dir
 
 
