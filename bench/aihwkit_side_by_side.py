@@ -19,6 +19,8 @@ listed once. ``--json FILE`` writes every number.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import enum
 import json
 from pathlib import Path
 
@@ -53,13 +55,24 @@ def golden_accuracy(params: TrainParams, data, order: np.ndarray) -> float:
 
 def _copy_fields(section, target, skipped: set[str], where: str) -> None:
     """Set every field of the params object ``section`` that ``target`` has."""
-    for name, value in section.to_dict().items():
+    _copy_dict(section.to_dict(), target, skipped, where)
+
+
+def _copy_dict(values: dict, target, skipped: set[str], where: str) -> None:
+    """:func:`_copy_fields` of a params dict: golden's enums by aihwkit's member names, nested
+    tables (an algorithm's ``transfer_forward``, ``transfer_update``) into aihwkit's objects."""
+    for name, value in values.items():
         if name == "type":
             continue
-        if hasattr(target, name):
-            setattr(target, name, getattr(value, "value", value))
-        else:
+        current = getattr(target, name, None)
+        if not hasattr(target, name):
             skipped.add(f"{where}.{name}")
+        elif isinstance(value, dict) and dataclasses.is_dataclass(current):
+            _copy_dict(value, current, skipped, f"{where}.{name}")
+        elif isinstance(current, enum.Enum):
+            setattr(target, name, type(current)[str(value)])
+        else:
+            setattr(target, name, getattr(value, "value", value))
 
 
 def aihwkit_config(params: TrainParams, seed: int, skipped: set[str]):
