@@ -89,8 +89,7 @@ def aihwkit_config(params: TrainParams, seed: int, skipped: set[str]):
         _copy_fields(params.update, rpu.update, skipped, "update")
         for io in (rpu.forward, rpu.backward):
             _copy_fields(params.io, io, skipped, "io")
-        target = getattr(rpu.device, "device", rpu.device)  # mp wraps its device
-        _copy_fields(params.algorithm, target, skipped, "algorithm")
+        _copy_fields(params.algorithm, rpu.device, skipped, "algorithm")  # the compound
     net = params.network
     rpu.mapping.max_input_size = net.max_input_size
     rpu.mapping.max_output_size = net.max_output_size
