@@ -121,19 +121,9 @@ class PulseGeneratorModel:
 
     def reset(self) -> None:
         p = self.p
-        zx, zd = [0] * p.cols, [0] * p.rows
-        self.r = _Regs(
-            raw_x=zx,
-            raw_d=zd,
-            mag_x=zx,
-            mag_d=zd,
-            addend_x=zx,
-            addend_d=zd,
-            prod_x=zx,
-            prod_d=zd,
-            code_x=zx,
-            code_d=zd,
-        )
+        zeros = {"x": [0] * p.cols, "d": [0] * p.rows}
+        lanes = ("raw", "mag", "addend", "prod", "code")  # the per-lane registers, all 0
+        self.r = _Regs(**{f"{k}_{side}": zeros[side] for k in lanes for side in zeros})
         self.lfsr_x.reset()
         self.lfsr_d.reset()
 
