@@ -39,10 +39,11 @@ def add_parser(sub, name: str) -> None:
         help="target clock in MHz for nextpnr",
     )
     p.add_argument(
-        "--seed",
+        "--pnr-seed",
         type=number(int, 0, 2**31 - 1),
         default=1,
-        help="nextpnr's placement seed (placements, and so Fmax, differ from seed to seed)",
+        help="nextpnr's placement seed (placements, and so Fmax, differ from seed to seed; "
+        "[rtl] seed is the LFSRs' seed)",
     )
     p.set_defaults(run=run)
 
@@ -66,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
         what = "the tile" if args.tile else "the periphery"
         print(f"synthesising {what} for {args.synth} (Yosys, then nextpnr at {args.freq} MHz) ...")
         extra = {"make_top": lambda: make_tile(cfg), "name": TILE_NAME} if args.tile else {}
-        report = synthesize(params, args.out, args.synth, args.freq, **extra, seed=args.seed)
+        report = synthesize(params, args.out, args.synth, args.freq, **extra, seed=args.pnr_seed)
         print(json.dumps(report, indent=2))
     return 0

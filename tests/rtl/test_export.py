@@ -91,7 +91,7 @@ def test_synthesis_report_ecp5(tmp_path):
     out = tmp_path / "synth"
     cfg = tmp_path / "rtl.toml"
     cfg.write_text("[rtl]\nrows = 4\ncols = 4\nbl = 7\n")
-    assert main(["rtl", str(cfg), "--out", str(out), "--synth", "ecp5", "--seed", "3"]) == 0
+    assert main(["rtl", str(cfg), "--out", str(out), "--synth", "ecp5", "--pnr-seed", "3"]) == 0
     report = json.loads((out / "resources.json").read_text())
     assert report["device"].startswith("LFE5U-85F")
     # the 4 x 4 H memory (16 elements) is distributed RAM, not a DP16KD block RAM
