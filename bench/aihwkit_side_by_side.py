@@ -64,10 +64,11 @@ def _copy_dict(values: dict, target, skipped: set[str], where: str) -> None:
     for name, value in values.items():
         if name == "type":
             continue
-        current = getattr(target, name, None)
         if not hasattr(target, name):
             skipped.add(f"{where}.{name}")
-        elif isinstance(value, dict) and dataclasses.is_dataclass(current):
+            continue
+        current = getattr(target, name)
+        if isinstance(value, dict) and dataclasses.is_dataclass(current):
             _copy_dict(value, current, skipped, f"{where}.{name}")
         elif isinstance(current, enum.Enum):
             setattr(target, name, type(current)[str(value)])
