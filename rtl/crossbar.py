@@ -14,8 +14,8 @@ from golden.lut_exact import READ_LANE, ArrayImage, ExactLut, ReadTables, row_se
 from golden.mvm_exact import MvmTables
 from golden.params import EmulatorParams
 from rtl.fixedpoint import saturate
-from rtl.input_ring import input_ring
-from rtl.lfsr import transition_masks
+from rtl.lfsr import lfsr_step
+from rtl.mac_engine import mac_engine
 from rtl.onehot import (
     group_any,
     group_count,
@@ -24,6 +24,7 @@ from rtl.onehot import (
     or_all,
     select_groups,
 )
+from rtl.replicate import kept_registers
 
 __all__ = ["ArrayEmulator", "mvm_layout", "op_layout"]
 
@@ -53,14 +54,6 @@ def _rom(values, shape) -> Array:
 def _address(i: Signal, j: Signal, cols: int):
     """Device (i, j)'s word address ``i * cols + j``: wires alone when cols is a power of two."""
     return Cat(j, i) if 1 << (len(j)) == cols else i * cols + j
-
-
-def _lfsr_step(state: Signal, width: int, nbits: int):
-    """(next state, word) of ``nbits`` Galois steps (``golden.lfsr.lfsr_word``)."""
-    next_masks, word_masks = transition_masks(width, nbits)
-    nxt = Cat((state & mask).xor() for mask in next_masks)
-    word = Cat((state & mask).xor() for mask in word_masks)
-    return nxt, word
 
 
 class ArrayEmulator(wiring.Component):
@@ -128,6 +121,19 @@ class ArrayEmulator(wiring.Component):
     @property
     def state_bits(self) -> int:
         return max(1, (self._lut.n_states - 1).bit_length())
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, cols) of the array."""
+        return self._rows, self._cols
+
+    @property
+    def read_tables(self) -> ReadTables:
+        return self._rt
+
+    @property
+    def mvm_tables(self) -> MvmTables | None:
+        return self._mt
 
     @property
     def mem_data(self) -> MemoryData:
@@ -314,18 +320,28 @@ class ArrayEmulator(wiring.Component):
         with m.If(peeked):
             m.d.sync += self.peek_state.eq(s_h)
 
-        # ---- the MAC engine: inputs, counters, accumulator, output codes --------------------
+        # ---- the issue: the state machine, one device access per clock ---------------------
+        # The next state is formed once (`nxt`); besides `state`, kept copies of it (one per
+        # group of registers it steers) are loaded with it, so that each group decodes its
+        # own copy and no state decode is routed across the chip to the registers it selects
+        nxt = Signal(ArrayState)
+        own = kept_registers(m, nxt, ("rows", "cols", "lfsr", "issue", "ring"), "state_{}")
+        m.d.comb += nxt.eq(state)
+        m.d.sync += state.eq(nxt)
         transposed = Signal()
         o, kk = Signal(range(max(2, n))), Signal(range(max(2, n)))
+        head = 0
         if mt is not None:
-            self._mac_engine(m, H, state, ready, transposed, tail_valid, coded_valid)
-
-        # ---- issue: the state machine, one device access per clock --------------------------
+            flags = {"transposed": transposed, "tail": tail_valid, "coded": coded_valid}
+            head = mac_engine(m, self, H, own["ring"] == S.MVM, ready, flags)
+            taking_mvm = self.i_mvm.valid & self.i_mvm.ready
         op = self.i_op.payload
+        taking = self.i_op.valid & ready  # an operation registered now, decoded in DECODE
         # the lowest row and column still to visit, one-hot, in registers computed a clock ahead
         # (row_bit from IDLE and each ROW, col_bit from ROW and each CELL), both searched in two
         # levels against registered group masks (row_groups == group_any(rows_left))
         row_bit, col_bit, row_groups = Signal(rows), Signal(cols), Signal(group_count(rows))
+        more_rows = Signal()  # d_rem.any() in CELL (row_groups.any() at its ROW)
         row_index = one_hot_index(m, row_bit, "row_index")
         next_col = one_hot_index(m, col_bit, "next_col")
         rest, rows_left = x_rem & ~col_bit, d_rem & ~row_bit
@@ -334,81 +350,112 @@ class ArrayEmulator(wiring.Component):
         x_bit, x_after = lowest_two_level(m, x, x_groups, "x")
         read_col = one_hot_index(m, x_bit, "read_col")
         first_col = Signal(cols)
-        cur_next, cur_word = _lfsr_step(cur, width, em.word_bits)
-        read_next, read_word = _lfsr_step(read_lfsr, width, em.noise_bits)
-        m.d.sync += A["valid"].eq(0)
+        n_in, n_out = Mux(transposed, rows, cols), Mux(transposed, cols, rows)
+        last_term = kk == n_in - 1
+
+        with m.Switch(state):  # the transitions
+            with m.Case(S.IDLE):
+                with m.If(taking):
+                    m.d.comb += nxt.eq(S.DECODE)
+                if mt is not None:
+                    with m.Elif(taking_mvm):
+                        m.d.comb += nxt.eq(S.MVM)
+            with m.Case(S.DECODE):
+                with m.If((op_kind == ArrayOp.PULSES) & x_groups.any() & d_rem.any()):
+                    m.d.comb += nxt.eq(S.ROW)
+                with m.Elif(op_kind == ArrayOp.READ):
+                    m.d.comb += nxt.eq(S.READ)
+                with m.Elif(op_kind == ArrayOp.PEEK):
+                    m.d.comb += nxt.eq(S.PEEK)
+                with m.Else():  # an empty slot or an MVM on the operation stream: dropped
+                    m.d.comb += nxt.eq(S.IDLE)
+            with m.Case(S.ROW):
+                m.d.comb += nxt.eq(S.CELL)
+            with m.Case(S.CELL):
+                with m.If(rest_groups == 0):  # rest == 0
+                    m.d.comb += nxt.eq(Mux(more_rows, S.ROW, S.IDLE))
+            with m.Case(S.READ):
+                with m.If(i == rows - 1):
+                    m.d.comb += nxt.eq(S.IDLE)
+            with m.Case(S.PEEK):
+                m.d.comb += nxt.eq(S.IDLE)
+            if mt is not None:
+                with m.Case(S.MVM):
+                    with m.If(last_term & (o == n_out - 1)):
+                        m.d.comb += nxt.eq(S.IDLE)
+
+        with m.Switch(own["rows"]):  # the row search
+            with m.Case(S.IDLE):
+                with m.If(taking):
+                    m.d.sync += [d_rem.eq(op.d), row_bit.eq(op.d_first), d_neg.eq(op.d_neg)]
+            with m.Case(S.DECODE):
+                m.d.sync += row_groups.eq(group_any(rows_left))
+            with m.Case(S.ROW):
+                m.d.sync += [
+                    d_rem.eq(rows_left),
+                    row_bit.eq(next_row),
+                    row_groups.eq(next_groups),
+                    more_rows.eq(row_groups.any()),
+                ]
+
+        with m.Switch(own["cols"]):  # the column search
+            with m.Case(S.IDLE):
+                with m.If(taking):
+                    m.d.sync += [x.eq(op.x), x_groups.eq(op.x_groups), x_neg.eq(op.x_neg)]
+            with m.Case(S.DECODE):
+                m.d.sync += [first_col.eq(x_bit), first_groups.eq(x_after)]
+            with m.Case(S.ROW):
+                m.d.sync += [x_rem.eq(x), col_bit.eq(first_col), rest_groups.eq(first_groups)]
+            with m.Case(S.CELL):
+                m.d.sync += [x_rem.eq(rest), col_bit.eq(rest_bit), rest_groups.eq(rest_after)]
+
         # The row LFSRs (rows x width registers, spread wide) meet `cur` only through two
-        # registers, so `cur` sits by the state machine and no state decode crosses the chip:
+        # registers, so `cur` sits by its own state copy and no decode crosses the chip:
         # - seed_parts: row_bit's LFSR, a select per ROW_SELECT_GROUP rows into registers every
         #   clock; a ROW loads cur from their OR. row_bit names the next row a clock ahead: from
         #   IDLE (the op's first row) and from each ROW (the next, fetched during the CELLs);
         # - wb_data: each CELL's new cur, written back the clock after to its row (one-hot: no
         #   decoder before the enables; that row's next read is a later operation's ROW).
+        cur_next, cur_word = lfsr_step(cur, width, em.word_bits)
+        read_next, read_word = lfsr_step(read_lfsr, width, em.noise_bits)
         parts = select_groups(list(row_lfsr), row_bit, ROW_SELECT_GROUP)
         seed_parts = [Signal(width, name=f"seed_part_{g}") for g in range(len(parts))]
         m.d.sync += [reg.eq(part) for reg, part in zip(seed_parts, parts, strict=True)]
-        row_seed = or_all(seed_parts)
         row_now, wb_rows = Signal(rows, name="row_now"), Signal(rows, name="wb_rows")
         wb_data = Signal(width, name="wb_data")
         m.d.sync += wb_rows.eq(0)
         for k, lfsr in enumerate(row_lfsr):
             m.d.sync += lfsr.eq(Mux(wb_rows[k], wb_data, lfsr))
-        with m.Switch(state):
-            with m.Case(S.IDLE):
-                with m.If(self.i_op.valid & ready):  # registered now, decoded in DECODE
-                    m.d.sync += [
-                        op_kind.eq(op.op),
-                        x.eq(op.x),
-                        x_groups.eq(op.x_groups),
-                        x_neg.eq(op.x_neg),
-                        d_rem.eq(op.d),
-                        row_bit.eq(op.d_first),
-                        d_neg.eq(op.d_neg),
-                        state.eq(S.DECODE),
-                    ]
-                if mt is not None:
-                    with m.Elif(self.i_mvm.valid & self.i_mvm.ready):
-                        m.d.sync += [
-                            transposed.eq(self.i_mvm.payload.transposed),
-                            o.eq(0),
-                            kk.eq(0),
-                            state.eq(S.MVM),
-                        ]
-            with m.Case(S.DECODE):
-                m.d.sync += [
-                    first_col.eq(x_bit),
-                    first_groups.eq(x_after),
-                    row_groups.eq(group_any(rows_left)),
-                ]
-                with m.If((op_kind == ArrayOp.PULSES) & x.any() & d_rem.any()):
-                    m.d.sync += state.eq(S.ROW)
-                with m.Elif(op_kind == ArrayOp.READ):
-                    m.d.sync += [j.eq(read_col), i.eq(0), state.eq(S.READ)]
-                with m.Elif(op_kind == ArrayOp.PEEK):
-                    m.d.sync += [i.eq(row_index), j.eq(read_col), state.eq(S.PEEK)]
-                with m.Else():  # an empty slot or an MVM on the operation stream: dropped
-                    m.d.sync += state.eq(S.IDLE)
+        with m.Switch(own["lfsr"]):
             with m.Case(S.ROW):
-                m.d.sync += [
-                    i.eq(row_index),
-                    row_now.eq(row_bit),
-                    d_rem.eq(rows_left),
-                    row_bit.eq(next_row),
-                    row_groups.eq(next_groups),
-                    x_rem.eq(x),
-                    col_bit.eq(first_col),
-                    rest_groups.eq(first_groups),
-                    cur.eq(row_seed),
-                    state.eq(S.CELL),
-                ]
+                m.d.sync += [cur.eq(or_all(seed_parts)), row_now.eq(row_bit)]
+            with m.Case(S.CELL):
+                m.d.sync += [cur.eq(cur_next), wb_data.eq(cur_next), wb_rows.eq(row_now)]
+            with m.Case(S.READ):
+                m.d.sync += read_lfsr.eq(read_next)
+            if mt is not None:
+                with m.Case(S.MVM):
+                    with m.If(kk == 0):
+                        m.d.sync += read_lfsr.eq(read_next)
+
+        m.d.sync += A["valid"].eq(0)
+        with m.Switch(own["issue"]):  # the device accesses into stage A
+            with m.Case(S.IDLE):
+                with m.If(taking):
+                    m.d.sync += op_kind.eq(op.op)
+                if mt is not None:
+                    with m.Elif(taking_mvm):
+                        m.d.sync += [transposed.eq(self.i_mvm.payload.transposed), o.eq(0)]
+                        m.d.sync += kk.eq(0)
+            with m.Case(S.DECODE):
+                with m.If(op_kind == ArrayOp.READ):
+                    m.d.sync += [j.eq(read_col), i.eq(0)]
+                with m.Elif(op_kind == ArrayOp.PEEK):
+                    m.d.sync += [i.eq(row_index), j.eq(read_col)]
+            with m.Case(S.ROW):
+                m.d.sync += i.eq(row_index)
             with m.Case(S.CELL):
                 m.d.sync += [
-                    x_rem.eq(rest),
-                    col_bit.eq(rest_bit),
-                    rest_groups.eq(rest_after),
-                    cur.eq(cur_next),
-                    wb_data.eq(cur_next),
-                    wb_rows.eq(row_now),
                     A["valid"].eq(1),
                     A["op"].eq(ArrayOp.PULSES),
                     A["i"].eq(i),
@@ -416,20 +463,15 @@ class ArrayEmulator(wiring.Component):
                     A["up"].eq((x_neg & col_bit).any() != d_neg.bit_select(i, 1)),
                     A["word"].eq(cur_word),
                 ]
-                with m.If(rest_groups == 0):  # rest == 0
-                    m.d.sync += state.eq(Mux(d_rem.any(), S.ROW, S.IDLE))
             with m.Case(S.READ):
                 m.d.sync += [
-                    read_lfsr.eq(read_next),
                     A["valid"].eq(1),
                     A["op"].eq(ArrayOp.READ),
                     A["i"].eq(i),
                     A["j"].eq(j),
                     A["word"].eq(read_word),
                 ]
-                with m.If(i == rows - 1):
-                    m.d.sync += state.eq(S.IDLE)
-                with m.Else():
+                with m.If(i != rows - 1):
                     m.d.sync += i.eq(i + 1)
             with m.Case(S.PEEK):
                 m.d.sync += [
@@ -437,63 +479,21 @@ class ArrayEmulator(wiring.Component):
                     A["op"].eq(ArrayOp.PEEK),
                     A["i"].eq(i),
                     A["j"].eq(j),
-                    state.eq(S.IDLE),
                 ]
             if mt is not None:
                 with m.Case(S.MVM):
-                    n_in = Mux(transposed, rows, cols)
-                    n_out = Mux(transposed, cols, rows)
-                    last = kk == n_in - 1
                     m.d.sync += [
                         A["valid"].eq(1),
                         A["op"].eq(ArrayOp.MVM),
                         A["i"].eq(Mux(transposed, kk, o)),
                         A["j"].eq(Mux(transposed, o, kk)),
-                        A["code"].eq(self._head),
+                        A["code"].eq(head),
                         A["first"].eq(kk == 0),
-                        A["last"].eq(last),
-                        kk.eq(Mux(last, 0, kk + 1)),
+                        A["last"].eq(last_term),
+                        kk.eq(Mux(last_term, 0, kk + 1)),
                     ]
                     with m.If(kk == 0):
-                        m.d.sync += [read_lfsr.eq(read_next), A["word"].eq(read_word)]
-                    with m.If(last):
+                        m.d.sync += A["word"].eq(read_word)
+                    with m.If(last_term):
                         m.d.sync += o.eq(o + 1)
-                        with m.If(o == n_out - 1):
-                            m.d.sync += state.eq(S.IDLE)
         return m
-
-    def _mac_engine(self, m, last, state, ready, transposed, tail_valid, coded_valid) -> None:
-        """The MVM port's input registers, the accumulator (the ``last`` stage) and the output
-        codes (formed the clock after an output's last term, written the clock after that)."""
-        mt, rows, cols = self._mt, self._rows, self._cols
-        n = max(rows, cols)
-        m.d.comb += self.i_mvm.ready.eq(ready & ~self.i_op.valid)
-        # the inputs follow the port outside MVM, so they hold the request taken at the edge
-        # into MVM (no ready in their enable); in MVM they turn, one term per clock
-        codes_in = self.i_mvm.payload.codes
-        self._head = input_ring(m, codes_in, state == ArrayState.MVM, transposed, rows, cols)
-        acc = Signal(signed(mt.acc_bits))
-        tail_o = Signal(range(max(2, n)))
-        adding = last["valid"] & (last["op"] == ArrayOp.MVM)
-        with m.If(adding):
-            m.d.sync += acc.eq(Mux(last["first"], last["mnoise"], acc) + last["mterm"])
-        m.d.sync += [
-            tail_valid.eq(adding & last["last"]),
-            tail_o.eq(Mux(transposed, last["j"], last["i"])),
-        ]
-        out = Array(Signal(signed(self._rt.adc_bits), name=f"mvm_out_{k}") for k in range(n))
-        m.d.comb += [self.mvm_codes[k].eq(out[k]) for k in range(n)]
-        # the code is formed (shift, saturate) into a register, and written a clock later
-        whole = acc >> mt.frac
-        top = mt.n_out
-        code = Signal(signed(self._rt.adc_bits))
-        code_o = Signal.like(tail_o)
-        m.d.sync += [
-            coded_valid.eq(tail_valid),
-            code_o.eq(tail_o),
-            code.eq(Mux(whole > top, top, Mux(whole < -top, -top, whole))),
-        ]
-        with m.If(coded_valid):
-            m.d.sync += out[code_o].eq(code)
-        n_out = Mux(transposed, cols, rows)
-        m.d.sync += self.mvm_valid.eq(coded_valid & (code_o == n_out - 1))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Signal
+from amaranth.hdl import Cat, Module, Signal, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from golden.hw.lfsr import lfsr_word_int
 from golden.lfsr import LFSR_TAPS, lfsr_mask
 
-__all__ = ["Lfsr"]
+__all__ = ["Lfsr", "lfsr_step", "transition_masks"]
 
 
 class Lfsr(wiring.Component):
@@ -54,13 +54,21 @@ class Lfsr(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        next_masks, word_masks = transition_masks(self._width, self._nbits)
         for k, seed in enumerate(self._seeds):
             state = Signal(self._width, init=seed, name=f"state_{k}")
-            m.d.comb += self.words[k].eq(Cat((state & mask).xor() for mask in word_masks))
+            nxt, word = lfsr_step(state, self._width, self._nbits)
+            m.d.comb += self.words[k].eq(word)
             with m.If(self.en):
-                m.d.sync += state.eq(Cat((state & mask).xor() for mask in next_masks))
+                m.d.sync += state.eq(nxt)
         return m
+
+
+def lfsr_step(state, width: int, nbits: int) -> tuple[Value, Value]:
+    """(next state, output word) of ``nbits`` Galois steps of ``state`` (``lfsr_word``)."""
+    next_masks, word_masks = transition_masks(width, nbits)
+    nxt = Cat((state & mask).xor() for mask in next_masks)
+    word = Cat((state & mask).xor() for mask in word_masks)
+    return nxt, word
 
 
 def transition_masks(width: int, nbits: int) -> tuple[list[int], list[int]]:
