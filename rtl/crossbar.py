@@ -21,15 +21,10 @@ from rtl.onehot import (
     group_count,
     lowest_two_level,
     one_hot_index,
-    or_all,
-    select_groups,
 )
 from rtl.replicate import kept_registers
 
 __all__ = ["ArrayEmulator", "mvm_layout", "op_layout"]
-
-ROW_SELECT_GROUP = 8
-"""Row LFSRs per first-level select of the next row's seed (eight 8:1 selects at 64 rows)."""
 
 
 def op_layout(rows: int, cols: int) -> data.StructLayout:
@@ -172,10 +167,6 @@ class ArrayEmulator(wiring.Component):
         x_groups, first_groups, rest_groups = (Signal(group_count(cols)) for _ in range(3))
         i, j = Signal(range(max(2, rows))), Signal(range(max(2, cols)))
         cur = Signal(width)
-        row_lfsr = Array(
-            Signal(width, init=int(s), name=f"row_lfsr_{k}")
-            for k, s in enumerate(row_seeds(rows, em))
-        )
         read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
         codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
 
@@ -409,28 +400,32 @@ class ArrayEmulator(wiring.Component):
             with m.Case(S.CELL):
                 m.d.sync += [x_rem.eq(rest), col_bit.eq(rest_bit), rest_groups.eq(rest_after)]
 
-        # The row LFSRs (rows x width registers, spread wide) meet `cur` only through two
-        # registers, so `cur` sits by its own state copy and no decode crosses the chip:
-        # - seed_parts: row_bit's LFSR, a select per ROW_SELECT_GROUP rows into registers every
-        #   clock; a ROW loads cur from their OR. row_bit names the next row a clock ahead: from
-        #   IDLE (the op's first row) and from each ROW (the next, fetched during the CELLs);
-        # - wb_data: each CELL's new cur, written back the clock after to its row (one-hot: no
-        #   decoder before the enables; that row's next read is a later operation's ROW).
+        # The row LFSRs live in a memory of their own (rows words of width bits, initialised
+        # to the seeds; like the device memory, it keeps its contents across a reset): no
+        # rows x width registers and selects spread over the chip. Its read port fetches
+        # row_bit's LFSR every clock (row_bit names the next row a clock ahead: from IDLE, the
+        # op's first row, and from each ROW, the next, fetched during the CELLs), and a ROW
+        # loads cur from it; each CELL's new cur is written back the clock after (its row's
+        # next read is a later operation's ROW).
         cur_next, cur_word = lfsr_step(cur, width, em.word_bits)
         read_next, read_word = lfsr_step(read_lfsr, width, em.noise_bits)
-        parts = select_groups(list(row_lfsr), row_bit, ROW_SELECT_GROUP)
-        seed_parts = [Signal(width, name=f"seed_part_{g}") for g in range(len(parts))]
-        m.d.sync += [reg.eq(part) for reg, part in zip(seed_parts, parts, strict=True)]
-        row_now, wb_rows = Signal(rows, name="row_now"), Signal(rows, name="wb_rows")
-        wb_data = Signal(width, name="wb_data")
-        m.d.sync += wb_rows.eq(0)
-        for k, lfsr in enumerate(row_lfsr):
-            m.d.sync += lfsr.eq(Mux(wb_rows[k], wb_data, lfsr))
+        m.submodules.row_mem = row_mem = Memory(
+            shape=width, depth=rows, init=[int(s) for s in row_seeds(rows, em)]
+        )
+        seed_rd, wb = row_mem.read_port(), row_mem.write_port()
+        wb_data, wb_row, wb_en = Signal(width), Signal.like(i), Signal()
+        m.d.comb += [
+            seed_rd.addr.eq(row_index),
+            wb.addr.eq(wb_row),
+            wb.data.eq(wb_data),
+            wb.en.eq(wb_en),
+        ]
+        m.d.sync += wb_en.eq(0)
         with m.Switch(own["lfsr"]):
             with m.Case(S.ROW):
-                m.d.sync += [cur.eq(or_all(seed_parts)), row_now.eq(row_bit)]
+                m.d.sync += cur.eq(seed_rd.data)
             with m.Case(S.CELL):
-                m.d.sync += [cur.eq(cur_next), wb_data.eq(cur_next), wb_rows.eq(row_now)]
+                m.d.sync += [cur.eq(cur_next), wb_data.eq(cur_next), wb_row.eq(i), wb_en.eq(1)]
             with m.Case(S.READ):
                 m.d.sync += read_lfsr.eq(read_next)
             if mt is not None:

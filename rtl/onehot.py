@@ -1,5 +1,5 @@
 """One-hot helpers of the array emulator's state machine: the lowest set bit of a mask (one
-carry chain, or two levels of short ones), the index of a one-hot bit, a one-hot select. The
+carry chain, or two levels of short ones), the index of a one-hot bit. The
 golden cycle model (``golden/hw/crossbar.py``) does the same with Python integers."""
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ __all__ = [
     "lowest_one_hot",
     "lowest_two_level",
     "one_hot_index",
-    "or_all",
-    "select",
-    "select_groups",
 ]
 
 
@@ -83,27 +80,3 @@ def lowest_grouped(m: Module, mask, name: str) -> Signal:
     groups = Signal(group_count(len(mask)), name=f"{name}_groups")
     m.d.comb += groups.eq(group_any(mask))
     return lowest_two_level(m, mask, groups, name)[0]
-
-
-def select(values, one_hot) -> Value:
-    """``values[k]`` for the set bit k of ``one_hot``: an AND-OR tree over the entries."""
-    return or_all(Mux(one_hot[k], v, 0) for k, v in enumerate(values))
-
-
-def select_groups(values, one_hot, group: int) -> list[Value]:
-    """:func:`select` split in two levels: one partial select per ``group`` consecutive entries
-    (all zero but the one holding the set bit). The caller registers them and ORs them a clock
-    later, so no single clock spans the whole select."""
-    return [
-        select(values[k : k + group], one_hot[k : k + group]) for k in range(0, len(values), group)
-    ]
-
-
-def or_all(terms) -> Value:
-    """The OR of ``terms`` as a balanced tree."""
-    terms = list(terms)
-    while len(terms) > 1:
-        terms = [a | b for a, b in zip(terms[::2], terms[1::2], strict=False)] + (
-            [terms[-1]] if len(terms) % 2 else []
-        )
-    return terms[0]

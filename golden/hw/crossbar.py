@@ -38,8 +38,8 @@ after the issue.
   clock. ``rows x cols`` clocks plus ``PIPELINE + 2``.
 
 No two operations overlap, so a device is never read before an earlier write to it has landed.
-``reset`` restarts the LFSRs, the state machine and the pipeline; the device memory keeps its
-contents (as block RAM does).
+``reset`` restarts the read LFSR, the state machine and the pipeline; the device memory and
+the row LFSRs (a memory of their own in the RTL) keep their contents, as block RAM does.
 """
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ class ArrayEmulatorModel:
         self.g_down = [[int(v) for v in row] for row in image.g_down]
         self.mask = int(lut.lfsr_mask)
         self.pulses = 0  # pulses applied so far (not reset: a statistic, not a register)
+        self.row_lfsr = [int(v) for v in row_seeds(self.rows, self.em)]  # memory: not reset
         self.reset()
 
     def reset(self) -> None:
@@ -118,7 +119,6 @@ class ArrayEmulatorModel:
         self.op = ArrayOp.PULSES
         self.x = self.x_neg = self.d_neg = self.d_rem = self.x_rem = 0
         self.i = self.j = 0
-        self.row_lfsr = [int(v) for v in row_seeds(self.rows, self.em)]
         self.cur = 0
         self.read_lfsr = lane_seed(self.em.seed, READ_LANE, self.em.lfsr_width)
         self.pipe: list[Access | None] = [None] * PIPELINE  # stages A..H

@@ -16,8 +16,6 @@ from rtl.onehot import (
     group_count,
     lowest_grouped,
     lowest_two_level,
-    or_all,
-    select_groups,
 )
 
 
@@ -48,26 +46,3 @@ def test_lowest_two_level_is_lowest_bit(width):
     sim.run()
     want = [(v & -v, group_bits(v & ~(v & -v), width), group_bits(v, width), v & -v) for v in cases]
     assert seen == want
-
-
-@pytest.mark.parametrize("entries,group", [(64, 8), (20, 8), (5, 8)])
-def test_select_groups_or_is_the_selected_entry(entries, group):
-    m = Module()
-    one_hot = Signal(entries)
-    rng = np.random.default_rng(entries)
-    values = [int(v) for v in rng.integers(0, 1 << 32, entries)]
-    out = Signal(32)
-    m.d.comb += out.eq(or_all(select_groups(values, one_hot, group)))
-    seen = []
-
-    async def bench(ctx):
-        for k in range(entries):
-            ctx.set(one_hot, 1 << k)
-            seen.append(ctx.get(out))
-        ctx.set(one_hot, 0)
-        seen.append(ctx.get(out))
-
-    sim = Simulator(m)
-    sim.add_testbench(bench)
-    sim.run()
-    assert seen == [*values, 0]
