@@ -406,12 +406,14 @@ class ArrayEmulator(wiring.Component):
         # row_bit's LFSR every clock (row_bit names the next row a clock ahead: from IDLE, the
         # op's first row, and from each ROW, the next, fetched during the CELLs), and a ROW
         # loads cur from it; each CELL's new cur is written back the clock after (its row's
-        # next read is a later operation's ROW).
+        # next read is a later operation's ROW). Distributed RAM (a registered read in logic
+        # slices, 0.5 ns clock-to-out) rather than block RAM (5.8 ns) before cur's load mux.
         cur_next, cur_word = lfsr_step(cur, width, em.word_bits)
         read_next, read_word = lfsr_step(read_lfsr, width, em.noise_bits)
         m.submodules.row_mem = row_mem = Memory(
             shape=width, depth=rows, init=[int(s) for s in row_seeds(rows, em)]
         )
+        row_mem.attrs["ram_style"] = "distributed"
         seed_rd, wb = row_mem.read_port(), row_mem.write_port()
         wb_data, wb_row, wb_en = Signal(width), Signal.like(i), Signal()
         m.d.comb += [
