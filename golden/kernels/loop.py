@@ -115,12 +115,12 @@ def mirror_weights(lay, cfg, st):
 
 @njit(cache=True)
 def float_rows_from_copy(lay, cfg, st):
-    """Float's layer-0 weights (its arrays') back from the column-major copy: inside
-    :func:`train_batches` nothing reads them (the forward reads the copy, the backward stops
-    at layer 1), so only the copy is updated there."""
+    """Float's row-major weights back from the column-major copy: inside
+    :func:`train_batches` nothing reads them (the forward and the backward read the copy), so
+    only the copy is updated there."""
     if cfg.train.algo != A_FLOAT or st.Wt.shape[0] == 0:
         return
-    for t in range(lay.ltile[0], lay.ltile[1]):
+    for t in range(lay.shapes.shape[0]):
         rows, cols, o = lay.shapes[t, 0], lay.shapes[t, 1], lay.off[t]
         layer(st.W_float, o, rows, cols)[:, :] = layer(st.Wt, o, cols, rows).T
 
@@ -177,7 +177,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
             stats[0] += loss
             stats[1] += 1.0 if ok else 0.0
             backward_sample(
-                W, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b], buf, buf[2]
+                W, st.Wt, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b], buf, buf[2]
             )
         for b in range(nb):
             for l in range(n_layers):
@@ -191,7 +191,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
                     r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
                     xt = x[c0 : c0 + lay.shapes[t, 1]]
                     dt = d[r0 : r0 + lay.shapes[t, 0]]
-                    update_layer(t, xt, dt, lay, cfg, st, buf, work, l > 0)
+                    update_layer(t, xt, dt, lay, cfg, st, buf, work, False)
         if tr.algo == A_PCA:  # the mini-batch's decomposed gradient goes to the arrays
             for t in range(n_arrays):
                 pca_write(t, nb, lay, cfg, st, scratch)

@@ -128,34 +128,38 @@ def softmax_xent(logits, label, delta):
 
 
 @njit(cache=True)
-def backward_arrays(l, W, d, lay, io, seeds, S, bufs, g):
+def backward_arrays(l, W, Wt, d, lay, io, seeds, S, bufs, g):
     """Layer l's backward MVM ``g = W^T d``: each array t multiplies its block of ``d``
     transposed (IO counter ``S[t, S_CNT_IO]``, advanced); arrays stacked in the output add
-    their gradients. ``bufs`` as for :func:`forward_arrays`."""
+    their gradients. With the column-major copy ``Wt`` (:func:`forward_layer`) the product is
+    ``Wt d``, each gradient summed in the same ascending order (the same bits). ``bufs`` as
+    for :func:`forward_arrays`."""
     for t in range(lay.ltile[l], lay.ltile[l + 1]):
         r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
         rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
-        Wl = layer(W, lay.off[t], rows, cols)
+        Wf, copy = forward_layer(W, Wt, lay.off[t], rows, cols)
         dt, v = d[r0 : r0 + rows], bufs[0, :rows]
         if r0 == 0:
-            analog_mvm(Wl, dt, True, io, False, seeds[t], S[t, S_CNT_IO], v, g[c0 : c0 + cols])
+            out = g[c0 : c0 + cols]
+            analog_mvm(Wf, dt, not copy, io, False, seeds[t], S[t, S_CNT_IO], v, out)
         else:
             part = bufs[1, :cols]
-            analog_mvm(Wl, dt, True, io, False, seeds[t], S[t, S_CNT_IO], v, part)
+            analog_mvm(Wf, dt, not copy, io, False, seeds[t], S[t, S_CNT_IO], v, part)
             for j in range(cols):
                 g[c0 + j] += part[j]
         S[t, S_CNT_IO] += 1
 
 
 @njit(cache=True)
-def backward_sample(W, lay, act, io, seeds, S, acts, deltas, bufs, gbuf):
-    """Backward pass: deltas of every layer from the output delta (already in ``deltas``)."""
+def backward_sample(W, Wt, lay, act, io, seeds, S, acts, deltas, bufs, gbuf):
+    """Backward pass: deltas of every layer from the output delta (already in ``deltas``);
+    ``Wt`` as for :func:`forward_sample`."""
     lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
     for l in range(lshape.shape[0] - 1, 0, -1):
         rows, cols = lshape[l, 0], lshape[l, 1]
         d = deltas[doff[l] : doff[l] + rows]
         g = gbuf[:cols]
-        backward_arrays(l, W, d, lay, io, seeds, S, bufs, g)
+        backward_arrays(l, W, Wt, d, lay, io, seeds, S, bufs, g)
         n_in = lshape[l - 1, 0]
         prev = deltas[doff[l - 1] : doff[l - 1] + n_in]
         a = acts[aoff[l] : aoff[l] + n_in]
@@ -227,8 +231,8 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
             _batch_counters(S, t, nb, 2, 1, counters)
             d = deltas[:nb, doff[l] + r0 : doff[l] + r0 + rt]
             part = g[:, c0 : c0 + ct] if r0 == 0 else G[0, :nb, :ct]
-            Wl = layer(W, lay.off[t], rt, ct)
-            analog_mvm_rows(Wl, d, True, cfg.io_b, False, seeds[t], counters, part)
+            Wf, copy = forward_layer(W, Wt, lay.off[t], rt, ct)
+            analog_mvm_rows(Wf, d, not copy, cfg.io_b, False, seeds[t], counters, part)
             if r0 > 0:
                 g[:, c0 : c0 + ct] += part
         n_prev = lshape[l - 1, 0]

@@ -623,9 +623,15 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm, spli
         S[:, 2] = counters
         loss, ok = softmax_xent(a[lay.aoff[2] : lay.aoff[2] + 10], Y[s], dl[12:22])
         want_stats += [loss, ok, 0]
-        backward_sample(W, lay, cfg.train.activation, cfg.io_b, seeds0, S, a, dl, vbuf, gbuf)
+        S_copy, dl_copy = S.copy(), dl.copy()
+        backward_sample(W, W[:0], lay, cfg.train.activation, cfg.io_b, seeds0, S, a, dl, vbuf,
+                        gbuf)  # fmt: skip
         np.testing.assert_array_equal(acts[b], a)
         np.testing.assert_array_equal(deltas[b], dl)
+        # the backward from the column-major copy (where there is one): the same bits
+        backward_sample(W, st.Wt, lay, cfg.train.activation, cfg.io_b, seeds0, S_copy, a,
+                        dl_copy, vbuf, gbuf)  # fmt: skip
+        np.testing.assert_array_equal(dl_copy, dl)
     np.testing.assert_array_equal(st.S, S)
     np.testing.assert_array_equal(st.stats, want_stats)
 
