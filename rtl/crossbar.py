@@ -159,12 +159,11 @@ class ArrayEmulator(wiring.Component):
         wr = mem.write_port()
 
         state = Signal(ArrayState)
-        op_kind = Signal(ArrayOp)
         x, x_neg, d_neg = Signal(cols), Signal(cols), Signal(rows)
         d_rem, x_rem = Signal(rows), Signal(cols)
-        # the columns' search groups: of x (set with x), of x less its lowest column (DECODE),
-        # of x_rem less col_bit (each ROW and CELL), so the search never tests 64 bits for zero
-        x_groups, first_groups, rest_groups = (Signal(group_count(cols)) for _ in range(3))
+        # the columns' search groups: of x less its lowest column (DECODE), of x_rem less
+        # col_bit (each ROW and CELL), so the search never tests 64 bits for zero
+        first_groups, rest_groups = Signal(group_count(cols)), Signal(group_count(cols))
         i, j = Signal(range(max(2, rows))), Signal(range(max(2, cols)))
         cur = Signal(width)
         read_lfsr = Signal(width, init=lane_seed(em.seed, READ_LANE, width))
@@ -326,19 +325,24 @@ class ArrayEmulator(wiring.Component):
             flags = {"transposed": transposed, "tail": tail_valid, "coded": coded_valid}
             head = mac_engine(m, self, H, own["ring"] == S.MVM, ready, flags)
             taking_mvm = self.i_mvm.valid & self.i_mvm.ready
-        op = self.i_op.payload
-        taking = self.i_op.valid & ready  # an operation registered now, decoded in DECODE
+        # the operation is registered as it comes off the FIFO, every clock, without an enable
+        # (no logic between the block RAM's output and a register placed by it); DECODE, the
+        # clock after IDLE took it, decodes this copy and loads the working registers from it
+        op = Signal(op_layout(rows, cols), name="op_in")
+        m.d.sync += op.eq(self.i_op.payload)
+        taking = self.i_op.valid & ready
         # the lowest row and column still to visit, one-hot, in registers computed a clock ahead
-        # (row_bit from IDLE and each ROW, col_bit from ROW and each CELL), both searched in two
+        # (row_bit from DECODE and each ROW, col_bit from ROW and each CELL), both searched in two
         # levels against registered group masks (row_groups == group_any(rows_left))
         row_bit, col_bit, row_groups = Signal(rows), Signal(cols), Signal(group_count(rows))
         more_rows = Signal()  # d_rem.any() in CELL (row_groups.any() at its ROW)
         row_index = one_hot_index(m, row_bit, "row_index")
+        first_row = one_hot_index(m, op.d_first, "first_row")
         next_col = one_hot_index(m, col_bit, "next_col")
         rest, rows_left = x_rem & ~col_bit, d_rem & ~row_bit
         rest_bit, rest_after = lowest_two_level(m, rest, rest_groups, "rest")
         next_row, next_groups = lowest_two_level(m, rows_left, row_groups, "next_row")
-        x_bit, x_after = lowest_two_level(m, x, x_groups, "x")
+        x_bit, x_after = lowest_two_level(m, op.x, op.x_groups, "x")
         read_col = one_hot_index(m, x_bit, "read_col")
         first_col = Signal(cols)
         n_in, n_out = Mux(transposed, rows, cols), Mux(transposed, cols, rows)
@@ -352,11 +356,11 @@ class ArrayEmulator(wiring.Component):
                     with m.Elif(taking_mvm):
                         m.d.comb += nxt.eq(S.MVM)
             with m.Case(S.DECODE):
-                with m.If((op_kind == ArrayOp.PULSES) & x_groups.any() & d_rem.any()):
+                with m.If((op.op == ArrayOp.PULSES) & op.x_groups.any() & op.d.any()):
                     m.d.comb += nxt.eq(S.ROW)
-                with m.Elif(op_kind == ArrayOp.READ):
+                with m.Elif(op.op == ArrayOp.READ):
                     m.d.comb += nxt.eq(S.READ)
-                with m.Elif(op_kind == ArrayOp.PEEK):
+                with m.Elif(op.op == ArrayOp.PEEK):
                     m.d.comb += nxt.eq(S.PEEK)
                 with m.Else():  # an empty slot or an MVM on the operation stream: dropped
                     m.d.comb += nxt.eq(S.IDLE)
@@ -376,11 +380,13 @@ class ArrayEmulator(wiring.Component):
                         m.d.comb += nxt.eq(S.IDLE)
 
         with m.Switch(own["rows"]):  # the row search
-            with m.Case(S.IDLE):
-                with m.If(taking):
-                    m.d.sync += [d_rem.eq(op.d), row_bit.eq(op.d_first), d_neg.eq(op.d_neg)]
             with m.Case(S.DECODE):
-                m.d.sync += row_groups.eq(group_any(rows_left))
+                m.d.sync += [
+                    d_rem.eq(op.d),
+                    row_bit.eq(op.d_first),
+                    d_neg.eq(op.d_neg),
+                    row_groups.eq(group_any(op.d & ~op.d_first)),
+                ]
             with m.Case(S.ROW):
                 m.d.sync += [
                     d_rem.eq(rows_left),
@@ -390,10 +396,8 @@ class ArrayEmulator(wiring.Component):
                 ]
 
         with m.Switch(own["cols"]):  # the column search
-            with m.Case(S.IDLE):
-                with m.If(taking):
-                    m.d.sync += [x.eq(op.x), x_groups.eq(op.x_groups), x_neg.eq(op.x_neg)]
             with m.Case(S.DECODE):
+                m.d.sync += [x.eq(op.x), x_neg.eq(op.x_neg)]
                 m.d.sync += [first_col.eq(x_bit), first_groups.eq(x_after)]
             with m.Case(S.ROW):
                 m.d.sync += [x_rem.eq(x), col_bit.eq(first_col), rest_groups.eq(first_groups)]
@@ -402,9 +406,9 @@ class ArrayEmulator(wiring.Component):
 
         # The row LFSRs live in a memory of their own (rows words of width bits, initialised
         # to the seeds; like the device memory, it keeps its contents across a reset): no
-        # rows x width registers and selects spread over the chip. Its read port fetches
-        # row_bit's LFSR every clock (row_bit names the next row a clock ahead: from IDLE, the
-        # op's first row, and from each ROW, the next, fetched during the CELLs), and a ROW
+        # rows x width registers and selects spread over the chip. Its read port fetches the
+        # LFSR of the next row every clock (in DECODE the op's first row, then row_bit's, set
+        # a clock ahead by DECODE and each ROW: fetched during the CELLs), and a ROW
         # loads cur from it; each CELL's new cur is written back the clock after (its row's
         # next read is a later operation's ROW). Distributed RAM (a registered read in logic
         # slices, 0.5 ns clock-to-out) rather than block RAM (5.8 ns) before cur's load mux.
@@ -417,7 +421,7 @@ class ArrayEmulator(wiring.Component):
         seed_rd, wb = row_mem.read_port(), row_mem.write_port()
         wb_data, wb_row, wb_en = Signal(width), Signal.like(i), Signal()
         m.d.comb += [
-            seed_rd.addr.eq(row_index),
+            seed_rd.addr.eq(Mux(own["lfsr"] == S.DECODE, first_row, row_index)),
             wb.addr.eq(wb_row),
             wb.data.eq(wb_data),
             wb.en.eq(wb_en),
@@ -437,18 +441,16 @@ class ArrayEmulator(wiring.Component):
 
         m.d.sync += A["valid"].eq(0)
         with m.Switch(own["issue"]):  # the device accesses into stage A
-            with m.Case(S.IDLE):
-                with m.If(taking):
-                    m.d.sync += op_kind.eq(op.op)
-                if mt is not None:
-                    with m.Elif(taking_mvm):
+            if mt is not None:
+                with m.Case(S.IDLE):
+                    with m.If(taking_mvm):  # never with taking (i_mvm.ready)
                         m.d.sync += [transposed.eq(self.i_mvm.payload.transposed), o.eq(0)]
                         m.d.sync += kk.eq(0)
             with m.Case(S.DECODE):
-                with m.If(op_kind == ArrayOp.READ):
+                with m.If(op.op == ArrayOp.READ):
                     m.d.sync += [j.eq(read_col), i.eq(0)]
-                with m.Elif(op_kind == ArrayOp.PEEK):
-                    m.d.sync += [i.eq(row_index), j.eq(read_col)]
+                with m.Elif(op.op == ArrayOp.PEEK):
+                    m.d.sync += [i.eq(first_row), j.eq(read_col)]
             with m.Case(S.ROW):
                 m.d.sync += i.eq(row_index)
             with m.Case(S.CELL):

@@ -5,6 +5,8 @@ The IO parameters enter as an :class:`~golden.kernels.records.IOConfig` record `
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -112,29 +114,31 @@ def mvm(W, v, transposed, y):
     _rows_dot(W, v, nz, m, 0, rows, y)
 
 
+@njit(cache=True, inline="always")
+def _hits(yq, io):
+    """Whether the ADC code ``yq`` (quantised) hits the bound (the negative one only if
+    ``bm_test_negative_bound``)."""
+    return yq >= io.out_bound or (io.bm_test_negative_bound and yq <= -io.out_bound)
+
+
 @njit(cache=True)
 def _adc(y, i0, i1, io):
     """ADC of outputs i0..i1-1 in place: quantise to ``out_step``, clip at ``+-out_bound``.
-    Returns whether one hit the bound (the negative one only if ``bm_test_negative_bound``)."""
-    hit = False
+    Returns the first output that hit the bound (:func:`_hits`), or -1."""
+    first = -1
     for i in range(i0, i1):
         yi = quantize(y[i], io.out_step)
-        if yi >= io.out_bound:
-            yi = io.out_bound
-            hit = True
-        elif yi <= -io.out_bound:
-            yi = -io.out_bound
-            if io.bm_test_negative_bound:
-                hit = True
-        y[i] = yi
-    return hit
+        if first < 0 and _hits(yi, io):
+            first = i
+        y[i] = min(max(yi, -io.out_bound), io.out_bound)
+    return first
 
 
 @njit(cache=True)
 def _pass_hits(W, v, io, rng, y):
-    """A forward pass that bound management may still repeat: whether an output hits the
-    bound, stopping at the first that does (the pass is then discarded, so the rest need not
-    be computed). The output noise is drawn first, in output order as the full pass draws it;
+    """A forward pass that bound management may still repeat: the first output that hits the
+    bound, or -1, stopping there (the pass is then discarded, so the rest need not be
+    computed). The output noise is drawn first, in output order as the full pass draws it;
     when no output hits, ``y`` is exactly the full pass's result."""
     rows, cols = W.shape
     for i in range(rows):
@@ -148,9 +152,29 @@ def _pass_hits(W, v, io, rng, y):
     for i0 in range(0, rows, 8):
         i1 = min(i0 + 8, rows)
         _rows_dot(W, v, nz, m, i0, i1, y)
-        if _adc(y, i0, i1, io):
-            return True
-    return False
+        first = _adc(y, i0, i1, io)
+        if first >= 0:
+            return first
+    return -1
+
+
+@njit(cache=True)
+def _probe_hits(W, v, transposed, io, rng, i):
+    """Whether output i of a pass (inputs ``v``, output noise from ``rng``) hits the bound,
+    computed alone with the full pass's arithmetic: its products added in ascending input
+    order from +0.0 (zero inputs skipped), then its noise, the ``i``-th draw of ``rng``. A pass
+    whose probe hits is discarded without computing its other outputs."""
+    acc = 0.0
+    for k in range(v.shape[0]):
+        vk = v[k]
+        if vk != 0.0:
+            acc += (W[k, i] if transposed else W[i, k]) * vk
+    if io.out_noise > 0.0:
+        xi = 0.0
+        for _ in range(i + 1):
+            rng, xi = next_normal(rng)
+        acc += io.out_noise * xi
+    return _hits(quantize(acc, io.out_step), io)
 
 
 @njit(cache=True)
@@ -174,13 +198,19 @@ def _dac(x, alpha, rho, io, rng, v):
 
 @njit(cache=True)
 def _noise_and_adc(y, io, rng):
-    """A full pass after its product: output noise in output order from ``rng``, then the ADC;
-    whether an output hit the bound."""
+    """A full pass after its product: output noise in output order from ``rng``, then the ADC.
+    Returns -1 when no output hit the bound, else the output likeliest to hit again at twice
+    the scale (the largest before the ADC: the probe of the next pass, :func:`_probe_hits`)."""
     if io.out_noise > 0.0:
         for i in range(y.shape[0]):
             rng, xi = next_normal(rng)
             y[i] += io.out_noise * xi
-    return _adc(y, 0, y.shape[0], io)
+    largest, top = 0, -np.inf
+    for i in range(y.shape[0]):
+        score = abs(y[i]) if io.bm_test_negative_bound else y[i]
+        if score > top:
+            largest, top = i, score
+    return largest if _adc(y, 0, y.shape[0], io) >= 0 else -1
 
 
 @njit(cache=True)
@@ -195,20 +225,27 @@ def _last_pass(bm, rho, io):
 
 
 @njit(cache=True)
-def _passes(W, x, transposed, io, bm, seed, counter, alpha, rho, passes, v, y):
-    """Bound management's passes from pass number ``passes`` at scale ``rho`` on: repeat with
-    ``rho`` doubled while an output saturates; then scale. Returns the passes made in all."""
+def _passes(W, x, transposed, io, bm, seed, counter, alpha, passes, probe, v, y):
+    """Bound management's passes from pass number ``passes`` (scale ``rho = 2**passes``) on:
+    repeat with ``rho`` doubled while an output saturates; then scale. Returns the passes
+    made in all. A pass that may still be repeated first checks one output, ``probe`` (the
+    one the last pass found hitting, or its largest; -1: none yet), alone: when it hits, the
+    pass is discarded unfinished, exactly as the full pass would have been."""
+    rho = math.ldexp(1.0, passes)
     while True:
         rng = stream_key(seed, STREAM_IO, counter, passes)
         passes += 1
         rng = _dac(x, alpha, rho, io, rng, v)
         last = _last_pass(bm, rho, io)
+        if not last and probe >= 0 and _probe_hits(W, v, transposed, io, rng, probe):
+            rho *= 2.0
+            continue
         if last or transposed:
             mvm(W, v, transposed, y)
-            hit = _noise_and_adc(y, io, rng)
+            probe = _noise_and_adc(y, io, rng)
         else:
-            hit = _pass_hits(W, v, io, rng, y)
-        if last or not hit:
+            probe = _pass_hits(W, v, io, rng, y)
+        if last or probe < 0:
             break
         rho *= 2.0
     scale = alpha * rho * io.out_scale
@@ -235,7 +272,7 @@ def analog_mvm(W, x, transposed, io, use_bm, seed, counter, v, y):
         y[:] = 0.0
         return 1
     bm = use_bm and io.bound_management == BM_ITERATIVE
-    return _passes(W, x, transposed, io, bm, seed, counter, alpha, 1.0, 0, v, y)
+    return _passes(W, x, transposed, io, bm, seed, counter, alpha, 0, -1, v, y)
 
 
 @njit(cache=True)
@@ -307,8 +344,10 @@ def analog_mvm_rows(W, X, transposed, io, use_bm, seed, counters, Y):
         y = out[b]
         if alphas[b] == 0.0:
             y[:] = 0.0
-        elif _noise_and_adc(y, io, rngs[b]) and not last:
-            _passes(W, X[b], transposed, io, bm, seed, counters[b], alphas[b], 2.0, 1, V[b], y)
+            continue
+        probe = _noise_and_adc(y, io, rngs[b])
+        if probe >= 0 and not last:
+            _passes(W, X[b], transposed, io, bm, seed, counters[b], alphas[b], 1, probe, V[b], y)
         else:
             scale = alphas[b] * io.out_scale
             for i in range(y.shape[0]):
