@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -227,12 +227,15 @@ class PulseGenerator(wiring.Component):
         for i, k in enumerate(lanes):
             in_mag = Signal(mag_bits, name=f"in_mag_{side}{k}")
             in_neg = Signal(name=f"in_neg_{side}{k}")
-            mag = Signal(mag_bits, name=f"mag_{side}{k}")
+            # the magnitude as the bit the next step adds (`bit`: the only fan-out to the
+            # addend, so it sits by it) and the bits above it (`mag`, placed by the input)
+            bit = Signal(name=f"bit_{side}{k}")
+            mag = Signal(max(1, mag_bits - 1), name=f"mag_{side}{k}")
             addend = Signal(p.aligned_bits, name=f"addend_{side}{k}")
             prod = Signal(p.aligned_bits, name=f"prod_{side}{k}")
             code = Signal(p.code_bits, name=f"code_{side}{k}")
             neg = Signal(name=f"neg_{side}{k}")
-            mags.append(mag)
+            mags.append(Cat(bit, mag))
             m.d.sync += [
                 in_mag.eq(absolute(codes[k])),
                 in_neg.eq(codes[k][-1]),
@@ -241,11 +244,13 @@ class PulseGenerator(wiring.Component):
             ]
             with m.If(at["step"]):  # load (CAPTURE and idle clocks), PRIME or MULT: shift-add,
                 with m.If(at["load"]):  # least significant magnitude bit first, the addend a
-                    m.d.sync += [mag.eq(in_mag), neg.eq(in_neg), prod.eq(0), addend.eq(0)]
+                    m.d.sync += [bit.eq(in_mag[0]), mag.eq(in_mag[1:]), neg.eq(in_neg)]
+                    m.d.sync += [prod.eq(0), addend.eq(0)]
                 with m.Else():  # clock ahead
                     m.d.sync += [
                         prod.eq((prod + addend) >> 1),
-                        addend.eq(Mux(mag[0], aligned, 0)),
+                        addend.eq(Mux(bit, aligned, 0)),
+                        bit.eq(mag[0]),
                         mag.eq(mag >> 1),
                     ]
             with m.If(at["code"]):
