@@ -143,6 +143,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
     n_arrays = lay.shapes.shape[0]
     n_total = lay.off[n_arrays]
     io_counters = np.empty(n_arrays, dtype=np.int64)
+    hints = np.full(n_arrays, -1, dtype=np.int64)  # bound management's probes (speed alone)
     mirror_weights(lay, cfg, st)
     width = max(lshape.max(), 1)
     G = np.empty((2, B, width))  # mini-batch work arrays
@@ -165,12 +166,12 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
                 cfg.io_f,
                 seeds0,
                 io_counters,
-                1,
+                hints,
                 acts[b],
                 buf,
             )
             for t in range(n_arrays):
-                S[t, S_CNT_IO] = io_counters[t]
+                S[t, S_CNT_IO] = io_counters[t] + 1
             L = n_layers - 1
             logits = acts[b, aoff[L + 1] : aoff[L + 1] + lshape[L, 0]]
             loss, ok = softmax_xent(logits, Y[s], deltas[b, doff[L] : doff[L] + lshape[L, 0]])

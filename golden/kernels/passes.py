@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from golden.kernels.arena import S_CNT_IO, layer
-from golden.kernels.tile import analog_mvm, analog_mvm_rows
+from golden.kernels.tile import analog_mvm, analog_mvm_probed, analog_mvm_rows
 
 __all__ = [
     "ACT_RELU",
@@ -61,32 +61,34 @@ def forward_layer(W, Wt, off, rows, cols):
 
 
 @njit(cache=True)
-def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, bufs, out):
+def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out):
     """Layer l's forward MVM into ``out``: each of its arrays t multiplies its input block
-    (:func:`golden.kernels.tile.analog_mvm`, noise counter ``counters[t]``); arrays side by
-    side in the input add their outputs in input order (aihwkit's ``TileModuleArray``).
-    ``bufs``: a 2-D work array whose rows 0 and 1 are as long as the layer."""
+    (:func:`golden.kernels.tile.analog_mvm_probed`, noise counter ``counters[t]``, bound
+    management's probe ``hints[t]``, updated); arrays side by side in the input add their
+    outputs in input order (aihwkit's ``TileModuleArray``). ``bufs``: a 2-D work array whose
+    rows 0 and 1 are as long as the layer."""
     for t in range(lay.ltile[l], lay.ltile[l + 1]):
         r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
         rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
         Wf, transposed = forward_layer(W, Wt, lay.off[t], rows, cols)
         x, v = a_in[c0 : c0 + cols], bufs[0, :cols]
-        if c0 == 0:
-            analog_mvm(Wf, x, transposed, io, True, seeds[t], counters[t], v, out[r0 : r0 + rows])
-        else:
-            part = bufs[1, :rows]
-            analog_mvm(Wf, x, transposed, io, True, seeds[t], counters[t], v, part)
+        y = out[r0 : r0 + rows] if c0 == 0 else bufs[1, :rows]
+        hints[t] = analog_mvm_probed(
+            Wf, x, transposed, io, True, seeds[t], counters[t], v, y, hints[t]
+        )[1]
+        if c0 > 0:
             for i in range(rows):
-                out[r0 + i] += part[i]
+                out[r0 + i] += y[i]
 
 
 @njit(cache=True)
-def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride, acts, bufs):
+def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, hints, acts, bufs):
     """Forward pass of one sample into ``acts`` (each layer's input followed by a bias input
     1, then the logits). An analog bias is the array's last column (its input is the 1);
     a digital bias (``bias`` not empty, aihwkit's ``digital_bias``) is added after the MVM.
-    Array t's MVM uses noise counter ``counters[t]``, advanced by ``counter_stride`` (0 for
-    evaluation, where counters are per sample). ``Wt``, when not empty, is ``W`` stored
+    Array t's MVM uses noise counter ``counters[t]`` (the caller advances it) and bound
+    management's probe ``hints[t]`` (-1: none; any value gives the same bits; updated to the
+    output likeliest to saturate in the array's next MVM). ``Wt``, when not empty, is ``W`` stored
     column-major per array (:func:`golden.kernels.loop.mirror_weights`): the MVMs read it, the
     same bits. ``bufs``: work rows 0 and 1 (:func:`forward_arrays`)."""
     lshape, doff, aoff = lay.lshape, lay.doff, lay.aoff
@@ -97,9 +99,7 @@ def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, counter_stride
         rows, cols = lshape[l, 0], lshape[l, 1]
         a_in = acts[aoff[l] : aoff[l] + cols]
         out = acts[aoff[l + 1] : aoff[l + 1] + rows]
-        forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, bufs, out)
-        for t in range(lay.ltile[l], lay.ltile[l + 1]):
-            counters[t] += counter_stride
+        forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out)
         if bias.shape[0] > 0:
             for i in range(rows):
                 out[i] += bias[doff[l] + i]
@@ -257,7 +257,8 @@ def evaluate(X, Y, W, bias, lay, act, io, seeds, counter_base, preds):
         acts = np.empty(width)
         bufs = np.empty((2, acts.shape[0]))
         counters = np.full(lay.shapes.shape[0], counter_base + s, dtype=np.int64)
-        forward_sample(X[s], W, W[:0], bias, lay, act, io, seeds[:, 0], counters, 0, acts, bufs)
+        hints = np.full(lay.shapes.shape[0], -1, dtype=np.int64)
+        forward_sample(X[s], W, W[:0], bias, lay, act, io, seeds[:, 0], counters, hints, acts, bufs)
         L = n_layers - 1
         logits = acts[aoff[L + 1] : aoff[L + 1] + lshape[L, 0]]
         preds[s] = np.argmax(logits)

@@ -227,17 +227,20 @@ def _last_pass(bm, rho, io):
 @njit(cache=True)
 def _passes(W, x, transposed, io, bm, seed, counter, alpha, passes, probe, v, y):
     """Bound management's passes from pass number ``passes`` (scale ``rho = 2**passes``) on:
-    repeat with ``rho`` doubled while an output saturates; then scale. Returns the passes
-    made in all. A pass that may still be repeated first checks one output, ``probe`` (the
-    one the last pass found hitting, or its largest; -1: none yet), alone: when it hits, the
-    pass is discarded unfinished, exactly as the full pass would have been."""
+    repeat with ``rho`` doubled while an output saturates; then scale. A pass that may still
+    be repeated first checks one output, ``probe`` (the one the last pass found hitting, or its
+    largest; -1: none), alone: when it hits, the pass is discarded unfinished, exactly as the
+    full pass would have been. Returns the passes made in all and the last output found
+    hitting (``probe`` if none: a hint for the array's next MVM)."""
     rho = math.ldexp(1.0, passes)
+    hint = probe
     while True:
         rng = stream_key(seed, STREAM_IO, counter, passes)
         passes += 1
         rng = _dac(x, alpha, rho, io, rng, v)
         last = _last_pass(bm, rho, io)
         if not last and probe >= 0 and _probe_hits(W, v, transposed, io, rng, probe):
+            hint = probe
             rho *= 2.0
             continue
         if last or transposed:
@@ -245,13 +248,15 @@ def _passes(W, x, transposed, io, bm, seed, counter, alpha, passes, probe, v, y)
             probe = _noise_and_adc(y, io, rng)
         else:
             probe = _pass_hits(W, v, io, rng, y)
+        if probe >= 0:
+            hint = probe
         if last or probe < 0:
             break
         rho *= 2.0
     scale = alpha * rho * io.out_scale
     for i in range(y.shape[0]):
         y[i] *= scale
-    return passes
+    return passes, hint
 
 
 @njit(cache=True)
@@ -263,16 +268,24 @@ def analog_mvm(W, x, transposed, io, use_bm, seed, counter, v, y):
     pass). Returns the number of passes (bound management repeats while outputs saturate;
     a pass that will be repeated stops at its first saturated output).
     """
+    return analog_mvm_probed(W, x, transposed, io, use_bm, seed, counter, v, y, -1)[0]
+
+
+@njit(cache=True)
+def analog_mvm_probed(W, x, transposed, io, use_bm, seed, counter, v, y, probe):
+    """:func:`analog_mvm` whose bound-management passes check output ``probe`` first (the
+    same result for any ``probe``; -1: none). Returns the passes and the output to probe in
+    the array's next MVM (the last one found hitting the bound, else ``probe``)."""
     if io.is_perfect:
         mvm(W, x, transposed, y)
         y *= io.out_scale
-        return 1
+        return 1, probe
     alpha = _input_scale(x, io)
     if alpha == 0.0:
         y[:] = 0.0
-        return 1
+        return 1, probe
     bm = use_bm and io.bound_management == BM_ITERATIVE
-    return _passes(W, x, transposed, io, bm, seed, counter, alpha, 0, -1, v, y)
+    return _passes(W, x, transposed, io, bm, seed, counter, alpha, 0, probe, v, y)
 
 
 @njit(cache=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from golden.errors import ConfigError
-from golden.kernels.tile import analog_mvm, analog_mvm_rows
+from golden.kernels.tile import analog_mvm, analog_mvm_probed, analog_mvm_rows
 from golden.params import ConstantStepParams, IOParams, SoftBoundsParams, TileParams, UpdateParams
 from golden.tile import AnalogTile, io_record
 from tests.golden import naive
@@ -41,6 +41,33 @@ def test_analog_mvm_matches_twin(name, transposed):
         want, want_passes = naive.analog_mvm(W, x, transposed, io, not transposed, 5, k)
         np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-12)
         assert passes == want_passes
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", [*sorted(IOS), "noisy"])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_probe_changes_the_work_not_the_bits(name, transposed):
+    """Bound management's probe (the output a pass that may be repeated checks first): every
+    probe, and none, give the same outputs and passes; the hint returned is an output index
+    (the last found hitting; where no pass hit, the probe itself)."""
+    # "noisy": output noise large enough to decide hits (a probe's noise must be its own draw)
+    io = io_record(IOS[name] if name in IOS else IOParams(out_noise=4.0))
+    rng = np.random.default_rng(4)
+    W = rng.uniform(-8, 8, (7, 11))  # outputs beyond out_bound: passes repeated
+    n_out, repeated = (11 if transposed else 7), 0
+    for k in range(12):
+        x = rng.normal(0, 1 + k / 4, 7 if transposed else 11)
+        want = np.empty(n_out)
+        passes = analog_mvm(W, x, transposed, io, True, 5, k, np.empty(x.size), want)
+        repeated += passes > 1
+        for probe in range(-1, n_out):
+            y = np.empty(n_out)
+            got = analog_mvm_probed(W, x, transposed, io, True, 5, k, np.empty(x.size), y, probe)
+            np.testing.assert_array_equal(y, want)
+            assert got[0] == passes
+            assert (0 if passes > 1 else min(probe, 0)) <= got[1] < n_out
+    if name not in ("no-bm", "perfect"):
+        assert repeated > 0  # bound management repeated passes: the probes were used
 
 
 def test_quantisation_levels():

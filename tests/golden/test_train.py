@@ -619,8 +619,8 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm, spli
     for b, s in enumerate(samples):
         a, dl, counters = np.zeros(lay.aoff[-1]), np.zeros(22), S[:, 2].copy()
         forward_sample(X[s], W, W[:0], st.bias, lay, cfg.train.activation, cfg.io_f, seeds0,
-                       counters, 1, a, vbuf)  # fmt: skip
-        S[:, 2] = counters
+                       counters, np.full(len(counters), -1), a, vbuf)  # fmt: skip
+        S[:, 2] = counters + 1
         loss, ok = softmax_xent(a[lay.aoff[2] : lay.aoff[2] + 10], Y[s], dl[12:22])
         want_stats += [loss, ok, 0]
         S_copy, dl_copy = S.copy(), dl.copy()
