@@ -184,7 +184,8 @@ class DeviceArray:
         rng = np.random.default_rng(construction_seed(params, seed))
         unit = 1.0 if isinstance(params, LutParams) else params.dw_min
         n_dev = 2 * cols if params.pair else cols  # a pair: G+ and G- side by side
-        self.P = np.zeros((N_P, rows, n_dev), dtype=np.float64)
+        # P[k, i, j], stored device by device (golden.kernels.arena.layer_p)
+        self.P = np.zeros((rows, n_dev, N_P), dtype=np.float64).transpose(2, 0, 1)
         (self.P[P_STEP_UP], self.P[P_STEP_DOWN], self.P[P_B_MAX], self.P[P_B_MIN]) = _draw_common(
             params, (rows, n_dev), rng, unit
         )

@@ -227,8 +227,8 @@ class Network:
                 row_lfsr[lay.roff[l] : lay.roff[l + 1]] = dev.row_lfsr
                 dev.row_lfsr = row_lfsr[lay.roff[l] : lay.roff[l + 1]]
             a, b = lay.off[l], lay.off[l + 1]
-            P[6 * k * a : 6 * k * b] = dev.P.ravel()
-            dev.P = P[6 * k * a : 6 * k * b].reshape(dev.P.shape)
+            P[6 * k * a : 6 * k * b] = dev.P.transpose(1, 2, 0).ravel()  # device by device
+            dev.P = P[6 * k * a : 6 * k * b].reshape(r, k * c, 6).transpose(2, 0, 1)
             hidden[k * a : k * b] = dev.hidden.ravel()
             dev.hidden = hidden[k * a : k * b].reshape(r, k * c)
             if separate:

@@ -405,33 +405,35 @@ class ArrayEmulator(wiring.Component):
                 m.d.sync += [x_rem.eq(rest), col_bit.eq(rest_bit), rest_groups.eq(rest_after)]
 
         # The row LFSRs live in a memory of their own (rows words of width bits, initialised
-        # to the seeds; like the device memory, it keeps its contents across a reset): no
-        # rows x width registers and selects spread over the chip. Its read port fetches the
-        # LFSR of the next row every clock (in DECODE the op's first row, then row_bit's, set
-        # a clock ahead by DECODE and each ROW: fetched during the CELLs), and a ROW
-        # loads cur from it; each CELL's new cur is written back the clock after (its row's
-        # next read is a later operation's ROW). Distributed RAM (a registered read in logic
-        # slices, 0.5 ns clock-to-out) rather than block RAM (5.8 ns) before cur's load mux.
+        # to the seeds; like the device memory, it keeps its contents across a reset), not
+        # rows x width registers spread over the chip. Distributed RAM read without a clock at
+        # a registered address (`seed_at`): DECODE names the op's first row, each CELL the
+        # next row (row_bit's), and a ROW loads cur from it; each CELL's new cur is written
+        # back the clock after (its row's next read is a later ROW)
         cur_next, cur_word = lfsr_step(cur, width, em.word_bits)
         read_next, read_word = lfsr_step(read_lfsr, width, em.noise_bits)
         m.submodules.row_mem = row_mem = Memory(
             shape=width, depth=rows, init=[int(s) for s in row_seeds(rows, em)]
         )
         row_mem.attrs["ram_style"] = "distributed"
-        seed_rd, wb = row_mem.read_port(), row_mem.write_port()
-        wb_data, wb_row, wb_en = Signal(width), Signal.like(i), Signal()
+        seed_rd, wb = row_mem.read_port(domain="comb"), row_mem.write_port()
+        seed_at, wb_row = Signal.like(i), Signal.like(i)
+        wb_data, wb_en = Signal(width), Signal()
         m.d.comb += [
-            seed_rd.addr.eq(Mux(own["lfsr"] == S.DECODE, first_row, row_index)),
+            seed_rd.addr.eq(seed_at),
             wb.addr.eq(wb_row),
             wb.data.eq(wb_data),
             wb.en.eq(wb_en),
         ]
         m.d.sync += wb_en.eq(0)
         with m.Switch(own["lfsr"]):
+            with m.Case(S.DECODE):
+                m.d.sync += seed_at.eq(first_row)
             with m.Case(S.ROW):
                 m.d.sync += cur.eq(seed_rd.data)
             with m.Case(S.CELL):
                 m.d.sync += [cur.eq(cur_next), wb_data.eq(cur_next), wb_row.eq(i), wb_en.eq(1)]
+                m.d.sync += seed_at.eq(row_index)
             with m.Case(S.READ):
                 m.d.sync += read_lfsr.eq(read_next)
             if mt is not None:

@@ -58,8 +58,10 @@ def array_io_offsets(lay, t):
 
 @njit(cache=True)
 def layer_p(arr, off, rows, cols):
-    """Layer view ``6 x rows x cols`` of a flat array of per-device parameters."""
-    return arr[6 * off : 6 * (off + rows * cols)].reshape(6, rows, cols)
+    """Layer view ``P[k, i, j]`` (``6 x rows x cols``) of a flat array of per-device
+    parameters, stored device by device (``rows x cols x 6``): one pulse reads one device's
+    parameters from one or two cache lines, also down a column (a transfer's write)."""
+    return arr[6 * off : 6 * (off + rows * cols)].reshape(rows, cols, 6).transpose(2, 0, 1)
 
 
 @njit(cache=True)
