@@ -330,9 +330,11 @@ def _products(W, V, transposed, Y):
 @njit(cache=True)
 def analog_mvm_rows(W, X, transposed, io, use_bm, seed, counters, Y):
     """:func:`analog_mvm` of every row b of ``X`` into ``Y[b]`` with counter ``counters[b]``,
-    bit for bit, the first pass of all rows as one product (:func:`_products`: ``W`` read once);
-    rows whose first pass saturates go on alone. ``X`` and ``Y`` may be strided views (rows of
-    a wider array): the work runs on contiguous copies."""
+    bit for bit, the rows' bound-management passes in lockstep: each pass is one product of
+    the rows it still has to run (:func:`_products`: ``W`` read once), after each row's probe
+    (:func:`_probe_hits`: the output its last pass found largest) has discarded the pass where
+    it can. ``X`` and ``Y`` may be strided views (rows of a wider array): the work runs on
+    contiguous copies."""
     B = X.shape[0]
     X = np.ascontiguousarray(X)
     V = np.empty_like(X)
@@ -345,26 +347,42 @@ def analog_mvm_rows(W, X, transposed, io, use_bm, seed, counters, Y):
     bm = use_bm and io.bound_management == BM_ITERATIVE
     alphas = np.empty(B)
     rngs = np.empty(B, dtype=np.uint64)
+    probes = np.full(B, -1, dtype=np.int64)
+    done = np.zeros(B, dtype=np.bool_)
+    run = np.empty(B, dtype=np.int64)  # the rows whose pass is in this pass's product
     for b in range(B):
         alphas[b] = _input_scale(X[b], io)
-        if alphas[b] == 0.0:  # all outputs 0 (set after the product)
-            V[b, :] = 0.0
-            continue
-        rngs[b] = _dac(X[b], alphas[b], 1.0, io, stream_key(seed, STREAM_IO, counters[b], 0), V[b])
-    _products(W, V, transposed, out)
-    last = _last_pass(bm, 1.0, io)
-    for b in range(B):
-        y = out[b]
-        if alphas[b] == 0.0:
-            y[:] = 0.0
-            continue
-        probe = _noise_and_adc(y, io, rngs[b])
-        if probe >= 0 and not last:
-            _passes(W, X[b], transposed, io, bm, seed, counters[b], alphas[b], 1, probe, V[b], y)
-        else:
-            scale = alphas[b] * io.out_scale
-            for i in range(y.shape[0]):
-                y[i] *= scale
+        if alphas[b] == 0.0:  # every output 0
+            out[b, :] = 0.0
+            done[b] = True
+    products = np.empty_like(out)
+    passes, rho = 0, 1.0
+    while not done.all():
+        last = _last_pass(bm, rho, io)
+        n_run = 0
+        for b in range(B):
+            if done[b]:
+                continue
+            key = stream_key(seed, STREAM_IO, counters[b], passes)
+            rngs[b] = _dac(X[b], alphas[b], rho, io, key, V[n_run])
+            if (
+                last
+                or probes[b] < 0
+                or not _probe_hits(W, V[n_run], transposed, io, rngs[b], probes[b])
+            ):
+                run[n_run] = b
+                n_run += 1
+        _products(W, V[:n_run], transposed, products[:n_run])
+        for q in range(n_run):
+            b, y = run[q], products[q]
+            probes[b] = _noise_and_adc(y, io, rngs[b])
+            if last or probes[b] < 0:
+                scale = alphas[b] * rho * io.out_scale
+                for i in range(y.shape[0]):
+                    out[b, i] = y[i] * scale
+                done[b] = True
+        passes += 1
+        rho *= 2.0
     Y[:, :] = out
 
 

@@ -163,13 +163,14 @@ def test_bad_input():
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("name", sorted(IOS))
+@pytest.mark.parametrize("name", [*sorted(IOS), "noisy"])
 @pytest.mark.parametrize("transposed", [False, True])
 def test_batched_mvms_and_column_major_weights_give_the_same_bits(name, transposed):
-    """analog_mvm_rows (the first pass of a batch as one product) is analog_mvm row by row,
-    bit for bit, with bound management repeating some rows; and the forward MVM of W equals
-    the transposed MVM of W stored column-major (the transfer family's copy of C)."""
-    io = io_record(IOS[name])
+    """analog_mvm_rows (the rows' passes in lockstep, each pass one product) is analog_mvm
+    row by row, bit for bit, with bound management repeating some rows; and the forward MVM
+    of W equals the transposed MVM of W stored column-major (the transfer family's copy of C),
+    also batched. "noisy": output noise large enough to decide hits."""
+    io = io_record(IOS[name] if name in IOS else IOParams(out_noise=4.0))
     rng = np.random.default_rng(4)
     W = rng.uniform(-8.0, 8.0, (7, 11))  # some outputs saturate: bound management repeats
     n_in = 7 if transposed else 11
@@ -193,3 +194,6 @@ def test_batched_mvms_and_column_major_weights_give_the_same_bits(name, transpos
             y = np.empty(7)
             analog_mvm(Wt, X[b], True, io, True, 5, counters[b], np.empty(11), y)
             np.testing.assert_array_equal(y, want[b])
+        got = np.empty((9, 7))  # the batch's passes in lockstep on the copy, probes included
+        analog_mvm_rows(Wt, X, True, io, True, 5, counters, got)
+        np.testing.assert_array_equal(got, want)
