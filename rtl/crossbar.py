@@ -22,7 +22,7 @@ from rtl.onehot import (
     lowest_two_level,
     one_hot_index,
 )
-from rtl.replicate import kept_registers
+from rtl.replicate import KEEP
 
 __all__ = ["ArrayEmulator", "mvm_layout", "op_layout"]
 
@@ -170,9 +170,7 @@ class ArrayEmulator(wiring.Component):
         codes = Array(Signal(signed(rt.adc_bits), name=f"code_{k}") for k in range(rows))
 
         # ---- the pipeline: one stage record per clock after the issue (A .. H) ------------
-        mvm_fields = {}
-        if mt is not None:
-            mvm_fields = {"code": signed(mt.dac_bits), "first": 1, "last": 1}
+        mvm_fields = {} if mt is None else {"code": signed(mt.dac_bits), "first": 1, "last": 1}
         carried = ("valid", "op", "i", "j", "up", *mvm_fields)
 
         def stage(name: str, **fields) -> dict:
@@ -192,10 +190,7 @@ class ArrayEmulator(wiring.Component):
         level_shape = signed(rt.adc_bits + rt.level_frac + 9)
         mvm_shapes = {}
         if mt is not None:
-            mvm_shapes = {
-                "mlevel": signed(mt.level_bits),
-                "mnoise": signed(mt.acc_bits),
-            }
+            mvm_shapes = {"mlevel": signed(mt.level_bits), "mnoise": signed(mt.acc_bits)}
         A = stage("a", word=em.word_bits)
         B = stage("b", word=em.word_bits)
         C = stage("c", word=em.word_bits, mem=rd.data.shape())
@@ -311,13 +306,13 @@ class ArrayEmulator(wiring.Component):
             m.d.sync += self.peek_state.eq(s_h)
 
         # ---- the issue: the state machine, one device access per clock ---------------------
-        # The next state is formed once (`nxt`); besides `state`, kept copies of it (one per
-        # group of registers it steers) are loaded with it, so that each group decodes its
-        # own copy and no state decode is routed across the chip to the registers it selects
-        nxt = Signal(ArrayState)
-        own = kept_registers(m, nxt, ("rows", "cols", "lfsr", "issue", "ring"), "state_{}")
-        m.d.comb += nxt.eq(state)
-        m.d.sync += state.eq(nxt)
+        # Besides `state`, kept copies of it, one per group of registers it steers, each
+        # forming its next value from itself (the transitions below, once per copy): each group
+        # decodes a copy placed by it, and no state logic is routed across the chip to them
+        own = {
+            key: Signal(ArrayState, name=f"state_{key}", attrs=KEEP)
+            for key in ("rows", "cols", "lfsr", "issue", "ring")
+        }
         transposed = Signal()
         o, kk = Signal(range(max(2, n))), Signal(range(max(2, n)))
         head = 0
@@ -348,36 +343,43 @@ class ArrayEmulator(wiring.Component):
         n_in, n_out = Mux(transposed, rows, cols), Mux(transposed, cols, rows)
         last_term = kk == n_in - 1
 
-        with m.Switch(state):  # the transitions
-            with m.Case(S.IDLE):
-                with m.If(taking):
-                    m.d.comb += nxt.eq(S.DECODE)
-                if mt is not None:
-                    with m.Elif(taking_mvm):
-                        m.d.comb += nxt.eq(S.MVM)
-            with m.Case(S.DECODE):
-                with m.If((op.op == ArrayOp.PULSES) & op.x_groups.any() & op.d.any()):
-                    m.d.comb += nxt.eq(S.ROW)
-                with m.Elif(op.op == ArrayOp.READ):
-                    m.d.comb += nxt.eq(S.READ)
-                with m.Elif(op.op == ArrayOp.PEEK):
-                    m.d.comb += nxt.eq(S.PEEK)
-                with m.Else():  # an empty slot or an MVM on the operation stream: dropped
-                    m.d.comb += nxt.eq(S.IDLE)
-            with m.Case(S.ROW):
-                m.d.comb += nxt.eq(S.CELL)
-            with m.Case(S.CELL):
-                with m.If(rest_groups == 0):  # rest == 0
-                    m.d.comb += nxt.eq(Mux(more_rows, S.ROW, S.IDLE))
-            with m.Case(S.READ):
-                with m.If(i == rows - 1):
-                    m.d.comb += nxt.eq(S.IDLE)
-            with m.Case(S.PEEK):
-                m.d.comb += nxt.eq(S.IDLE)
-            if mt is not None:
-                with m.Case(S.MVM):
-                    with m.If(last_term & (o == n_out - 1)):
+        def transitions(st: Signal) -> Signal:
+            nxt = Signal(ArrayState, name=f"{st.name}_next")
+            m.d.comb += nxt.eq(st)
+            with m.Switch(st):
+                with m.Case(S.IDLE):
+                    with m.If(taking):
+                        m.d.comb += nxt.eq(S.DECODE)
+                    if mt is not None:
+                        with m.Elif(taking_mvm):
+                            m.d.comb += nxt.eq(S.MVM)
+                with m.Case(S.DECODE):
+                    with m.If((op.op == ArrayOp.PULSES) & op.x_groups.any() & op.d.any()):
+                        m.d.comb += nxt.eq(S.ROW)
+                    with m.Elif(op.op == ArrayOp.READ):
+                        m.d.comb += nxt.eq(S.READ)
+                    with m.Elif(op.op == ArrayOp.PEEK):
+                        m.d.comb += nxt.eq(S.PEEK)
+                    with m.Else():  # an empty slot or an MVM on the operation stream: dropped
                         m.d.comb += nxt.eq(S.IDLE)
+                with m.Case(S.ROW):
+                    m.d.comb += nxt.eq(S.CELL)
+                with m.Case(S.CELL):
+                    with m.If(rest_groups == 0):  # rest == 0
+                        m.d.comb += nxt.eq(Mux(more_rows, S.ROW, S.IDLE))
+                with m.Case(S.READ):
+                    with m.If(i == rows - 1):
+                        m.d.comb += nxt.eq(S.IDLE)
+                with m.Case(S.PEEK):
+                    m.d.comb += nxt.eq(S.IDLE)
+                if mt is not None:
+                    with m.Case(S.MVM):
+                        with m.If(last_term & (o == n_out - 1)):
+                            m.d.comb += nxt.eq(S.IDLE)
+            return nxt
+
+        for reg in (state, *own.values()):  # the transitions of every copy
+            m.d.sync += reg.eq(transitions(reg))
 
         with m.Switch(own["rows"]):  # the row search
             with m.Case(S.DECODE):
@@ -475,12 +477,7 @@ class ArrayEmulator(wiring.Component):
                 with m.If(i != rows - 1):
                     m.d.sync += i.eq(i + 1)
             with m.Case(S.PEEK):
-                m.d.sync += [
-                    A["valid"].eq(1),
-                    A["op"].eq(ArrayOp.PEEK),
-                    A["i"].eq(i),
-                    A["j"].eq(j),
-                ]
+                m.d.sync += [A["valid"].eq(1), A["op"].eq(ArrayOp.PEEK), A["i"].eq(i), A["j"].eq(j)]
             if mt is not None:
                 with m.Case(S.MVM):
                     m.d.sync += [

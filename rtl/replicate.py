@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal
 
-__all__ = ["KEEP", "kept_copies", "kept_registers"]
+__all__ = ["KEEP", "kept_copies"]
 
 #: attributes of a register that must stay a copy of its own (``rtl.synth`` marks such
 #: flip-flops kept, so Yosys' ``opt_merge`` does not fold identical copies back into one)
@@ -20,13 +20,4 @@ def kept_copies(m: Module, values: dict, name: str, high_after_reset=()) -> dict
         for key in values
     }
     m.d.sync += [regs[key].eq(value) for key, value in values.items()]
-    return regs
-
-
-def kept_registers(m: Module, value, keys, name: str) -> dict:
-    """Registers shaped as ``value`` (a signal), one per key, all loaded with it every clock and
-    marked :data:`KEEP`; named ``name.format(key)``, reset as ``value``. Each copy steers its
-    own group of registers, placed by them (a state machine's state, decoded per group)."""
-    regs = {key: Signal.like(value, name=name.format(key), attrs=KEEP) for key in keys}
-    m.d.sync += [reg.eq(value) for reg in regs.values()]
     return regs
