@@ -177,6 +177,13 @@ def _probe_hits(W, v, transposed, io, rng, i):
     return _hits(quantize(acc, io.out_step), io)
 
 
+@njit(cache=True, inline="always")
+def _discarded(W, v, transposed, io, rng, probe, last):
+    """Whether a pass is discarded on its probe alone: it may still be repeated (not
+    ``last``), it has a probe (``probe >= 0``) and that output hits (:func:`_probe_hits`)."""
+    return not last and probe >= 0 and _probe_hits(W, v, transposed, io, rng, probe)
+
+
 @njit(cache=True)
 def _dac(x, alpha, rho, io, rng, v):
     """One pass's DAC: ``v = clip(quantize(x / (alpha rho)))`` plus input noise drawn from
@@ -239,7 +246,7 @@ def _passes(W, x, transposed, io, bm, seed, counter, alpha, passes, probe, v, y)
         passes += 1
         rng = _dac(x, alpha, rho, io, rng, v)
         last = _last_pass(bm, rho, io)
-        if not last and probe >= 0 and _probe_hits(W, v, transposed, io, rng, probe):
+        if _discarded(W, v, transposed, io, rng, probe, last):
             hint = probe
             rho *= 2.0
             continue
@@ -365,11 +372,7 @@ def analog_mvm_rows(W, X, transposed, io, use_bm, seed, counters, Y):
                 continue
             key = stream_key(seed, STREAM_IO, counters[b], passes)
             rngs[b] = _dac(X[b], alphas[b], rho, io, key, V[n_run])
-            if (
-                last
-                or probes[b] < 0
-                or not _probe_hits(W, V[n_run], transposed, io, rngs[b], probes[b])
-            ):
+            if not _discarded(W, V[n_run], transposed, io, rngs[b], probes[b], last):
                 run[n_run] = b
                 n_run += 1
         _products(W, V[:n_run], transposed, products[:n_run])
