@@ -206,18 +206,13 @@ def _dac(x, alpha, rho, io, rng, v):
 @njit(cache=True)
 def _noise_and_adc(y, io, rng):
     """A full pass after its product: output noise in output order from ``rng``, then the ADC.
-    Returns -1 when no output hit the bound, else the output likeliest to hit again at twice
-    the scale (the largest before the ADC: the probe of the next pass, :func:`_probe_hits`)."""
+    Returns the first output that hit the bound (the probe of the next pass,
+    :func:`_probe_hits`), or -1."""
     if io.out_noise > 0.0:
         for i in range(y.shape[0]):
             rng, xi = next_normal(rng)
             y[i] += io.out_noise * xi
-    largest, top = 0, -np.inf
-    for i in range(y.shape[0]):
-        score = abs(y[i]) if io.bm_test_negative_bound else y[i]
-        if score > top:
-            largest, top = i, score
-    return largest if _adc(y, 0, y.shape[0], io) >= 0 else -1
+    return _adc(y, 0, y.shape[0], io)
 
 
 @njit(cache=True)
@@ -235,8 +230,8 @@ def _last_pass(bm, rho, io):
 def _passes(W, x, transposed, io, bm, seed, counter, alpha, passes, probe, v, y):
     """Bound management's passes from pass number ``passes`` (scale ``rho = 2**passes``) on:
     repeat with ``rho`` doubled while an output saturates; then scale. A pass that may still
-    be repeated first checks one output, ``probe`` (the one the last pass found hitting, or its
-    largest; -1: none), alone: when it hits, the pass is discarded unfinished, exactly as the
+    be repeated first checks one output, ``probe`` (the first the last pass found hitting;
+    -1: none), alone: when it hits, the pass is discarded unfinished, exactly as the
     full pass would have been. Returns the passes made in all and the last output found
     hitting (``probe`` if none: a hint for the array's next MVM)."""
     rho = math.ldexp(1.0, passes)
@@ -339,9 +334,9 @@ def analog_mvm_rows(W, X, transposed, io, use_bm, seed, counters, Y):
     """:func:`analog_mvm` of every row b of ``X`` into ``Y[b]`` with counter ``counters[b]``,
     bit for bit, the rows' bound-management passes in lockstep: each pass is one product of
     the rows it still has to run (:func:`_products`: ``W`` read once), after each row's probe
-    (:func:`_probe_hits`: the output its last pass found largest) has discarded the pass where
-    it can. ``X`` and ``Y`` may be strided views (rows of a wider array): the work runs on
-    contiguous copies."""
+    (:func:`_probe_hits`: the first output its last pass found hitting) has discarded the
+    pass where it can. ``X`` and ``Y`` may be strided views (rows of a wider array): the work
+    runs on contiguous copies."""
     B = X.shape[0]
     X = np.ascontiguousarray(X)
     V = np.empty_like(X)
