@@ -31,10 +31,12 @@ def op_layout(rows: int, cols: int) -> data.StructLayout:
     """One operation: a slot of pulse lines, or a one-hot column read (``x``). The sender forms
     two summaries from its registers, so that no logic sits between the FIFO's block-RAM output
     and the array's registers the clock it takes the operation: ``d_first``, ``d``'s lowest set
-    bit alone (``d & -d``: the first row), and ``x_groups``, which groups of ``SEARCH_GROUP``
-    columns of ``x`` hold a set bit (``group_any``: the column search's mask)."""
+    bit alone (``d & -d``: the first row), ``x_groups``, which groups of ``SEARCH_GROUP``
+    columns of ``x`` hold a set bit (``group_any``: the column search's mask), and ``x_first``,
+    ``x``'s lowest set bit alone (the first column, and the column a READ or PEEK names)."""
     lines = {"op": ArrayOp, "x": cols, "x_neg": cols, "d": rows, "d_neg": rows}
-    return data.StructLayout(lines | {"d_first": rows, "x_groups": group_count(cols)})
+    summaries = {"d_first": rows, "x_groups": group_count(cols), "x_first": cols}
+    return data.StructLayout(lines | summaries)
 
 
 def mvm_layout(mt: MvmTables, n: int) -> data.StructLayout:
@@ -337,8 +339,8 @@ class ArrayEmulator(wiring.Component):
         rest, rows_left = x_rem & ~col_bit, d_rem & ~row_bit
         rest_bit, rest_after = lowest_two_level(m, rest, rest_groups, "rest")
         next_row, next_groups = lowest_two_level(m, rows_left, row_groups, "next_row")
-        x_bit, x_after = lowest_two_level(m, op.x, op.x_groups, "x")
-        read_col = one_hot_index(m, x_bit, "read_col")
+        x_after = group_any(op.x & ~op.x_first)  # DECODE: ORs, no carry chain
+        read_col = one_hot_index(m, op.x_first, "read_col")
         first_col = Signal(cols)
         n_in, n_out = Mux(transposed, rows, cols), Mux(transposed, cols, rows)
         last_term = kk == n_in - 1
@@ -400,7 +402,7 @@ class ArrayEmulator(wiring.Component):
         with m.Switch(own["cols"]):  # the column search
             with m.Case(S.DECODE):
                 m.d.sync += [x.eq(op.x), x_neg.eq(op.x_neg)]
-                m.d.sync += [first_col.eq(x_bit), first_groups.eq(x_after)]
+                m.d.sync += [first_col.eq(op.x_first), first_groups.eq(x_after)]
             with m.Case(S.ROW):
                 m.d.sync += [x_rem.eq(x), col_bit.eq(first_col), rest_groups.eq(first_groups)]
             with m.Case(S.CELL):

@@ -112,16 +112,20 @@ class PulseGenerator(wiring.Component):
         half = Signal(range(p.max_deficit + 1))
         m.d.comb += half.eq((deficit + 1) >> 1)
         base = half + (p.gain_frac - p.prob_bits)
-        # ---- lanes, in groups of lane_group, told the state through two registers ------------
+        # ---- lanes, in groups of lane_group, told the state through two registers: a copy
+        # per block of BLOCK_GROUPS groups, then the group's (code, slots) and each lane's own
+        # (load, step: a lane's 60-odd enables and selects read a register placed by them)
         ahead = self._two_ahead(state, state_next, mult_step, slot)
         group_ors = {side: [] for side in sides}
+        block = BLOCK_GROUPS * p.lane_group
         for side, (n, _, _, _) in sides.items():
-            told = kept_copies(m, ahead, f"pre_{{}}_{side}", _LOADING)
-            for g0 in range(0, n, p.lane_group):
-                lanes = range(g0, min(n, g0 + p.lane_group))
-                group_ors[side].append(
-                    self._lane_group(m, sides[side], side, lanes, told, aligned[side])
-                )
+            for b0 in range(0, n, block):
+                told = kept_copies(m, ahead, f"pre_{{}}_{side}{b0}", _LOADING)
+                for g0 in range(b0, min(n, b0 + block), p.lane_group):
+                    lanes = range(g0, min(n, g0 + p.lane_group))
+                    group_ors[side].append(
+                        self._lane_group(m, sides[side], side, lanes, told, aligned[side])
+                    )
 
         with m.Switch(state):
             with m.Case(S.IDLE):
@@ -209,14 +213,14 @@ class PulseGenerator(wiring.Component):
 
     def _lane_group(self, m, side_info, side, lanes, told, aligned_in):
         """Lanes ``lanes`` of one side: input, magnitude, product, code and LFSR per lane,
-        driven by the group's own registered copy ``at`` of the side's flags ``told``
-        (:meth:`_two_ahead`; ``keep``: synthesis must not merge the copies). Returns the
-        group's registered OR of its magnitudes."""
+        driven by registered copies of the block's flags ``told`` (:meth:`_two_ahead`): the
+        group's ``at`` (code, slots) and each lane's ``own`` (load, step); ``keep``: synthesis
+        must not merge the copies. Returns the group's registered OR of its magnitudes."""
         p = self._p
         _, mag_bits, codes, lane_of = side_info
         lines, signs = getattr(self.o_pulse, side), getattr(self.o_pulse, f"{side}_neg")
         g0 = lanes[0]
-        at = kept_copies(m, told, f"at_{{}}_{side}{g0}", _LOADING)
+        at = kept_copies(m, {k: told[k] for k in ("code", "slots")}, f"at_{{}}_{side}{g0}")
         aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=KEEP)
         group_or = Signal(mag_bits, name=f"or_{side}{g0}")
         seeds = [lane_seed(p.seed, lane_of(k), p.lfsr_width) for k in lanes]
@@ -235,6 +239,7 @@ class PulseGenerator(wiring.Component):
             prod = Signal(p.aligned_bits, name=f"prod_{side}{k}")
             code = Signal(p.code_bits, name=f"code_{side}{k}")
             neg = Signal(name=f"neg_{side}{k}")
+            own = kept_copies(m, {f: told[f] for f in _LOADING}, f"at_{{}}_{side}{k}", _LOADING)
             mags.append(Cat(bit, mag))
             m.d.sync += [
                 in_mag.eq(absolute(codes[k])),
@@ -242,8 +247,8 @@ class PulseGenerator(wiring.Component):
                 lines[k].eq(0),
                 signs[k].eq(0),
             ]
-            with m.If(at["step"]):  # load (CAPTURE and idle clocks), PRIME or MULT: shift-add,
-                with m.If(at["load"]):  # least significant magnitude bit first, the addend a
+            with m.If(own["step"]):  # load (CAPTURE and idle clocks), PRIME or MULT: shift-add,
+                with m.If(own["load"]):  # least significant magnitude bit first, the addend a
                     m.d.sync += [bit.eq(in_mag[0]), mag.eq(in_mag[1:]), neg.eq(in_neg)]
                     m.d.sync += [prod.eq(0), addend.eq(0)]
                 with m.Else():  # clock ahead
@@ -261,8 +266,11 @@ class PulseGenerator(wiring.Component):
         return group_or
 
 
-#: the lane flags that are high after reset (the state was IDLE)
+#: the lane flags that are high after reset (the state was IDLE); each lane has its own copy
 _LOADING = ("load", "step")
+
+#: lane groups per copy of a side's flags (the first of the two registers that tell the lanes)
+BLOCK_GROUPS = 4
 
 
 def _reduce_or(values):

@@ -155,7 +155,7 @@ class Tile(wiring.Component):
         # request) are staged in two levels of registers (no enables: nothing fans out to
         # them): `raw` takes the lines as they come from the periphery's registers, spread
         # over the chip, with no logic between; `staged` the operation formed from `raw` (the
-        # lines' ORs, d_first, x_groups); no OR over the lines feeds a FIFO
+        # lines' ORs, d_first, x_groups, x_first); no OR over the lines feeds a FIFO
         raw = {name: Signal(layout, name=f"raw_{name}") for name in ("a", "c")}
         raw_valid = {name: Signal(name=f"raw_valid_{name}") for name in ("a", "c")}
         staged = {name: Signal(layout, name=f"staged_{name}") for name in ("a", "c")}
@@ -180,6 +180,7 @@ class Tile(wiring.Component):
             peek_op.d.eq(1 << peek.row),
             peek_op.d_first.eq(1 << peek.row),
             peek_op.x_groups.eq(group_any(peek_op.x)),
+            peek_op.x_first.eq(peek_op.x),
         ]
         # A's read request becomes one READ operation (sent once); A's codes answer the
         # periphery
@@ -192,6 +193,7 @@ class Tile(wiring.Component):
             read_op.op.eq(ArrayOp.READ),
             read_op.x.eq(read_raw.x),
             read_op.x_groups.eq(group_any(read_raw.x)),
+            read_op.x_first.eq(read_raw.x),  # the controller's request is one-hot
         ]
         # each FIFO's level (entries written and not yet taken) kept in a register of its own:
         # the FIFO's `level` is a sum, and "quiet" feeds the periphery's update enables
@@ -216,6 +218,7 @@ class Tile(wiring.Component):
                 pulses.op.eq(ArrayOp.PULSES),
                 pulses.d_first.eq(lowest_grouped(m, r.d, f"d_first_{name}")),
                 pulses.x_groups.eq(group_any(r.x)),
+                pulses.x_first.eq(lowest_grouped(m, r.x, f"x_first_{name}")),
             ]
             staging = Signal(name=f"staging_{name}")
             m.d.comb += staging.eq(raw_valid[name] & r.x.any() & r.d.any())

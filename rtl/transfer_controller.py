@@ -100,7 +100,9 @@ class TransferController(wiring.Component):
         kmax = Signal(p.bl.bit_length())  # max_i |k_i| of the column, as in the model
         left = Signal(p.bl.bit_length())  # WRITE slots left, this one included
         next_col = Mux(col == p.cols - 1, 0, col + 1)
-        column_done = [col.eq(next_col), onehot.eq(onehot.rotate_left(1)), state.eq(S.IDLE)]
+        # the column is done this clock (DECIDE with kmax == 0, or WRITE's last slot), told by a
+        # register made a clock ahead: the read request's column lines load on a register alone
+        ends = Signal()
         starts = Signal()
         m.d.comb += [
             starts.eq(
@@ -138,6 +140,11 @@ class TransferController(wiring.Component):
         # the column lines' own copy of "write"
         writing = kept_copies(m, {"write": told["write"]}, "{}_lines")["write"]
         self._rows(m, told, count_abs, count_pos)
+        m.d.sync += ends.eq(
+            (state == S.FILTER) & last_row & (kmax == 0) & (count_abs == 0)
+            | (state == S.DECIDE) & (kmax == 1)
+            | (state == S.WRITE) & (left == 2)
+        )
         c = self.o_c_pulse
         m.d.sync += [c.valid.eq(writing), c.x.eq(Mux(writing, onehot, 0))]
 
@@ -161,12 +168,10 @@ class TransferController(wiring.Component):
                 m.d.sync += left.eq(kmax)
                 with m.If(kmax != 0):
                     m.d.sync += state.eq(S.WRITE)
-                with m.Else():
-                    m.d.sync += column_done
             with m.Case(S.WRITE):
                 m.d.sync += left.eq(left - 1)
-                with m.If(left == 1):
-                    m.d.sync += column_done
+        with m.If(ends):
+            m.d.sync += [col.eq(next_col), onehot.eq(onehot.rotate_left(1)), state.eq(S.IDLE)]
         return m
 
     def _rows(self, m, told, count_abs, count_pos) -> None:

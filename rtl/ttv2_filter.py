@@ -12,6 +12,7 @@ from golden.encoding import FilterState
 from golden.params import PeripheryParams
 from rtl.fixedpoint import absolute, clamp_unsigned, saturate, shift_right
 from rtl.pulse_generator import check_params
+from rtl.replicate import kept_copies
 
 __all__ = ["Ttv2Filter", "column_layout", "count_layout"]
 
@@ -125,7 +126,7 @@ class Ttv2Filter(wiring.Component):
 
         steps = {
             # the codes shift down one element per row (code = codes[row] without a 64:1 mux)
-            S.READ: [code.eq(codes[0]), codes.eq(codes.as_value() >> p.adc_bits)],
+            S.READ: [code.eq(codes[0])],
             S.MULTIPLY: [h_reg.eq(rd.data), product.eq(code * self.transfer_lr)],
             S.SUM: [total.eq(h_reg + product)],
             S.ACCUMULATE: [h1.eq(saturate(total, hb))],
@@ -143,22 +144,42 @@ class Ttv2Filter(wiring.Component):
             S.UPDATE: [h2.eq(new_h)],
             S.WRITE: [self.o_count.payload.row.eq(row), self.o_count.payload.count.eq(k)],
         }
+        state_next = Signal(S)
+        m.d.comb += state_next.eq(state)
+        m.d.sync += state.eq(state_next)
         with m.Switch(state):
             with m.Case(S.IDLE):
                 with m.If(self.i_column.valid):
-                    m.d.sync += [
-                        col.eq(self.i_column.payload.col),
-                        codes.eq(self.i_column.payload.codes),
-                        row.eq(0),
-                        state.eq(S.READ),
-                    ]
+                    m.d.sync += [col.eq(self.i_column.payload.col), row.eq(0)]
+                    m.d.comb += state_next.eq(S.READ)
             for step, actions in steps.items():
                 with m.Case(step):
-                    m.d.sync += [*actions, state.eq(S(step + 1))]
+                    m.d.sync += actions
+                    m.d.comb += state_next.eq(S(step + 1))
             with m.Case(S.EMIT):
                 with m.If(self.o_count.ready):
                     with m.If(row == p.rows - 1):
-                        m.d.sync += [row.eq(0), state.eq(S.IDLE)]
+                        m.d.sync += row.eq(0)
+                        m.d.comb += state_next.eq(S.IDLE)
                     with m.Else():
-                        m.d.sync += [row.eq(row + 1), state.eq(S.READ)]
+                        m.d.sync += row.eq(row + 1)
+                        m.d.comb += state_next.eq(S.READ)
+        self._codes(m, codes, state_next)
         return m
+
+    def _codes(self, m, codes, state_next) -> None:
+        """The column's codes: loaded in every IDLE clock (the one that takes a column keeps
+        them), shifted down one row in READ, so READ's code is ``codes[0]`` without a 64:1 mux.
+        Each group of ``lane_group`` rows has its own registered flags (made from the next
+        state), so no state decode fans out to all the code registers."""
+        p = self._p
+        S = FilterState
+        incoming = self.i_column.payload.codes
+        flags = {"load": state_next == S.IDLE, "shift": state_next == S.READ}
+        for g0 in range(0, p.rows, p.lane_group):
+            at = kept_copies(m, flags, f"{{}}_codes{g0}", ("load",))
+            for r in range(g0, min(p.rows, g0 + p.lane_group)):
+                with m.If(at["load"]):
+                    m.d.sync += codes[r].eq(incoming[r])
+                with m.Elif(at["shift"]):
+                    m.d.sync += codes[r].eq(codes[r + 1] if r + 1 < p.rows else 0)

@@ -11,7 +11,7 @@ from golden.hw.crossbar import ArrayEmulatorModel
 from golden.lut_exact import ArrayImage, ExactLut, ReadTables
 from golden.mvm_exact import MvmTables
 from golden.params import EmulatorParams
-from rtl.onehot import group_bits
+from rtl.onehot import group_bits, group_count
 from sim.ports import pack_codes
 
 __all__ = ["ArrayBench", "pack_mvm", "pack_op"]
@@ -20,13 +20,12 @@ __all__ = ["ArrayBench", "pack_mvm", "pack_op"]
 def pack_op(op: int, x: int, x_neg: int, d: int, d_neg: int, rows: int, cols: int) -> int:
     """``i_op__payload``: op, then x, x_neg (cols bits each), d, d_neg and d's lowest set bit
     ``d_first`` (rows bits each), then ``x_groups`` (one bit per ``SEARCH_GROUP`` columns: the
-    group holds a set bit of x)."""
+    group holds a set bit of x), then x's lowest set bit ``x_first`` (cols bits)."""
     width = max(ArrayOp).bit_length()
     groups = group_bits(x, cols)
     lines = x | x_neg << cols | d << 2 * cols | d_neg << (2 * cols + rows)
-    return (
-        op | (lines | (d & -d) << (2 * cols + 2 * rows) | groups << (2 * cols + 3 * rows)) << width
-    )
+    summaries = (d & -d) | groups << rows | (x & -x) << (rows + group_count(cols))
+    return op | (lines | summaries << (2 * cols + 2 * rows)) << width
 
 
 def pack_mvm(transposed: bool, codes, mt: MvmTables) -> int:
