@@ -221,7 +221,9 @@ class PulseGenerator(wiring.Component):
         lines, signs = getattr(self.o_pulse, side), getattr(self.o_pulse, f"{side}_neg")
         g0 = lanes[0]
         at = kept_copies(m, {k: told[k] for k in ("code", "slots")}, f"at_{{}}_{side}{g0}")
-        aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=KEEP)
+        # the group's copy of the side's aligned gain: no reset (loaded every clock, read only
+        # in MULT), so nothing sits between the side's register and its copies
+        aligned = Signal(p.aligned_bits, name=f"aligned_{side}{g0}", attrs=KEEP, reset_less=True)
         group_or = Signal(mag_bits, name=f"or_{side}{g0}")
         seeds = [lane_seed(p.seed, lane_of(k), p.lfsr_width) for k in lanes]
         lfsr = Lfsr(seeds, p.lfsr_width, p.prob_bits)
