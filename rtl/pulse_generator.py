@@ -241,7 +241,9 @@ class PulseGenerator(wiring.Component):
             prod = Signal(p.aligned_bits, name=f"prod_{side}{k}")
             code = Signal(p.code_bits, name=f"code_{side}{k}")
             neg = Signal(name=f"neg_{side}{k}")
-            own = kept_copies(m, {f: told[f] for f in _LOADING}, f"at_{{}}_{side}{k}", _LOADING)
+            # the lane's own flags: no reset (the clock after a reset is IDLE, where the lane's
+            # registers are don't-cares until CAPTURE loads them, by when the flags follow)
+            own = kept_copies(m, {f: told[f] for f in _LOADING}, f"at_{{}}_{side}{k}", (), True)
             mags.append(Cat(bit, mag))
             m.d.sync += [
                 in_mag.eq(absolute(codes[k])),
