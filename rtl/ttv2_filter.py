@@ -121,19 +121,25 @@ class Ttv2Filter(wiring.Component):
         h2 = Signal(signed(hb))
         k_abs = clamp_unsigned(mag, self.max_pulses, p.bl.bit_length())
         keep = Signal(p.momentum_bits)  # 2**momentum_frac - momentum, registered in COUNT
+        mom = Signal(p.momentum_bits)  # the multipliers' configuration operands, registered
+        lr = Signal(p.lr_bits)  # a clock ahead (COUNT, READ) by the multipliers
         m.d.comb += [wr.data.eq(h2), wr.en.eq(state == S.WRITE)]
         new_h = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(diff, hb)))
 
         steps = {
             # the codes shift down one element per row (code = codes[row] without a 64:1 mux)
-            S.READ: [code.eq(codes[0])],
-            S.MULTIPLY: [h_reg.eq(rd.data), product.eq(code * self.transfer_lr)],
+            S.READ: [code.eq(codes[0]), lr.eq(self.transfer_lr)],
+            S.MULTIPLY: [h_reg.eq(rd.data), product.eq(code * lr)],
             S.SUM: [total.eq(h_reg + product)],
             S.ACCUMULATE: [h1.eq(saturate(total, hb))],
             S.ABSOLUTE: [h_abs.eq(absolute(h1))],
             S.MAGNITUDE: [mag.eq(h_abs >> self.thres_shift)],
-            S.COUNT: [k.eq(Mux(h1[-1], -k_abs, k_abs)), keep.eq((1 << mf) - self.momentum)],
-            S.SCALE: [prod_m.eq(h1 * self.momentum), prod_k.eq(k * keep)],
+            S.COUNT: [
+                k.eq(Mux(h1[-1], -k_abs, k_abs)),
+                keep.eq((1 << mf) - self.momentum),
+                mom.eq(self.momentum),
+            ],
+            S.SCALE: [prod_m.eq(h1 * mom), prod_k.eq(k * keep)],
             S.SHIFT: [shifted.eq(prod_k << self.thres_shift)],
             S.ROUND: [
                 round_m.eq(shift_right(prod_m, mf, p.rounding)),

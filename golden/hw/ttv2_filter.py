@@ -10,7 +10,8 @@ For each element (i, j) of the column read from A (ADC code ``a_i``), in thresho
     elif FORGET:    H2 = sat(round(H1 * m / 2**momentum_frac))               (forget_buffer)
     else:           H2 = sat(H1 - round(k (2**momentum_frac - m) 2**THRES_SHIFT / 2**mf))
 
-with ``m`` = ``MOMENTUM`` and ``round`` the params' rounding of a right shift. ``k`` pulses are
+with ``m`` = ``MOMENTUM`` (read in COUNT, TRANSFER_LR in READ) and ``round`` the params'
+rounding of a right shift. ``k`` pulses are
 written to C(i, j), up for ``k > 0``. Nothing ever wraps: every sum saturates.
 
 The filter is time-multiplexed and sequential: each element takes the fourteen short steps of
@@ -51,7 +52,10 @@ def _sat(v: int, bits: int) -> int:
 
 #: one clock each, in order: state -> (registers, cfg, params) -> the registers it loads
 STEPS = {
-    FilterState.MULTIPLY: lambda r, c, p: {"product": r["code"] * c.transfer_lr},
+    # the multipliers' configuration operands are registered a clock ahead of their products
+    # (the register sits by the multiplier, the configuration register may be far away)
+    FilterState.READ: lambda r, c, p: {"lr": c.transfer_lr},
+    FilterState.MULTIPLY: lambda r, c, p: {"product": r["code"] * r["lr"]},
     FilterState.SUM: lambda r, c, p: {"total": r["h_reg"] + r["product"]},
     FilterState.ACCUMULATE: lambda r, c, p: {"h1": _sat(r["total"], p.h_bits)},
     FilterState.ABSOLUTE: lambda r, c, p: {"h_abs": abs(r["h1"])},
@@ -60,9 +64,10 @@ STEPS = {
     FilterState.COUNT: lambda r, c, p: {
         "k": min(r["mag"], c.max_pulses) * (-1 if r["h1"] < 0 else 1),
         "keep": (1 << p.momentum_frac) - c.momentum,
+        "mom": c.momentum,
     },
     FilterState.SCALE: lambda r, c, p: {
-        "prod_m": r["h1"] * c.momentum,
+        "prod_m": r["h1"] * r["mom"],
         "prod_k": r["k"] * r["keep"],
     },
     FilterState.SHIFT: lambda r, c, p: {"shifted": r["prod_k"] << c.thres_shift},
