@@ -315,12 +315,12 @@ class ArrayEmulator(wiring.Component):
             key: Signal(ArrayState, name=f"state_{key}", attrs=KEEP)
             for key in ("rows", "cols", "lfsr", "issue", "ring")
         }
-        transposed = Signal()
+        transposed, mvm_next = Signal(), Signal()  # mvm_next: the ring's copy's next is MVM
         o, kk = Signal(range(max(2, n))), Signal(range(max(2, n)))
         head = 0
         if mt is not None:
             flags = {"transposed": transposed, "tail": tail_valid, "coded": coded_valid}
-            head = mac_engine(m, self, H, own["ring"] == S.MVM, ready, flags)
+            head = mac_engine(m, self, H, mvm_next, ready, flags)
             taking_mvm = self.i_mvm.valid & self.i_mvm.ready
         # the operation is registered as it comes off the FIFO, every clock, without an enable
         # (no logic between the block RAM's output and a register placed by it); DECODE, the
@@ -380,8 +380,9 @@ class ArrayEmulator(wiring.Component):
                             m.d.comb += nxt.eq(S.IDLE)
             return nxt
 
-        for reg in (state, *own.values()):  # the transitions of every copy
-            m.d.sync += reg.eq(transitions(reg))
+        for key, reg in {"state": state, **own}.items():  # the transitions of every copy
+            m.d.sync += reg.eq(nxt := transitions(reg))
+            m.d.comb += mvm_next.eq(nxt == S.MVM) if key == "ring" else []
 
         with m.Switch(own["rows"]):  # the row search
             with m.Case(S.DECODE):

@@ -6,15 +6,28 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Mux, Signal, Value
 
-__all__ = ["input_ring"]
+from rtl.replicate import KEEP
+
+__all__ = ["RING_GROUP", "input_ring"]
 
 
-def input_ring(m: Module, codes, turning: Value, transposed: Value, rows: int, cols: int):
-    """Registers that follow ``codes`` (``max(rows, cols)`` values) while ``turning`` is low and
-    turn by one each clock while it is high: the head then shows inputs 0, 1, .. n_in - 1, 0, ..
-    with ``n_in = rows`` when ``transposed``, else ``cols`` (entries past ``n_in`` turn along,
-    unread). Returns the head (input 0 at the first clock of turning)."""
+#: inputs per copy of the ring's "turning" flag
+RING_GROUP = 8
+
+
+def input_ring(m: Module, codes, turns_next: Value, transposed: Value, rows: int, cols: int):
+    """Registers that follow ``codes`` (``max(rows, cols)`` values) while not turning and turn
+    by one each clock while turning: the head then shows inputs 0, 1, .. n_in - 1, 0, .. with
+    ``n_in = rows`` when ``transposed``, else ``cols`` (entries past ``n_in`` turn along,
+    unread). ``turns_next``: the ring turns in the next clock; it is registered in kept copies,
+    one per :data:`RING_GROUP` entries and placed by them (no decode fans out to the ring).
+    Returns the head (input 0 at the first clock of turning)."""
     n = max(rows, cols)
+    turning = []
+    for g in range(0, n, RING_GROUP):
+        flag = Signal(name=f"turning_{g}", attrs=KEEP)
+        m.d.sync += flag.eq(turns_next)
+        turning += [flag] * min(RING_GROUP, n - g)
     ring = [Signal(codes[k].shape(), name=f"mvm_in_{k}") for k in range(n)]
     turned = [*ring[1:], ring[0]]
     small = min(rows, cols)
@@ -22,5 +35,5 @@ def input_ring(m: Module, codes, turning: Value, transposed: Value, rows: int, c
         short = transposed if rows < cols else ~transposed
         turned[small - 1] = Mux(short, ring[0], ring[small])
     for k in range(n):
-        m.d.sync += ring[k].eq(Mux(turning, turned[k], codes[k]))
+        m.d.sync += ring[k].eq(Mux(turning[k], turned[k], codes[k]))
     return ring[0]

@@ -12,11 +12,12 @@ from rtl.input_ring import input_ring
 __all__ = ["mac_engine"]
 
 
-def mac_engine(m: Module, array, last: dict, turning: Value, ready: Value, flags: dict) -> Value:
+def mac_engine(m: Module, array, last: dict, turns_next: Value, ready: Value, flags: dict) -> Value:
     """The MVM side of ``array`` (an :class:`rtl.crossbar.ArrayEmulator` with MVM tables):
     ``i_mvm.ready``, the accumulator fed by the ``last`` stage, ``mvm_codes`` and ``mvm_valid``.
     The inputs follow the port outside MVM, so they hold the request taken at the edge into MVM
-    (no ready in their enable), and turn one term per clock while ``turning``. ``flags`` holds
+    (no ready in their enable), and turn one term per clock in MVM (``turns_next``: the array
+    is in MVM in the next clock; :func:`rtl.input_ring.input_ring`). ``flags`` holds
     the array's ``transposed`` register and the ``tail_valid`` / ``coded_valid`` registers it
     drives (an output's last term added / its code formed: the array is not idle while either
     is set). Returns the ring's head, the DAC code of the next term."""
@@ -26,7 +27,7 @@ def mac_engine(m: Module, array, last: dict, turning: Value, ready: Value, flags
     transposed, tail_valid, coded_valid = (flags[k] for k in ("transposed", "tail", "coded"))
     m.d.comb += array.i_mvm.ready.eq(ready & ~array.i_op.valid)
     codes_in = array.i_mvm.payload.codes
-    head = input_ring(m, codes_in, turning, transposed, rows, cols)
+    head = input_ring(m, codes_in, turns_next, transposed, rows, cols)
     acc = Signal(signed(mt.acc_bits))
     tail_o = Signal(range(max(2, n)))
     adding = last["valid"] & (last["op"] == ArrayOp.MVM)
