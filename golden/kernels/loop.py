@@ -12,31 +12,117 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from golden.kernels.arena import S_CNT_IO, layer
-from golden.kernels.decomposition import nmf_write, pca_write
-from golden.kernels.float_loop import train_float_fused
+from golden.kernels.arena import S_CNT_C, S_CNT_IO, S_UPDATES, array_update, layer
+from golden.kernels.decomposition import nmf_write, pca_accumulate, pca_write
+from golden.kernels.mixed_precision import mp_update
 from golden.kernels.passes import (
     backward_sample,
     forward_backward_batch,
     forward_sample,
     softmax_xent,
 )
-from golden.kernels.transfer import A_FLOAT, A_NMF, A_PCA
-from golden.kernels.updates import update_bias, update_layer
-from golden.kernels.weights import (
-    add_to_average,
-    float_rows_from_copy,
-    mirror_weights,
-    visible_weights,
-)
+from golden.kernels.transfer import A_FLOAT, A_MP, A_NMF, A_PCA, A_SGD, transfer_update
 
-__all__ = [
-    "least_squares_steps",
-    "mirror_weights",
-    "train_batches",
-    "update_layer",
-    "visible_weights",
-]
+__all__ = ["least_squares_steps", "train_batches", "update_layer", "visible_weights"]
+
+
+@njit(cache=True)
+def update_bias(l, d, lay, lr, bias):
+    """Layer l's digital bias (if any) learns by plain SGD (aihwkit: the torch optimizer)."""
+    if bias.shape[0] > 0:
+        for i in range(lay.lshape[l, 0]):
+            bias[lay.doff[l] + i] -= lr * d[i]
+
+
+@njit(cache=True)
+def update_layer(l, x, d, lay, cfg, st, buf, work, row_major=True):
+    """Every algorithm's per-sample update of array l (x its input block, with the bias input
+    where the bias is analog; d its block of the delta). ``row_major=False``: float's
+    row-major weights of this array are left to :func:`float_rows_from_copy` (the copy
+    ``st.Wt`` alone is updated)."""
+    tr = cfg.train
+    algo = tr.algo
+    rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
+    lr = tr.lr
+    if algo == A_FLOAT:
+        Wl = layer(st.W_float, lay.off[l], rows, cols)
+        if row_major or st.Wt.shape[0] == 0:
+            for i in range(rows):
+                g = lr * d[i]
+                if g != 0.0:
+                    for j in range(cols):
+                        Wl[i, j] -= g * x[j]
+        if st.Wt.shape[0] > 0:  # the same update of the column-major copy (mirror_weights)
+            Wtl = layer(st.Wt, lay.off[l], cols, rows)
+            g = buf[5, :rows]
+            for i in range(rows):
+                g[i] = lr * d[i]
+            for j in range(cols):
+                xj = x[j]
+                if xj == 0.0:  # w - (+-0) changes at most the sign of a zero w, which no
+                    continue  # product sum can tell
+                for i in range(rows):
+                    w = Wtl[j, i]
+                    Wtl[j, i] = w - g[i] * xj if g[i] != 0.0 else w
+    elif algo == A_PCA:
+        pca_accumulate(l, x, d, lay, cfg.dec.rank, st.digital)
+    elif algo == A_NMF:  # streamed from the stored batch at its end (nmf_write)
+        pass
+    elif algo == A_MP:
+        mp_update(l, x, d, lay, cfg, st, buf, work)
+    elif algo == A_SGD:
+        S = st.S
+        array_update(
+            st.arr_c, l, lay, x, d, lr, tr.gran_c, cfg.u_a, st.seeds[l, 2], S[l, S_CNT_C], work
+        )
+        S[l, S_CNT_C] += 1
+        S[l, S_UPDATES] += 1
+    else:
+        transfer_update(l, x, d, lay, cfg, st, buf, work)
+
+
+@njit(cache=True)
+def visible_weights(cfg, st, n_total):
+    """The weights the forward/backward passes use: float W, C, or gamma A + C."""
+    if cfg.train.algo == A_FLOAT:
+        return st.W_float
+    g = cfg.transfer.gamma
+    if g > 0.0:
+        A, C, weff = st.arr_a.visible, st.arr_c.visible, st.weff
+        for k in range(n_total):
+            weff[k] = g * A[k] + C[k]
+        return weff
+    return st.arr_c.visible
+
+
+@njit(cache=True)
+def mirror_weights(lay, cfg, st):
+    """Fill ``st.Wt`` (when allocated) with the forward weights, column-major per layer.
+
+    Where the forward weights change a column at a time (the transfer family's C, written by
+    its transfers; refreshed by :func:`golden.kernels.transfer.transfer_column`) or by dense
+    rank-1 updates (float; :func:`update_layer` updates both copies), the forward reads this
+    copy: the transposed product of ``Wt`` adds every output's products in the same ascending
+    input order from +0.0 (the same bits), but its innermost loop runs over contiguous outputs
+    and only the rows of nonzero inputs are read."""
+    if st.Wt.shape[0] == 0:
+        return
+    W = visible_weights(cfg, st, lay.off[lay.shapes.shape[0]])
+    for l in range(lay.shapes.shape[0]):  # per array
+        rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
+        layer(st.Wt, lay.off[l], cols, rows)[:, :] = layer(W, lay.off[l], rows, cols).T
+
+
+@njit(cache=True)
+def float_rows_from_copy(lay, cfg, st):
+    """Float's row-major weights back from the column-major copy: inside
+    :func:`train_batches` nothing reads them (the forward and the backward read the copy), so
+    only the copy is updated there."""
+    if cfg.train.algo != A_FLOAT or st.Wt.shape[0] == 0:
+        return
+    for t in range(lay.shapes.shape[0]):
+        rows, cols, o = lay.shapes[t, 0], lay.shapes[t, 1], lay.off[t]
+        layer(st.W_float, o, rows, cols)[:, :] = layer(st.Wt, o, cols, rows).T
 
 
 @njit(cache=True)
@@ -51,7 +137,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
     B = tr.batch_size
     lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
     acts, deltas, buf, work = scratch
-    S, stats = st.S, st.stats
+    S, stats, W_avg = st.S, st.stats, st.W_avg
     seeds0 = st.seeds[:, 0]
     n_layers = lshape.shape[0]
     n_arrays = lay.shapes.shape[0]
@@ -59,11 +145,6 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
     io_counters = np.empty(n_arrays, dtype=np.int64)
     hints = np.full(n_arrays, -1, dtype=np.int64)  # bound management's probes (speed alone)
     mirror_weights(lay, cfg, st)
-    if tr.algo == A_FLOAT and B == 1 and st.Wt.shape[0] > 0 and cfg.io_f.is_perfect:
-        if stop > start:  # each update fused with the next forward (the same bits)
-            train_float_fused(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scratch)
-        float_rows_from_copy(lay, cfg, st)
-        return
     width = max(lshape.max(), 1)
     G = np.empty((2, B, width))  # mini-batch work arrays
     for b0 in range(start, stop, B):
@@ -118,7 +199,13 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
         elif tr.algo == A_NMF:
             for t in range(n_arrays):
                 nmf_write(t, nb, lay, cfg, st, scratch)
-        add_to_average(step0 + (b0 - start) // B, avg_start, lay, cfg, st)
+        step = step0 + (b0 - start) // B
+        if W_avg.shape[0] > 0 and step >= avg_start and (step - avg_start) % tr.average_every == 0:
+            float_rows_from_copy(lay, cfg, st)
+            Wn = visible_weights(cfg, st, n_total)
+            for k in range(n_total):
+                W_avg[k] += Wn[k]
+            stats[2] += 1.0
     float_rows_from_copy(lay, cfg, st)
 
 

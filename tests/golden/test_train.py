@@ -573,37 +573,6 @@ def test_least_squares_steps_is_numpy_sgd_for_float():
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("split", [0, 40])
-def test_float_updates_fused_with_the_next_forward_keep_the_bits(split):
-    """Float at batch 1 fuses each update with the next sample's forward (one walk over the
-    weights): one call over 30 samples ends with the bits of 30 calls of one sample each
-    (where nothing is fused): weights, digital bias, model average, statistics, IO counters;
-    also with layers split into several arrays."""
-    params = small(
-        "float",
-        network={
-            "sizes": [64, 12, 10],
-            "digital_bias": split > 0,
-            "max_input_size": split,
-            "max_output_size": split,
-        },
-        training={"average_every": 3},
-    )
-    data = load_dataset("digits", n_train=40, n_test=1)
-    X, Y = data.x_train, data.y_train
-    order = np.random.default_rng(0).permutation(40)[:30].astype(np.int64)
-    fused, alone = Network(params, 64, 10), Network(params, 64, 10)
-    fused.train(X, Y, order, 0, 30, 0, 4)
-    for k in range(30):
-        alone.train(X, Y, order, k, k + 1, k, 4)
-    for a, b in zip(fused.layer_weights(), alone.layer_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
-    for name in ("bias", "W_avg", "S", "stats"):
-        np.testing.assert_array_equal(getattr(fused.state, name), getattr(alone.state, name))
-    assert fused.state.stats[2] == 9  # averaged iterates after samples 4, 7, ..., 28
-
-
-@pytest.mark.kernel
 @pytest.mark.parametrize(
     "algorithm,split", [("ttv2", 0), ("sgd", 0), ("float", 0), ("ttv2", 40), ("sgd", 8)]
 )
