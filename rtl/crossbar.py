@@ -16,12 +16,7 @@ from golden.params import EmulatorParams
 from rtl.fixedpoint import saturate
 from rtl.lfsr import lfsr_step
 from rtl.mac_engine import mac_engine
-from rtl.onehot import (
-    group_any,
-    group_count,
-    lowest_two_level,
-    one_hot_index,
-)
+from rtl.onehot import group_any, group_count, lowest_two_level, one_hot_index
 from rtl.replicate import KEEP
 
 __all__ = ["ArrayEmulator", "mvm_layout", "op_layout"]
@@ -193,7 +188,7 @@ class ArrayEmulator(wiring.Component):
         mvm_shapes = {}
         if mt is not None:
             mvm_shapes = {"mlevel": signed(mt.level_bits), "mnoise": signed(mt.acc_bits)}
-        A = stage("a", word=em.word_bits)
+        A = stage("a", word=em.word_bits, xn=1, dn=1)  # up = xn != dn, formed into B
         B = stage("b", word=em.word_bits)
         C = stage("c", word=em.word_bits, mem=rd.data.shape())
         steps = {"s": sb, "gains": 2 * db, "r": em.step_frac, "level": level_shape}
@@ -227,6 +222,7 @@ class ArrayEmulator(wiring.Component):
         # the device word arrives from the block RAM and is registered
         m.d.comb += rd.addr.eq(_address(A["i"], A["j"], cols))
         m.d.sync += carry(A, B, "word") + carry(B, C, "word") + [C["mem"].eq(rd.data)]
+        m.d.sync += B["up"].eq(A["xn"] != A["dn"])  # the column's and the row's signs
         # C: table lookups
         word = C["mem"]
         s = word[:sb]
@@ -325,7 +321,7 @@ class ArrayEmulator(wiring.Component):
         # the operation is registered as it comes off the FIFO, every clock, without an enable
         # (no logic between the block RAM's output and a register placed by it); DECODE, the
         # clock after IDLE took it, decodes this copy and loads the working registers from it
-        op = Signal(op_layout(rows, cols), name="op_in")
+        op = Signal(op_layout(rows, cols), name="op_in", reset_less=True)  # read in DECODE only
         m.d.sync += op.eq(self.i_op.payload)
         taking = self.i_op.valid & ready
         # the lowest row and column still to visit, one-hot, in registers computed a clock ahead
@@ -466,7 +462,8 @@ class ArrayEmulator(wiring.Component):
                     A["op"].eq(ArrayOp.PULSES),
                     A["i"].eq(i),
                     A["j"].eq(next_col),
-                    A["up"].eq((x_neg & col_bit).any() != d_neg.bit_select(i, 1)),
+                    A["xn"].eq((x_neg & col_bit).any()),
+                    A["dn"].eq(d_neg.bit_select(i, 1)),
                     A["word"].eq(cur_word),
                 ]
             with m.Case(S.READ):
