@@ -127,7 +127,7 @@ class Ttv2Filter(wiring.Component):
         new_h = Mux(k == 0, h1, Mux(self.forget, forgotten, saturate(diff, hb)))
 
         steps = {
-            # the codes shift down one element per row (code = codes[row] without a 64:1 mux)
+            # READ's code is codes[0]: the codes shift down a row per element (_codes)
             S.READ: [code.eq(codes[0]), lr.eq(self.transfer_lr)],
             S.MULTIPLY: [h_reg.eq(rd.data), product.eq(code * lr)],
             S.SUM: [total.eq(h_reg + product)],
