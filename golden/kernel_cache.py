@@ -8,11 +8,14 @@ to any of them gives a fresh directory, and everything is compiled once more.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["kernel_digest", "kernel_cache_dir", "use_kernel_cache"]
+__all__ = ["kernel_cache_dir", "kernel_cache_lock", "kernel_digest", "use_kernel_cache"]
 
 GOLDEN = Path(__file__).resolve().parent
 
@@ -40,3 +43,14 @@ def use_kernel_cache() -> None:
     path = kernel_cache_dir()
     config.CACHE_DIR = str(path)
     os.environ["NUMBA_CACHE_DIR"] = str(path)  # subprocesses (cocotb, Dask workers) agree
+
+
+@contextmanager
+def kernel_cache_lock() -> Iterator[None]:
+    """Hold the cache directory's file lock: processes that compile kernels together (test
+    workers, sweep workers) compile once, the others wait and then load."""
+    cache = kernel_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / "compile.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

@@ -8,7 +8,6 @@ of it for bit-identical resume.
 
 from __future__ import annotations
 
-import fcntl
 import math
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from golden.checkpoint import write_checkpoint
 from golden.devices import DeviceArray
 from golden.encoding import NoiseManagement, RngMode
 from golden.hamiltonian import set_reference
-from golden.kernel_cache import kernel_cache_dir
+from golden.kernel_cache import kernel_cache_lock
 from golden.kernels.arena import N_F, N_S
 from golden.kernels.decomposition import dec_views
 from golden.kernels.loop import train_batches
@@ -371,10 +370,7 @@ def compile_kernels() -> None:
     two samples of a tiny TTv2 network. Every algorithm, random-bit mode and device model runs
     the same compiled kernels, so processes started afterwards (sweep workers) only load them.
     A file lock in the cache directory makes processes that call it together compile once."""
-    cache = kernel_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / "compile.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with kernel_cache_lock():
         _run_tiny_network()
 
 

@@ -3,7 +3,8 @@
 * numba's OpenMP threads wait passively (``OMP_WAIT_POLICY=PASSIVE``): two pytest workers, a
   Dask cluster or a cocotb simulator share the two cores, and spinning threads waiting at a
   barrier for a descheduled partner would slow everything down without changing a bit.
-* golden's training kernels compile once per session, in a background process started with the
+* golden's kernels (every entry point's, :func:`golden.warmup.compile_all`; ``make warm`` has
+  compiled them already) compile once per session, in a background process started with the
   session (under a file lock in the cache directory), while the workers run the other tests:
   the tests that train use :func:`train_kernels` (it waits for that lock, then only loads the
   kernels) and are collected last. Every other process (Dask workers, ``xbar`` subprocesses)
@@ -24,11 +25,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 TRAIN_GROUP = "train"
 
 
-_COMPILE = "from golden.network import compile_kernels; compile_kernels()"
+_COMPILE = "from golden.warmup import compile_all; compile_all()"
 
 
 def pytest_configure(config):
-    """The controller (or a run without workers) compiles the training kernels in the
+    """The controller (or a run without workers) compiles golden's kernels in the
     background; :func:`train_kernels` waits for it (``compile_kernels`` takes a file lock)."""
     if not hasattr(config, "workerinput") and not os.environ.get("NUMBA_DISABLE_JIT"):
         config._xbar_compile = subprocess.Popen([sys.executable, "-c", _COMPILE])
