@@ -141,11 +141,11 @@ def test_verilator_runs_the_same_testbenches():
     }
     result = run_testbench(p, "tb_ttv2", 3, 60, BUILD_ROOT / "results", "verilator", extra=extra)
     assert result["mismatches"] == 0 and result["steps"] == 60
-    for block in ("pulse_generator", "ttv2_filter", "transfer_controller"):
-        r = run_testbench(
-            SMALL, "tb_blocks", 1, 5000, BUILD_ROOT / "results", "verilator", block=block
-        )
-        assert r["mismatches"] == 0 and r["cycles"] == 5000
+    # the block testbench once (each block runs under Verilator inside the periphery above)
+    r = run_testbench(
+        SMALL, "tb_blocks", 1, 5000, BUILD_ROOT / "results", "verilator", block="ttv2_filter"
+    )
+    assert r["mismatches"] == 0 and r["cycles"] == 5000
 
 
 def test_tile_verilog_runs_alone_and_matches_golden(tmp_path):
