@@ -18,7 +18,7 @@ from xbarkit.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "configs"
 
-pytestmark = pytest.mark.xdist_group("rtl")
+pytestmark = pytest.mark.xdist_group("rtl-export")  # apart from the block tests: balance
 
 
 @pytest.mark.parametrize("size", [16, 64, 256])

