@@ -11,9 +11,6 @@ from golden.params import ConstantStepParams, IOParams, SoftBoundsParams, TilePa
 from golden.tile import AnalogTile, io_record
 from tests.golden import naive
 
-#: one worker: the kernels these tests call with types of their own compile once, not per worker
-pytestmark = pytest.mark.xdist_group("golden-tile")
-
 IOS = {
     "default": IOParams(),
     "no-bm": IOParams(bound_management="NONE", inp_noise=0.01),
