@@ -377,8 +377,10 @@ class ArrayEmulator(wiring.Component):
             return nxt
 
         for key, reg in {"state": state, **own}.items():  # the transitions of every copy
-            m.d.sync += reg.eq(nxt := transitions(reg))
-            m.d.comb += mvm_next.eq(nxt == S.MVM) if key == "ring" else []
+            nxt = transitions(reg)
+            m.d.sync += reg.eq(nxt)
+            if key == "ring":
+                m.d.comb += mvm_next.eq(nxt == S.MVM)
 
         with m.Switch(own["rows"]):  # the row search
             with m.Case(S.DECODE):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Mux, Signal, Value
 
-from rtl.replicate import KEEP
+from rtl.replicate import kept_copies
 
 __all__ = ["RING_GROUP", "input_ring"]
 
@@ -23,11 +23,8 @@ def input_ring(m: Module, codes, turns_next: Value, transposed: Value, rows: int
     one per :data:`RING_GROUP` entries and placed by them (no decode fans out to the ring).
     Returns the head (input 0 at the first clock of turning)."""
     n = max(rows, cols)
-    turning = []
-    for g in range(0, n, RING_GROUP):
-        flag = Signal(name=f"turning_{g}", attrs=KEEP)
-        m.d.sync += flag.eq(turns_next)
-        turning += [flag] * min(RING_GROUP, n - g)
+    flags = kept_copies(m, {g: turns_next for g in range(0, n, RING_GROUP)}, "turning_{}")
+    turning = [flags[k - k % RING_GROUP] for k in range(n)]
     ring = [Signal(codes[k].shape(), name=f"mvm_in_{k}") for k in range(n)]
     turned = [*ring[1:], ring[0]]
     small = min(rows, cols)
