@@ -17,7 +17,6 @@ from golden.checkpoint import write_checkpoint
 from golden.devices import DeviceArray
 from golden.encoding import NoiseManagement, RngMode
 from golden.hamiltonian import set_reference
-from golden.kernel_cache import kernel_cache_lock
 from golden.kernels.arena import N_F, N_S
 from golden.kernels.decomposition import dec_views
 from golden.kernels.loop import train_batches
@@ -56,7 +55,7 @@ from golden.rng import mix64_py
 from golden.threads import one_thread
 from golden.tile import io_record
 
-__all__ = ["Network", "compile_kernels", "estimate_bytes", "kernel_config"]
+__all__ = ["Network", "estimate_bytes", "kernel_config"]
 
 _PERFECT = IOParams(is_perfect=True, noise_management=NoiseManagement.NONE)
 
@@ -363,29 +362,6 @@ def _array_seeds(seed: int, lay: Layout, t: int) -> list[int]:
     array, their own for the others of a split layer."""
     l, q = _array_place(lay, t)
     return [mix64_py(seed * 0x1000193 + 97 * l + k + (q << 40)) >> 2 for k in range(3)]
-
-
-def compile_kernels() -> None:
-    """Compile the training and evaluation kernels into numba's on-disk cache (or load them):
-    two samples of a tiny TTv2 network. Every algorithm, random-bit mode and device model runs
-    the same compiled kernels, so processes started afterwards (sweep workers) only load them.
-    A file lock in the cache directory makes processes that call it together compile once."""
-    with kernel_cache_lock():
-        _run_tiny_network()
-
-
-def _run_tiny_network() -> None:
-    def tiny(algorithm: str) -> TrainParams:
-        return TrainParams.from_dict(
-            {"network": {"sizes": [3, 2]}, "training": {"algorithm": algorithm, "batch_size": 1}}
-        )
-
-    Network(tiny("hd"), 3, 2)  # the zero-shift pulses and the reference reads
-    net = Network(tiny("ttv2"), 3, 2)
-    X = np.zeros((2, 3))
-    Y = np.zeros(2, dtype=np.int64)
-    net.train(X, Y, np.arange(2, dtype=np.int64), 0, 2, 0, 0)
-    net.accuracy(X, Y, net.weights(), 0)
 
 
 def _nbytes(obj, seen: set[int]) -> int:

@@ -1,11 +1,13 @@
 """Every kernel golden's entry points run, compiled into the on-disk kernel cache (or loaded).
 
 A kernel compiles once per signature, and several entry points reach the same kernels
-with types of their own: the training run (:func:`golden.network.compile_kernels`), a
-mini-batch, the least-squares streams of :mod:`golden.regression`, a device array pulsed on
-its own (:mod:`golden.device_response`) and a tile's MVMs (:class:`golden.tile.AnalogTile`).
-:func:`compile_all` runs each once on a tiny problem (``make warm`` calls it), so that no
-command started afterwards, and no test, pays for compiling them.
+with types of their own: the training run (:func:`compile_kernels`, all a sweep's workers
+need), a mini-batch, the least-squares streams of :mod:`golden.regression`, a device array
+pulsed on its own (:mod:`golden.device_response`) and a tile's MVMs
+(:class:`golden.tile.AnalogTile`). :func:`compile_all` runs each once on a tiny problem
+(``make warm`` calls it), so that no command started afterwards, and no test, pays for
+compiling them. A file lock in the cache directory makes processes that call these together
+compile once.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import numpy as np
 
 from golden.device_response import pulse_response, zero_shift_response
 from golden.kernel_cache import kernel_cache_lock
-from golden.network import Network, compile_kernels
+from golden.network import Network
 from golden.params import LutParams, SoftBoundsParams, TileParams, TrainParams
 from golden.regression import least_squares_run
 from golden.tile import AnalogTile
 
-__all__ = ["compile_all"]
+__all__ = ["compile_all", "compile_kernels"]
 
 
 def _params(algorithm: str, batch_size: int = 1, digital_bias: bool = True) -> TrainParams:
@@ -29,6 +31,15 @@ def _params(algorithm: str, batch_size: int = 1, digital_bias: bool = True) -> T
             "training": {"algorithm": algorithm, "batch_size": batch_size},
         }
     )
+
+
+def _training() -> None:
+    Network(_params("hd"), 3, 2)  # the zero-shift pulses and the reference reads
+    net = Network(_params("ttv2"), 3, 2)
+    X = np.zeros((2, 3))
+    Y = np.zeros(2, dtype=np.int64)
+    net.train(X, Y, np.arange(2, dtype=np.int64), 0, 2, 0, 0)
+    net.accuracy(X, Y, net.weights(), 0)
 
 
 def _mini_batch() -> None:
@@ -53,6 +64,14 @@ def _tile() -> None:
     tile.forward(np.ones((2, 3)))
     tile.backward(np.ones(2))
     tile.update(np.ones(3), np.ones(2), 0.1)
+
+
+def compile_kernels() -> None:
+    """Compile (or load) the training and evaluation kernels: two samples of a tiny TTv2
+    network. Every algorithm, random-bit mode and device model runs the same compiled kernels,
+    so processes started afterwards (sweep workers) only load them."""
+    with kernel_cache_lock():
+        _training()
 
 
 def compile_all() -> None:

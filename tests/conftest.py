@@ -52,6 +52,6 @@ def train_kernels():
     """golden's training kernels in the on-disk cache for every worker and every process a test
     starts: wait for the session's background compile (its file lock), then load them (or
     compile them here if no background compile ran)."""
-    from golden.network import compile_kernels
+    from golden.warmup import compile_kernels
 
     compile_kernels()

@@ -107,7 +107,7 @@ def main() -> None:
     make = _train_job if kind == "train" else _sweep_job
     t0 = time.perf_counter()
     from golden.data import load_dataset
-    from golden.network import compile_kernels
+    from golden.warmup import compile_kernels
 
     compile_kernels()  # loaded once here: every forked attempt starts warm
     load_dataset("digits")

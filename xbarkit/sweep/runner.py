@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from golden.errors import ConfigError
-from golden.network import compile_kernels
 from golden.params import TrainParams
 from golden.params.sweep import Point, SweepConfig
 from golden.train import CHECKPOINT, load_checked_data, run_training
+from golden.warmup import compile_kernels
 from xbarkit.progress import sweep_progress
 from xbarkit.sweep.store import RESULTS, ResultStore
 
