@@ -76,7 +76,6 @@ def compile_kernels() -> None:
 
 def compile_all() -> None:
     """Compile (or load) the kernels of every entry point above, under the cache's lock."""
-    compile_kernels()
     with kernel_cache_lock():
-        for run in (_mini_batch, _least_squares, _device_response, _tile):
+        for run in (_training, _mini_batch, _least_squares, _device_response, _tile):
             run()
