@@ -71,6 +71,7 @@ def kernel_config(p: TrainParams, gran_a: float, gran_c: float) -> Config:
         activation=ACTIVATIONS.index(p.network.activation),
         gran_a=gran_a,
         gran_c=gran_c,
+        mask_bound=0.999 * p.io.out_scale * p.io.out_bound if p.network.handle_output_bound else 0,
     )
     transfer, mp, dec = TRANSFER_OFF, MIXED_PRECISION_OFF, DECOMPOSITION_OFF
     io_t, u_t = p.io, p.update  # the transfer family's reads and writes
@@ -193,6 +194,7 @@ class Network:
         self.scratch = Scratch(
             acts=np.zeros((batch, int(lay.aoff[-1]))),
             deltas=np.zeros((batch, int(lay.doff[-1]))),
+            masked=np.zeros((batch, int(lay.roff[-1]) if self.cfg.train.mask_bound else 0)),
             buf=np.zeros((7, nmax)),
             work=work_arrays(nmax),
         )

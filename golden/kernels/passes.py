@@ -60,13 +60,30 @@ def forward_layer(W, Wt, off, rows, cols):
     return layer(W, off, rows, cols), False
 
 
+@njit(cache=True, inline="always")
+def mark_beyond(y, bound, flags):
+    """``flags[i]`` = 1 where the output ``y[i]`` is at or beyond ``+-bound``, else 0 (aihwkit's
+    ``handle_output_bound``: that output's backward error is dropped)."""
+    for i in range(y.shape[0]):
+        flags[i] = 1.0 if y[i] >= bound or y[i] <= -bound else 0.0
+
+
+@njit(cache=True, inline="always")
+def drop_masked(d, flags, out):
+    """``d`` with the errors of the flagged outputs set to 0, into ``out``."""
+    for i in range(d.shape[0]):
+        out[i] = 0.0 if flags[i] != 0.0 else d[i]
+    return out
+
+
 @njit(cache=True)
-def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out):
+def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out, masked, bound):
     """Layer l's forward MVM into ``out``: each of its arrays t multiplies its input block
     (:func:`golden.kernels.tile.analog_mvm_probed`, noise counter ``counters[t]``, bound
     management's probe ``hints[t]``, updated); arrays side by side in the input add their
     outputs in input order (aihwkit's ``TileModuleArray``). ``bufs``: a 2-D work array whose
-    rows 0 and 1 are as long as the layer."""
+    rows 0 and 1 are as long as the layer. ``masked`` (per-row vectors of every array; empty:
+    off) flags each array's outputs at or beyond ``bound`` (:func:`mark_beyond`)."""
     for t in range(lay.ltile[l], lay.ltile[l + 1]):
         r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
         rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
@@ -76,13 +93,15 @@ def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out):
         hints[t] = analog_mvm_probed(
             Wf, x, transposed, io, True, seeds[t], counters[t], v, y, hints[t]
         )[1]
+        if masked.shape[0] > 0:
+            mark_beyond(y, bound, masked[lay.roff[t] : lay.roff[t] + rows])
         if c0 > 0:
             for i in range(rows):
                 out[r0 + i] += y[i]
 
 
 @njit(cache=True)
-def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, hints, acts, bufs):
+def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, hints, acts, bufs, masked, bound):
     """Forward pass of one sample into ``acts`` (each layer's input followed by a bias input
     1, then the logits). An analog bias is the array's last column (its input is the 1);
     a digital bias (``bias`` not empty, aihwkit's ``digital_bias``) is added after the MVM.
@@ -90,7 +109,8 @@ def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, hints, acts, b
     management's probe ``hints[t]`` (-1: none; any value gives the same bits; updated to the
     output likeliest to saturate in the array's next MVM). ``Wt``, when not empty, is ``W`` stored
     column-major per array (:func:`golden.kernels.loop.mirror_weights`): the MVMs read it, the
-    same bits. ``bufs``: work rows 0 and 1 (:func:`forward_arrays`)."""
+    same bits. ``bufs``: work rows 0 and 1; ``masked``, ``bound``: aihwkit's output-bound
+    mask (:func:`forward_arrays`)."""
     lshape, doff, aoff = lay.lshape, lay.doff, lay.aoff
     n_layers = lshape.shape[0]
     acts[aoff[0] : aoff[0] + x.shape[0]] = x
@@ -99,7 +119,7 @@ def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, hints, acts, b
         rows, cols = lshape[l, 0], lshape[l, 1]
         a_in = acts[aoff[l] : aoff[l] + cols]
         out = acts[aoff[l + 1] : aoff[l + 1] + rows]
-        forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out)
+        forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out, masked, bound)
         if bias.shape[0] > 0:
             for i in range(rows):
                 out[i] += bias[doff[l] + i]
@@ -128,17 +148,20 @@ def softmax_xent(logits, label, delta):
 
 
 @njit(cache=True)
-def backward_arrays(l, W, Wt, d, lay, io, seeds, S, bufs, g):
+def backward_arrays(l, W, Wt, d, lay, io, seeds, S, bufs, g, masked):
     """Layer l's backward MVM ``g = W^T d``: each array t multiplies its block of ``d``
     transposed (IO counter ``S[t, S_CNT_IO]``, advanced); arrays stacked in the output add
     their gradients. With the column-major copy ``Wt`` (:func:`forward_layer`) the product is
     ``Wt d``, each gradient summed in the same ascending order (the same bits). ``bufs`` as
-    for :func:`forward_arrays`."""
+    for :func:`forward_arrays`, and row 3 where ``masked`` (the forward's flags; empty: off)
+    drops errors (:func:`drop_masked`)."""
     for t in range(lay.ltile[l], lay.ltile[l + 1]):
         r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
         rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
         Wf, copy = forward_layer(W, Wt, lay.off[t], rows, cols)
         dt, v = d[r0 : r0 + rows], bufs[0, :rows]
+        if masked.shape[0] > 0:
+            dt = drop_masked(dt, masked[lay.roff[t] : lay.roff[t] + rows], bufs[3, :rows])
         if r0 == 0:
             out = g[c0 : c0 + cols]
             analog_mvm(Wf, dt, not copy, io, False, seeds[t], S[t, S_CNT_IO], v, out)
@@ -151,15 +174,15 @@ def backward_arrays(l, W, Wt, d, lay, io, seeds, S, bufs, g):
 
 
 @njit(cache=True)
-def backward_sample(W, Wt, lay, act, io, seeds, S, acts, deltas, bufs, gbuf):
+def backward_sample(W, Wt, lay, act, io, seeds, S, acts, deltas, bufs, gbuf, masked):
     """Backward pass: deltas of every layer from the output delta (already in ``deltas``);
-    ``Wt`` as for :func:`forward_sample`."""
+    ``Wt`` as for :func:`forward_sample`, ``masked`` its flags (:func:`backward_arrays`)."""
     lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
     for l in range(lshape.shape[0] - 1, 0, -1):
         rows, cols = lshape[l, 0], lshape[l, 1]
         d = deltas[doff[l] : doff[l] + rows]
         g = gbuf[:cols]
-        backward_arrays(l, W, Wt, d, lay, io, seeds, S, bufs, g)
+        backward_arrays(l, W, Wt, d, lay, io, seeds, S, bufs, g, masked)
         n_in = lshape[l - 1, 0]
         prev = deltas[doff[l - 1] : doff[l - 1] + n_in]
         a = acts[aoff[l] : aoff[l] + n_in]
@@ -175,7 +198,7 @@ def _batch_counters(S, t, nb, stride, first, counters):
 
 
 @njit(cache=True)
-def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
+def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, masked, G):
     """Forward, loss and backward of the samples ``X[samples[b]]`` with the weights ``W``
     (activations into ``acts[b]``, deltas into ``deltas[b]``, loss and correct into
     ``st.stats``, IO counters advanced in ``st.S``), layer by layer, each array's MVMs of all
@@ -183,8 +206,9 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
     :func:`softmax_xent` and :func:`backward_sample` give sample after sample: sample b's
     forward MVM on array t of layer l uses IO counter ``S[t] + b s_l`` and its backward one
     ``S[t] + 2 b + 1`` (``s_l`` = 2 where layer l has a backward MVM, else 1). ``G``: two work
-    arrays of at least ``len(samples)`` rows and the widest layer; ``st.Wt`` as ``Wt`` for
-    :func:`forward_sample`."""
+    arrays (three with the output-bound mask: ``masked[b]`` sample b's flags, as for
+    :func:`forward_sample`) of at least ``len(samples)`` rows and the widest layer; ``st.Wt``
+    as ``Wt`` for :func:`forward_sample`."""
     lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
     tr, Wt, bias, seeds, S, stats = cfg.train, st.Wt, st.bias, st.seeds[:, 0], st.S, st.stats
     n_layers = lshape.shape[0]
@@ -206,6 +230,10 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
             Wf, transposed = forward_layer(W, Wt, lay.off[t], rt, ct)
             part = out[:, r0 : r0 + rt] if c0 == 0 else G[0, :nb, :rt]
             analog_mvm_rows(Wf, a_in, transposed, cfg.io_f, True, seeds[t], counters, part)
+            if masked.shape[1] > 0:
+                for b in range(nb):
+                    flags = masked[b, lay.roff[t] : lay.roff[t] + rt]
+                    mark_beyond(part[b], tr.mask_bound, flags)
             if c0 > 0:
                 out[:, r0 : r0 + rt] += part
         for b in range(nb):
@@ -230,6 +258,11 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
             rt, ct = lay.shapes[t, 0], lay.shapes[t, 1]
             _batch_counters(S, t, nb, 2, 1, counters)
             d = deltas[:nb, doff[l] + r0 : doff[l] + r0 + rt]
+            if masked.shape[1] > 0:
+                for b in range(nb):
+                    flags = masked[b, lay.roff[t] : lay.roff[t] + rt]
+                    drop_masked(d[b], flags, G[2, b, :rt])
+                d = G[2, :nb, :rt]
             part = g[:, c0 : c0 + ct] if r0 == 0 else G[0, :nb, :ct]
             Wf, copy = forward_layer(W, Wt, lay.off[t], rt, ct)
             analog_mvm_rows(Wf, d, not copy, cfg.io_b, False, seeds[t], counters, part)
@@ -258,7 +291,23 @@ def evaluate(X, Y, W, bias, lay, act, io, seeds, counter_base, preds):
         bufs = np.empty((2, acts.shape[0]))
         counters = np.full(lay.shapes.shape[0], counter_base + s, dtype=np.int64)
         hints = np.full(lay.shapes.shape[0], -1, dtype=np.int64)
-        forward_sample(X[s], W, W[:0], bias, lay, act, io, seeds[:, 0], counters, hints, acts, bufs)
+        no_mask = acts[:0]
+        forward_sample(
+            X[s],
+            W,
+            W[:0],
+            bias,
+            lay,
+            act,
+            io,
+            seeds[:, 0],
+            counters,
+            hints,
+            acts,
+            bufs,
+            no_mask,
+            0.0,
+        )
         L = n_layers - 1
         logits = acts[aoff[L + 1] : aoff[L + 1] + lshape[L, 0]]
         preds[s] = np.argmax(logits)

@@ -61,7 +61,14 @@ class NetworkParams(Params):
     ``max_input_size`` or taller than ``max_output_size`` is split into several arrays as
     aihwkit's ``MappingParameter`` splits it (``TileModuleArray``): each array has its own IO,
     update management and transfer state; the outputs of arrays side by side in the input are
-    summed (digitally, in input order), a split layer's bias is digital."""
+    summed (digitally, in input order), a split layer's bias is digital.
+
+    ``handle_output_bound`` is aihwkit's tile option of that name (on in its simulator tiles):
+    the backward pass of an array sends no error back through any output whose forward value
+    (before a digital bias) was at or beyond ``0.999 io.out_scale io.out_bound``, as if the
+    ADC had clipped it, also when bound management made the value exact; the array's own
+    update still gets the whole error. Off in golden by default (such an output is a measured
+    value): with it, unsplit TTv2 collapses as aihwkit's does (README)."""
 
     section: ClassVar[str] = "network"
 
@@ -78,6 +85,11 @@ class NetworkParams(Params):
     )
     max_output_size: int = spec(
         512, "outputs per array; a taller layer is split into arrays (0 = any)", ge=0
+    )
+    handle_output_bound: bool = spec(
+        False,
+        "zero the backward error of an array's output at or beyond 0.999 io.out_scale "
+        "io.out_bound (aihwkit's simulator tiles: True; golden: False, see the docstring)",
     )
 
     def check(self) -> None:

@@ -574,13 +574,15 @@ def test_least_squares_steps_is_numpy_sgd_for_float():
 
 @pytest.mark.kernel
 @pytest.mark.parametrize(
-    "algorithm,split", [("ttv2", 0), ("sgd", 0), ("float", 0), ("ttv2", 40), ("sgd", 8)]
+    "algorithm,split,mask",
+    [("ttv2", 0, 0), ("sgd", 0, 0), ("float", 0, 0), ("ttv2", 40, 0), ("sgd", 8, 0), ("sgd", 8, 1)],
 )
-def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm, split):
+def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm, split, mask):
     """forward_backward_batch (each layer's MVMs of a whole mini-batch, the transfer family's
     forward on the column-major copy of C) gives every sample the activations, deltas, IO
     counters and loss of the per-sample passes, bit for bit, bound management included; also
-    with layers split into several arrays (``split``: max_input_size and max_output_size)."""
+    with layers split into several arrays (``split``: max_input_size and max_output_size) and
+    with aihwkit's output-bound mask (``mask``)."""
     from golden.kernels.loop import mirror_weights, visible_weights
     from golden.kernels.passes import (
         backward_sample,
@@ -596,6 +598,7 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm, spli
             "digital_bias": split > 0,  # a split layer's bias is digital
             "max_input_size": split,
             "max_output_size": split,
+            "handle_output_bound": bool(mask),
         },
         device={"type": "SoftBounds", "w_max": 4.0, "w_min": -4.0},
         io={"is_perfect": False, "out_bound": 2.0},  # outputs saturate: bound management
@@ -614,23 +617,29 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm, spli
     acts, deltas = np.zeros_like(net.scratch.acts, shape=(6, lay.aoff[-1])), np.zeros((6, 22))
     seeds0 = np.ascontiguousarray(st.seeds[:, 0])
     X, Y = data.x_train, data.y_train
-    forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, np.zeros((2, 6, 65)))
-    S, want_stats, vbuf, gbuf = S0.copy(), np.zeros(3), np.zeros((2, 65)), np.zeros(65)
+    masked = np.zeros((6, lay.roff[-1] if mask else 0))
+    G = np.zeros((3, 6, 65))
+    forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, masked, G)
+    S, want_stats, vbuf, gbuf = S0.copy(), np.zeros(3), np.zeros((4, 65)), np.zeros(65)
     for b, s in enumerate(samples):
         a, dl, counters = np.zeros(lay.aoff[-1]), np.zeros(22), S[:, 2].copy()
+        flags = np.zeros(masked.shape[1])
         forward_sample(X[s], W, W[:0], st.bias, lay, cfg.train.activation, cfg.io_f, seeds0,
-                       counters, np.full(len(counters), -1), a, vbuf)  # fmt: skip
+                       counters, np.full(len(counters), -1), a, vbuf, flags,
+                       cfg.train.mask_bound)  # fmt: skip
+        np.testing.assert_array_equal(masked[b], flags)
+        assert not mask or 0 < flags.sum() < flags.size  # some outputs masked, some not
         S[:, 2] = counters + 1
         loss, ok = softmax_xent(a[lay.aoff[2] : lay.aoff[2] + 10], Y[s], dl[12:22])
         want_stats += [loss, ok, 0]
         S_copy, dl_copy = S.copy(), dl.copy()
         backward_sample(W, W[:0], lay, cfg.train.activation, cfg.io_b, seeds0, S, a, dl, vbuf,
-                        gbuf)  # fmt: skip
+                        gbuf, flags)  # fmt: skip
         np.testing.assert_array_equal(acts[b], a)
         np.testing.assert_array_equal(deltas[b], dl)
         # the backward from the column-major copy (where there is one): the same bits
         backward_sample(W, st.Wt, lay, cfg.train.activation, cfg.io_b, seeds0, S_copy, a,
-                        dl_copy, vbuf, gbuf)  # fmt: skip
+                        dl_copy, vbuf, gbuf, flags)  # fmt: skip
         np.testing.assert_array_equal(dl_copy, dl)
     np.testing.assert_array_equal(st.S, S)
     np.testing.assert_array_equal(st.stats, want_stats)
