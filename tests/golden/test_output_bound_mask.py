@@ -4,12 +4,16 @@ the layer's own update keeps the whole error; off by default."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from golden.kernels.passes import backward_sample, forward_sample, softmax_xent
 from golden.network import Network
 from golden.params import NetworkParams, TrainParams
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _net(mask: bool) -> Network:
@@ -71,3 +75,29 @@ def test_each_array_drops_the_errors_of_its_outputs_beyond_the_bound():
     _, whole = _one_sample(_net(mask=False), x, label=3)
     np.testing.assert_allclose(whole[:16], (W1.T @ d1) * h * (1 - h), rtol=1e-9)
     assert np.abs(whole[:16] - want).max() > 1e-3
+
+
+@pytest.mark.slow
+def test_unsplit_ttv2_collapses_with_aihwkits_mask_alone():
+    """Issue 17's unsplit-TTv2 collapse: on the reference job with one array per layer the
+    logits of every test image drift beyond the bound by 2,000 samples, with or without the
+    mask; with it (aihwkit's tiles) no error reaches the hidden layers any more and the run
+    stays at chance, without it (golden's default) the run learns on."""
+    from golden.data import load_dataset
+    from golden.params import load_train_config
+    from golden.train import shuffled_order
+
+    data = load_dataset("fashion-mnist", n_train=4000, n_test=1000)
+    accuracy = {}
+    for mask in (False, True):
+        sets = ["network.max_input_size=0", f"network.handle_output_bound={str(mask).lower()}"]
+        net = Network(load_train_config(ROOT / "configs" / "fmnist-ttv2.toml", sets), 784, 10)
+        net.train(data.x_train, data.y_train, shuffled_order(0, 0, 4000), 0, 4000, 0, 10**9)
+        W0, W1, W2 = net.layer_weights()
+        b = net.state.bias
+        h = 1 / (1 + np.exp(-(data.x_test @ W0.T + b[:256])))
+        h = 1 / (1 + np.exp(-(h @ W1.T + b[256:384])))
+        y = h @ W2.T  # the output array's own outputs (the bias is digital)
+        assert (np.abs(y) >= 0.999 * 12).all()  # every output beyond the bound
+        accuracy[mask] = np.mean(np.argmax(y + b[384:], 1) == data.y_test)
+    assert accuracy[True] < 0.2 < 0.4 < accuracy[False], accuracy
