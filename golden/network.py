@@ -60,6 +60,14 @@ __all__ = ["Network", "estimate_bytes", "kernel_config"]
 _PERFECT = IOParams(is_perfect=True, noise_management=NoiseManagement.NONE)
 
 
+def _mask_bound(p: TrainParams) -> float:
+    """The bound of aihwkit's output-bound mask (``handle_output_bound``; 0: off). Float has
+    none: aihwkit's ``FloatingPointRPUConfig`` has no forward IO to take a bound from."""
+    if not p.network.handle_output_bound or p.training.algorithm == "float":
+        return 0.0
+    return 0.999 * p.io.out_scale * p.io.out_bound
+
+
 def kernel_config(p: TrainParams, gran_a: float, gran_c: float) -> Config:
     """Every configuration record the training kernels take, from the run's params and the
     granularities of arrays A and C."""
@@ -71,7 +79,7 @@ def kernel_config(p: TrainParams, gran_a: float, gran_c: float) -> Config:
         activation=ACTIVATIONS.index(p.network.activation),
         gran_a=gran_a,
         gran_c=gran_c,
-        mask_bound=0.999 * p.io.out_scale * p.io.out_bound if p.network.handle_output_bound else 0,
+        mask_bound=_mask_bound(p),
     )
     transfer, mp, dec = TRANSFER_OFF, MIXED_PRECISION_OFF, DECOMPOSITION_OFF
     io_t, u_t = p.io, p.update  # the transfer family's reads and writes

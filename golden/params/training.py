@@ -67,8 +67,9 @@ class NetworkParams(Params):
     the backward pass of an array sends no error back through any output whose forward value
     (before a digital bias) was at or beyond ``0.999 io.out_scale io.out_bound``, as if the
     ADC had clipped it, also when bound management made the value exact; the array's own
-    update still gets the whole error. Off in golden by default (such an output is a measured
-    value): with it, unsplit TTv2 collapses as aihwkit's does (README)."""
+    update still gets the whole error; never for float (aihwkit's floating-point tiles have
+    no forward IO). Off in golden by default (such an output is a measured value): with it,
+    unsplit TTv2 collapses as aihwkit's does (README)."""
 
     section: ClassVar[str] = "network"
 

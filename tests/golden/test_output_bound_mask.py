@@ -16,18 +16,20 @@ from golden.params import NetworkParams, TrainParams
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _net(mask: bool) -> Network:
+def _net(mask: bool, algorithm: str = "sgd") -> Network:
     params = TrainParams.from_dict(
         {
             "data": {"name": "digits"},
             # layer 1's 16 inputs on two arrays of 8: each masks by its own partial output
             "network": {"sizes": [50, 16, 10], "max_input_size": 8, "handle_output_bound": mask},
-            "training": {"algorithm": "float", "lr": 0.1, "seed": 2},
-            "io": {"out_bound": 2.0, "out_scale": 1.5},  # mask bound 0.999 * 3
+            "training": {"algorithm": algorithm, "lr": 0.1, "seed": 2},
+            # exact products (the expected values below), mask bound 0.999 * 3
+            "io": {"is_perfect": True, "out_bound": 2.0, "out_scale": 1.5},
         }
     )
     net = Network(params, 50, 10)
-    net.state.W_float[:] = np.random.default_rng(4).uniform(-2, 2, net.state.W_float.size)
+    W = net.state.arr_c.visible
+    W[:] = np.random.default_rng(4).uniform(-2, 2, W.size)
     return net
 
 
@@ -38,7 +40,7 @@ def _one_sample(net: Network, x: np.ndarray, label: int) -> tuple[np.ndarray, np
     bufs = np.zeros((7, 64))
     masked = np.zeros(lay.roff[-1] if cfg.train.mask_bound else 0)
     n = len(lay.shapes)
-    W, seeds = st.W_float, np.ascontiguousarray(st.seeds[:, 0])
+    W, seeds = st.arr_c.visible, np.ascontiguousarray(st.seeds[:, 0])
     forward_sample(x, W, W[:0], st.bias, lay, cfg.train.activation, cfg.io_f, seeds,
                    np.zeros(n, dtype=np.int64), np.full(n, -1), acts, bufs, masked,
                    cfg.train.mask_bound)  # fmt: skip
@@ -57,6 +59,7 @@ def test_each_array_drops_the_errors_of_its_outputs_beyond_the_bound():
     x = np.random.default_rng(5).uniform(0, 1, 50)
     acts, deltas = _one_sample(net, x, label=3)
     W0, W1 = net.layer_weights()
+    W1 = 1.5 * W1  # out_scale: every product, forward and backward, is scaled
     h = acts[lay.aoff[1] : lay.aoff[1] + 16]
     p = np.exp(W1 @ h + net.state.bias[16:] - (W1 @ h + net.state.bias[16:]).max())
     d1 = p / p.sum() - np.eye(10)[3]
@@ -75,6 +78,8 @@ def test_each_array_drops_the_errors_of_its_outputs_beyond_the_bound():
     _, whole = _one_sample(_net(mask=False), x, label=3)
     np.testing.assert_allclose(whole[:16], (W1.T @ d1) * h * (1 - h), rtol=1e-9)
     assert np.abs(whole[:16] - want).max() > 1e-3
+    # float never masks: aihwkit's floating-point tiles have no forward IO to take a bound from
+    assert _net(mask=True, algorithm="float").cfg.train.mask_bound == 0.0
 
 
 @pytest.mark.slow
