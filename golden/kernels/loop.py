@@ -54,16 +54,20 @@ def update_layer(l, x, d, lay, cfg, st, buf, work, row_major=True):
                         Wl[i, j] -= g * x[j]
         if st.Wt.shape[0] > 0:  # the same update of the column-major copy (mirror_weights)
             Wtl = layer(st.Wt, lay.off[l], cols, rows)
-            g = buf[5, :rows]
+            # the row-major update skips a row whose step is zero; here such a step is a zero
+            # signed like the input, so that w - g x_j subtracts +0: w unchanged, a -0.0 too
+            g_pos, g_neg = buf[4, :rows], buf[5, :rows]
             for i in range(rows):
-                g[i] = lr * d[i]
+                g = lr * d[i]
+                g_pos[i] = g if g != 0.0 else 0.0
+                g_neg[i] = g if g != 0.0 else -0.0
             for j in range(cols):
                 xj = x[j]
                 if xj == 0.0:  # w - (+-0) changes at most the sign of a zero w, which no
                     continue  # product sum can tell
+                g = g_pos if xj > 0.0 else g_neg
                 for i in range(rows):
-                    w = Wtl[j, i]
-                    Wtl[j, i] = w - g[i] * xj if g[i] != 0.0 else w
+                    Wtl[j, i] -= g[i] * xj
     elif algo == A_PCA:
         pca_accumulate(l, x, d, lay, cfg.dec.rank, st.digital)
     elif algo == A_NMF:  # streamed from the stored batch at its end (nmf_write)
