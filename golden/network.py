@@ -55,17 +55,15 @@ from golden.rng import mix64_py
 from golden.threads import one_thread
 from golden.tile import io_record
 
-__all__ = ["Network", "estimate_bytes", "kernel_config"]
+__all__ = ["Network", "estimate_bytes", "kernel_config", "masks_output_bound"]
 
 _PERFECT = IOParams(is_perfect=True, noise_management=NoiseManagement.NONE)
 
 
-def _mask_bound(p: TrainParams) -> float:
-    """The bound of aihwkit's output-bound mask (``handle_output_bound``; 0: off). Float has
-    none: aihwkit's ``FloatingPointRPUConfig`` has no forward IO to take a bound from."""
-    if not p.network.handle_output_bound or p.training.algorithm == "float":
-        return 0.0
-    return 0.999 * p.io.out_scale * p.io.out_bound
+def masks_output_bound(p: TrainParams) -> bool:
+    """Whether the run applies aihwkit's output-bound mask (``handle_output_bound``). Float
+    never does: aihwkit's ``FloatingPointRPUConfig`` has no forward IO to take a bound from."""
+    return p.network.handle_output_bound and p.training.algorithm != "float"
 
 
 def kernel_config(p: TrainParams, gran_a: float, gran_c: float) -> Config:
@@ -79,7 +77,6 @@ def kernel_config(p: TrainParams, gran_a: float, gran_c: float) -> Config:
         activation=ACTIVATIONS.index(p.network.activation),
         gran_a=gran_a,
         gran_c=gran_c,
-        mask_bound=_mask_bound(p),
     )
     transfer, mp, dec = TRANSFER_OFF, MIXED_PRECISION_OFF, DECOMPOSITION_OFF
     io_t, u_t = p.io, p.update  # the transfer family's reads and writes
@@ -200,9 +197,9 @@ class Network:
         nmax = int(lay.lshape.max())  # layers are at least as large as their arrays
         batch = params.training.batch_size
         self.scratch = Scratch(
-            acts=np.zeros((batch, int(lay.aoff[-1]))),
+            # activations, then the output-bound mask's flags (kernels.passes.mask_flags)
+            acts=np.zeros((batch, int(lay.aoff[-1] + lay.roff[-1] * masks_output_bound(params)))),
             deltas=np.zeros((batch, int(lay.doff[-1]))),
-            masked=np.zeros((batch, int(lay.roff[-1]) if self.cfg.train.mask_bound else 0)),
             buf=np.zeros((7, nmax)),
             work=work_arrays(nmax),
         )

@@ -140,7 +140,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
     tr = cfg.train
     B = tr.batch_size
     lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
-    acts, deltas, masked, buf, work = scratch
+    acts, deltas, buf, work = scratch
     S, stats, W_avg = st.S, st.stats, st.W_avg
     seeds0 = st.seeds[:, 0]
     n_layers = lshape.shape[0]
@@ -150,14 +150,12 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
     hints = np.full(n_arrays, -1, dtype=np.int64)  # bound management's probes (speed alone)
     mirror_weights(lay, cfg, st)
     width = max(lshape.max(), 1)
-    G = np.empty((3 if masked.shape[1] > 0 else 2, B, width))  # mini-batch work arrays
+    G = np.empty((3, B, width))  # mini-batch work arrays
     for b0 in range(start, stop, B):
         nb = min(B, stop - b0)
         W = visible_weights(cfg, st, n_total)
         if nb > 1:  # layer by layer, each layer's MVMs of the whole batch together
-            forward_backward_batch(
-                X, Y, order[b0 : b0 + nb], W, lay, cfg, st, acts, deltas, masked, G
-            )
+            forward_backward_batch(X, Y, order[b0 : b0 + nb], W, lay, cfg, st, acts, deltas, G)
         for b in range(nb if nb == 1 else 0):
             s = order[b0 + b]
             for t in range(n_arrays):
@@ -175,8 +173,6 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
                 hints,
                 acts[b],
                 buf,
-                masked[b],
-                tr.mask_bound,
             )
             for t in range(n_arrays):
                 S[t, S_CNT_IO] = io_counters[t] + 1
@@ -186,18 +182,7 @@ def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scra
             stats[0] += loss
             stats[1] += 1.0 if ok else 0.0
             backward_sample(
-                W,
-                st.Wt,
-                lay,
-                tr.activation,
-                cfg.io_b,
-                seeds0,
-                S,
-                acts[b],
-                deltas[b],
-                buf,
-                buf[2],
-                masked[b],
+                W, st.Wt, lay, tr.activation, cfg.io_b, seeds0, S, acts[b], deltas[b], buf, buf[2]
             )
         for b in range(nb):
             for l in range(n_layers):

@@ -60,10 +60,23 @@ def forward_layer(W, Wt, off, rows, cols):
     return layer(W, off, rows, cols), False
 
 
+#: aihwkit's output-bound mask drops outputs at or beyond this fraction of the output range
+MASK_MARGIN = 0.999
+
+
 @njit(cache=True, inline="always")
-def mark_beyond(y, bound, flags):
-    """``flags[i]`` = 1 where the output ``y[i]`` is at or beyond ``+-bound``, else 0 (aihwkit's
-    ``handle_output_bound``: that output's backward error is dropped)."""
+def mask_flags(acts, lay):
+    """The output-bound mask's flags in a sample's ``acts`` (after its activations: one per row
+    of every array, at ``lay.roff``; empty when the mask is off, aihwkit's
+    ``handle_output_bound``; :attr:`golden.params.NetworkParams.handle_output_bound`)."""
+    return acts[lay.aoff[-1] :]
+
+
+@njit(cache=True, inline="always")
+def mark_beyond(y, io, flags):
+    """``flags[i]`` = 1 where the output ``y[i]`` is at or beyond ``+-MASK_MARGIN out_scale
+    out_bound`` of the forward's ``io``, else 0: that output's backward error is dropped."""
+    bound = MASK_MARGIN * io.out_scale * io.out_bound
     for i in range(y.shape[0]):
         flags[i] = 1.0 if y[i] >= bound or y[i] <= -bound else 0.0
 
@@ -77,13 +90,13 @@ def drop_masked(d, flags, out):
 
 
 @njit(cache=True)
-def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out, masked, bound):
+def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out, masked):
     """Layer l's forward MVM into ``out``: each of its arrays t multiplies its input block
     (:func:`golden.kernels.tile.analog_mvm_probed`, noise counter ``counters[t]``, bound
     management's probe ``hints[t]``, updated); arrays side by side in the input add their
     outputs in input order (aihwkit's ``TileModuleArray``). ``bufs``: a 2-D work array whose
-    rows 0 and 1 are as long as the layer. ``masked`` (per-row vectors of every array; empty:
-    off) flags each array's outputs at or beyond ``bound`` (:func:`mark_beyond`)."""
+    rows 0 and 1 are as long as the layer. ``masked`` (:func:`mask_flags`) flags each array's
+    outputs beyond the bound (:func:`mark_beyond`)."""
     for t in range(lay.ltile[l], lay.ltile[l + 1]):
         r0, c0 = lay.tpos[t, 0], lay.tpos[t, 1]
         rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
@@ -94,14 +107,14 @@ def forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out, m
             Wf, x, transposed, io, True, seeds[t], counters[t], v, y, hints[t]
         )[1]
         if masked.shape[0] > 0:
-            mark_beyond(y, bound, masked[lay.roff[t] : lay.roff[t] + rows])
+            mark_beyond(y, io, masked[lay.roff[t] : lay.roff[t] + rows])
         if c0 > 0:
             for i in range(rows):
                 out[r0 + i] += y[i]
 
 
 @njit(cache=True)
-def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, hints, acts, bufs, masked, bound):
+def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, hints, acts, bufs):
     """Forward pass of one sample into ``acts`` (each layer's input followed by a bias input
     1, then the logits). An analog bias is the array's last column (its input is the 1);
     a digital bias (``bias`` not empty, aihwkit's ``digital_bias``) is added after the MVM.
@@ -109,17 +122,18 @@ def forward_sample(x, W, Wt, bias, lay, act, io, seeds, counters, hints, acts, b
     management's probe ``hints[t]`` (-1: none; any value gives the same bits; updated to the
     output likeliest to saturate in the array's next MVM). ``Wt``, when not empty, is ``W`` stored
     column-major per array (:func:`golden.kernels.loop.mirror_weights`): the MVMs read it, the
-    same bits. ``bufs``: work rows 0 and 1; ``masked``, ``bound``: aihwkit's output-bound
-    mask (:func:`forward_arrays`)."""
+    same bits. ``bufs``: work rows 0 and 1. Where ``acts`` holds the output-bound mask's flags
+    (:func:`mask_flags`), the forward sets them."""
     lshape, doff, aoff = lay.lshape, lay.doff, lay.aoff
     n_layers = lshape.shape[0]
+    masked = mask_flags(acts, lay)
     acts[aoff[0] : aoff[0] + x.shape[0]] = x
     acts[aoff[0] + x.shape[0]] = 1.0
     for l in range(n_layers):
         rows, cols = lshape[l, 0], lshape[l, 1]
         a_in = acts[aoff[l] : aoff[l] + cols]
         out = acts[aoff[l + 1] : aoff[l + 1] + rows]
-        forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out, masked, bound)
+        forward_arrays(l, W, Wt, a_in, lay, io, seeds, counters, hints, bufs, out, masked)
         if bias.shape[0] > 0:
             for i in range(rows):
                 out[i] += bias[doff[l] + i]
@@ -174,10 +188,12 @@ def backward_arrays(l, W, Wt, d, lay, io, seeds, S, bufs, g, masked):
 
 
 @njit(cache=True)
-def backward_sample(W, Wt, lay, act, io, seeds, S, acts, deltas, bufs, gbuf, masked):
+def backward_sample(W, Wt, lay, act, io, seeds, S, acts, deltas, bufs, gbuf):
     """Backward pass: deltas of every layer from the output delta (already in ``deltas``);
-    ``Wt`` as for :func:`forward_sample`, ``masked`` its flags (:func:`backward_arrays`)."""
+    ``Wt`` as for :func:`forward_sample`; the forward's output-bound flags in ``acts``, if
+    any, drop errors (:func:`backward_arrays`)."""
     lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
+    masked = mask_flags(acts, lay)
     for l in range(lshape.shape[0] - 1, 0, -1):
         rows, cols = lshape[l, 0], lshape[l, 1]
         d = deltas[doff[l] : doff[l] + rows]
@@ -198,21 +214,22 @@ def _batch_counters(S, t, nb, stride, first, counters):
 
 
 @njit(cache=True)
-def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, masked, G):
+def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
     """Forward, loss and backward of the samples ``X[samples[b]]`` with the weights ``W``
     (activations into ``acts[b]``, deltas into ``deltas[b]``, loss and correct into
     ``st.stats``, IO counters advanced in ``st.S``), layer by layer, each array's MVMs of all
     samples at once (:func:`analog_mvm_rows`). Bit for bit what :func:`forward_sample`,
     :func:`softmax_xent` and :func:`backward_sample` give sample after sample: sample b's
     forward MVM on array t of layer l uses IO counter ``S[t] + b s_l`` and its backward one
-    ``S[t] + 2 b + 1`` (``s_l`` = 2 where layer l has a backward MVM, else 1). ``G``: two work
-    arrays (three with the output-bound mask: ``masked[b]`` sample b's flags, as for
-    :func:`forward_sample`) of at least ``len(samples)`` rows and the widest layer; ``st.Wt``
-    as ``Wt`` for :func:`forward_sample`."""
+    ``S[t] + 2 b + 1`` (``s_l`` = 2 where layer l has a backward MVM, else 1), the output-bound
+    mask's flags as :func:`forward_sample` sets and :func:`backward_sample` reads them. ``G``:
+    two work arrays (three with the mask) of at least ``len(samples)`` rows and the widest
+    layer; ``st.Wt`` as ``Wt`` for :func:`forward_sample`."""
     lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
     tr, Wt, bias, seeds, S, stats = cfg.train, st.Wt, st.bias, st.seeds[:, 0], st.S, st.stats
     n_layers = lshape.shape[0]
     nb = samples.shape[0]
+    masked = acts[:, aoff[-1] :]  # mask_flags of each sample
     counters = np.empty(nb, dtype=np.int64)
     n_in = X.shape[1]
     for b in range(nb):
@@ -233,7 +250,7 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, masked,
             if masked.shape[1] > 0:
                 for b in range(nb):
                     flags = masked[b, lay.roff[t] : lay.roff[t] + rt]
-                    mark_beyond(part[b], tr.mask_bound, flags)
+                    mark_beyond(part[b], cfg.io_f, flags)
             if c0 > 0:
                 out[:, r0 : r0 + rt] += part
         for b in range(nb):
@@ -291,23 +308,7 @@ def evaluate(X, Y, W, bias, lay, act, io, seeds, counter_base, preds):
         bufs = np.empty((2, acts.shape[0]))
         counters = np.full(lay.shapes.shape[0], counter_base + s, dtype=np.int64)
         hints = np.full(lay.shapes.shape[0], -1, dtype=np.int64)
-        no_mask = acts[:0]
-        forward_sample(
-            X[s],
-            W,
-            W[:0],
-            bias,
-            lay,
-            act,
-            io,
-            seeds[:, 0],
-            counters,
-            hints,
-            acts,
-            bufs,
-            no_mask,
-            0.0,
-        )
+        forward_sample(X[s], W, W[:0], bias, lay, act, io, seeds[:, 0], counters, hints, acts, bufs)
         L = n_layers - 1
         logits = acts[aoff[L + 1] : aoff[L + 1] + lshape[L, 0]]
         preds[s] = np.argmax(logits)

@@ -83,9 +83,8 @@ class UpdateConfig(NamedTuple):
 
 
 class TrainConfig(NamedTuple):
-    """The training loop: algorithm and activation codes, SGD lr, batch, averaging period, the
-    granularities of A and C and the output bound of aihwkit's backward error mask (0: off;
-    :attr:`~golden.params.NetworkParams.handle_output_bound`)."""
+    """The training loop: algorithm and activation codes, SGD lr, batch, averaging period and
+    the granularities of A and C."""
 
     algo: int
     activation: int
@@ -94,7 +93,6 @@ class TrainConfig(NamedTuple):
     average_every: int
     gran_a: float
     gran_c: float
-    mask_bound: float
 
 
 class TransferConfig(NamedTuple):
@@ -298,13 +296,11 @@ class Work(NamedTuple):
 
 
 class Scratch(NamedTuple):
-    """Work arrays of the training loop: activations and deltas of a mini-batch, each sample's
-    arrays' outputs beyond the mask bound (per-row vectors; no columns when the mask is off),
-    vectors."""
+    """Work arrays of the training loop: activations (with the output-bound mask's flags:
+    :func:`golden.kernels.passes.mask_flags`) and deltas of a mini-batch, vectors."""
 
     acts: np.ndarray
     deltas: np.ndarray
-    masked: np.ndarray
     buf: np.ndarray
     work: Work
 

@@ -64,8 +64,7 @@ def test_a_split_forward_is_the_whole_product():
     counters = np.zeros(len(lay.shapes), dtype=np.int64)
     cfg = net.cfg
     forward_sample(x, st.W_float, st.W_float[:0], st.bias, lay, cfg.train.activation, cfg.io_f,
-                   st.seeds[:, 0], counters, np.full(len(counters), -1), acts, bufs, acts[:0],
-                   0.0)  # fmt: skip
+                   st.seeds[:, 0], counters, np.full(len(counters), -1), acts, bufs)  # fmt: skip
     W0, W1 = net.layer_weights()
     h = 1.0 / (1.0 + np.exp(-(W0 @ x + st.bias[:16])))
     np.testing.assert_allclose(acts[lay.aoff[1] : lay.aoff[1] + 16], h, rtol=1e-12)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from golden.kernels.passes import backward_sample, forward_sample, softmax_xent
-from golden.network import Network
+from golden.network import Network, masks_output_bound
 from golden.params import NetworkParams, TrainParams
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,18 +36,16 @@ def _net(mask: bool, algorithm: str = "sgd") -> Network:
 def _one_sample(net: Network, x: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray]:
     """Forward, loss and backward of one sample with the kernels; returns (acts, deltas)."""
     lay, cfg, st = net.lay, net.cfg, net.state
-    acts, deltas = np.zeros(lay.aoff[-1]), np.zeros(lay.doff[-1])
+    acts, deltas = np.zeros(net.scratch.acts.shape[1]), np.zeros(lay.doff[-1])
     bufs = np.zeros((7, 64))
-    masked = np.zeros(lay.roff[-1] if cfg.train.mask_bound else 0)
     n = len(lay.shapes)
     W, seeds = st.arr_c.visible, np.ascontiguousarray(st.seeds[:, 0])
     forward_sample(x, W, W[:0], st.bias, lay, cfg.train.activation, cfg.io_f, seeds,
-                   np.zeros(n, dtype=np.int64), np.full(n, -1), acts, bufs, masked,
-                   cfg.train.mask_bound)  # fmt: skip
+                   np.zeros(n, dtype=np.int64), np.full(n, -1), acts, bufs)  # fmt: skip
     out = deltas[lay.doff[1] : lay.doff[1] + 10]
     softmax_xent(acts[lay.aoff[2] : lay.aoff[2] + 10], label, out)
     backward_sample(W, W[:0], lay, cfg.train.activation, cfg.io_b, seeds, st.S.copy(), acts,
-                    deltas, bufs, bufs[2], masked)  # fmt: skip
+                    deltas, bufs, bufs[2])  # fmt: skip
     return acts, deltas
 
 
@@ -55,7 +53,7 @@ def _one_sample(net: Network, x: np.ndarray, label: int) -> tuple[np.ndarray, np
 def test_each_array_drops_the_errors_of_its_outputs_beyond_the_bound():
     net = _net(mask=True)
     lay = net.lay
-    assert net.cfg.train.mask_bound == pytest.approx(0.999 * 3.0)
+    assert net.scratch.acts.shape[1] == lay.aoff[-1] + lay.roff[-1]  # room for the flags
     x = np.random.default_rng(5).uniform(0, 1, 50)
     acts, deltas = _one_sample(net, x, label=3)
     W0, W1 = net.layer_weights()
@@ -79,7 +77,7 @@ def test_each_array_drops_the_errors_of_its_outputs_beyond_the_bound():
     np.testing.assert_allclose(whole[:16], (W1.T @ d1) * h * (1 - h), rtol=1e-9)
     assert np.abs(whole[:16] - want).max() > 1e-3
     # float never masks: aihwkit's floating-point tiles have no forward IO to take a bound from
-    assert _net(mask=True, algorithm="float").cfg.train.mask_bound == 0.0
+    assert not masks_output_bound(_net(mask=True, algorithm="float").params)
 
 
 @pytest.mark.slow

@@ -614,32 +614,30 @@ def test_a_mini_batch_runs_layer_by_layer_with_each_samples_bits(algorithm, spli
     W = visible_weights(cfg, st, lay.off[-1])
     samples = np.arange(3, 9)
     S0 = st.S.copy()
-    acts, deltas = np.zeros_like(net.scratch.acts, shape=(6, lay.aoff[-1])), np.zeros((6, 22))
+    width = net.scratch.acts.shape[1]  # the activations, then the mask's flags (if any)
+    assert width == lay.aoff[-1] + (lay.roff[-1] if mask else 0)
+    acts, deltas = np.zeros((6, width)), np.zeros((6, 22))
     seeds0 = np.ascontiguousarray(st.seeds[:, 0])
     X, Y = data.x_train, data.y_train
-    masked = np.zeros((6, lay.roff[-1] if mask else 0))
-    G = np.zeros((3, 6, 65))
-    forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, masked, G)
+    forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, np.zeros((3, 6, 65)))
     S, want_stats, vbuf, gbuf = S0.copy(), np.zeros(3), np.zeros((4, 65)), np.zeros(65)
     for b, s in enumerate(samples):
-        a, dl, counters = np.zeros(lay.aoff[-1]), np.zeros(22), S[:, 2].copy()
-        flags = np.zeros(masked.shape[1])
+        a, dl, counters = np.zeros(width), np.zeros(22), S[:, 2].copy()
         forward_sample(X[s], W, W[:0], st.bias, lay, cfg.train.activation, cfg.io_f, seeds0,
-                       counters, np.full(len(counters), -1), a, vbuf, flags,
-                       cfg.train.mask_bound)  # fmt: skip
-        np.testing.assert_array_equal(masked[b], flags)
+                       counters, np.full(len(counters), -1), a, vbuf)  # fmt: skip
+        flags = a[lay.aoff[-1] :]
         assert not mask or 0 < flags.sum() < flags.size  # some outputs masked, some not
         S[:, 2] = counters + 1
         loss, ok = softmax_xent(a[lay.aoff[2] : lay.aoff[2] + 10], Y[s], dl[12:22])
         want_stats += [loss, ok, 0]
         S_copy, dl_copy = S.copy(), dl.copy()
         backward_sample(W, W[:0], lay, cfg.train.activation, cfg.io_b, seeds0, S, a, dl, vbuf,
-                        gbuf, flags)  # fmt: skip
+                        gbuf)  # fmt: skip
         np.testing.assert_array_equal(acts[b], a)
         np.testing.assert_array_equal(deltas[b], dl)
         # the backward from the column-major copy (where there is one): the same bits
         backward_sample(W, st.Wt, lay, cfg.train.activation, cfg.io_b, seeds0, S_copy, a,
-                        dl_copy, vbuf, gbuf, flags)  # fmt: skip
+                        dl_copy, vbuf, gbuf)  # fmt: skip
         np.testing.assert_array_equal(dl_copy, dl)
     np.testing.assert_array_equal(st.S, S)
     np.testing.assert_array_equal(st.stats, want_stats)
