@@ -30,7 +30,8 @@ _COMPILE = "from golden.warmup import compile_all; compile_all()"
 
 def pytest_configure(config):
     """The controller (or a run without workers) compiles golden's kernels in the
-    background; :func:`train_kernels` waits for it (``compile_kernels`` takes a file lock)."""
+    background; :func:`train_kernels` waits for it (``compile_all`` holds the cache's file
+    lock)."""
     if not hasattr(config, "workerinput") and not os.environ.get("NUMBA_DISABLE_JIT"):
         config._xbar_compile = subprocess.Popen([sys.executable, "-c", _COMPILE])
 
