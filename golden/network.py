@@ -17,7 +17,7 @@ from golden.checkpoint import write_checkpoint
 from golden.devices import DeviceArray
 from golden.encoding import NoiseManagement, RngMode
 from golden.hamiltonian import set_reference
-from golden.kernels.arena import N_F, N_S
+from golden.kernels.arena import N_F, N_S, column_major
 from golden.kernels.decomposition import dec_views
 from golden.kernels.loop import train_batches
 from golden.kernels.passes import STREAM_EVAL_BASE, evaluate
@@ -310,10 +310,14 @@ class Network:
     def accuracy(self, X, Y, weights: np.ndarray, eval_index: int) -> float:
         """Test accuracy through the analog forward pass (noise keyed by ``eval_index``)."""
         preds = np.zeros(len(X), dtype=np.int64)
+        weights = np.ascontiguousarray(weights)
+        columns = np.empty_like(weights)
+        column_major(self.lay, weights, columns)
         correct = evaluate(
             X,
             Y,
-            np.ascontiguousarray(weights),
+            weights,
+            columns,
             self.state.bias,
             self.lay,
             self.cfg.train.activation,

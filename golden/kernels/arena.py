@@ -23,6 +23,7 @@ __all__ = [
     "array_io_offsets",
     "array_update",
     "array_update_column",
+    "column_major",
     "layer",
     "layer_device",
     "layer_p",
@@ -46,6 +47,16 @@ STREAM_SR = 9
 def layer(arr, off, rows, cols):
     """Layer view ``rows x cols`` of a flat array at offset ``off``."""
     return arr[off : off + rows * cols].reshape(rows, cols)
+
+
+@njit(cache=True)
+def column_major(lay, W, Wt):
+    """``Wt``: the flat weights ``W`` with every array stored column-major (``cols x rows``
+    at the same offset), the copy the forward reads where it has one
+    (:func:`golden.kernels.passes.forward_layer`)."""
+    for t in range(lay.shapes.shape[0]):
+        rows, cols = lay.shapes[t, 0], lay.shapes[t, 1]
+        layer(Wt, lay.off[t], cols, rows)[:, :] = layer(W, lay.off[t], rows, cols).T
 
 
 @njit(cache=True)

@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from golden.kernels.arena import S_CNT_C, S_CNT_IO, S_UPDATES, array_update, layer
+from golden.kernels.arena import (
+    S_CNT_C,
+    S_CNT_IO,
+    S_UPDATES,
+    array_update,
+    column_major,
+    layer,
+)
 from golden.kernels.decomposition import nmf_write, pca_accumulate, pca_write
 from golden.kernels.mixed_precision import mp_update
 from golden.kernels.passes import (
@@ -109,12 +116,8 @@ def mirror_weights(lay, cfg, st):
     copy: the transposed product of ``Wt`` adds every output's products in the same ascending
     input order from +0.0 (the same bits), but its innermost loop runs over contiguous outputs
     and only the rows of nonzero inputs are read."""
-    if st.Wt.shape[0] == 0:
-        return
-    W = visible_weights(cfg, st, lay.off[lay.shapes.shape[0]])
-    for l in range(lay.shapes.shape[0]):  # per array
-        rows, cols = lay.shapes[l, 0], lay.shapes[l, 1]
-        layer(st.Wt, lay.off[l], cols, rows)[:, :] = layer(W, lay.off[l], rows, cols).T
+    if st.Wt.shape[0] > 0:
+        column_major(lay, visible_weights(cfg, st, lay.off[lay.shapes.shape[0]]), st.Wt)
 
 
 @njit(cache=True)

@@ -294,24 +294,34 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
         S[t, S_CNT_IO] += nb * (2 if lay.tlayer[t] > 0 else 1)
 
 
+#: samples per task of the parallel test evaluation (bound management's probes carry over
+#: from sample to sample within one)
+EVAL_CHUNK = 250
+
+
 @njit(cache=True, parallel=True)
-def evaluate(X, Y, W, bias, lay, act, io, seeds, counter_base, preds):
-    """Test accuracy with the analog forward pass; samples in parallel, sample k's noise keyed
-    by counter ``counter_base + k``. Writes predictions; returns the number correct."""
+def evaluate(X, Y, W, Wt, bias, lay, act, io, seeds, counter_base, preds):
+    """Test accuracy with the analog forward pass; chunks of :data:`EVAL_CHUNK` samples in
+    parallel, sample k's noise keyed by counter ``counter_base + k``; ``Wt``: ``W``
+    column-major (:func:`golden.kernels.arena.column_major`), which the MVMs read (the same
+    bits as ``W``). Writes predictions; returns the number correct."""
     lshape, aoff = lay.lshape, lay.aoff
     n = X.shape[0]
     n_layers = lshape.shape[0]
-    width = aoff[n_layers + 1]
-    correct = 0
-    for s in prange(n):
-        acts = np.empty(width)
+    n_arrays = lay.shapes.shape[0]
+    n_chunks = (n + EVAL_CHUNK - 1) // EVAL_CHUNK
+    correct = np.zeros(n_chunks, dtype=np.int64)
+    L = n_layers - 1
+    seeds0 = seeds[:, 0]
+    for c in prange(n_chunks):
+        acts = np.empty(aoff[n_layers + 1])
         bufs = np.empty((2, acts.shape[0]))
-        counters = np.full(lay.shapes.shape[0], counter_base + s, dtype=np.int64)
-        hints = np.full(lay.shapes.shape[0], -1, dtype=np.int64)
-        forward_sample(X[s], W, W[:0], bias, lay, act, io, seeds[:, 0], counters, hints, acts, bufs)
-        L = n_layers - 1
-        logits = acts[aoff[L + 1] : aoff[L + 1] + lshape[L, 0]]
-        preds[s] = np.argmax(logits)
-        if preds[s] == Y[s]:
-            correct += 1
-    return correct
+        counters = np.empty(n_arrays, dtype=np.int64)
+        hints = np.full(n_arrays, -1, dtype=np.int64)
+        for s in range(c * EVAL_CHUNK, min(n, (c + 1) * EVAL_CHUNK)):
+            counters[:] = counter_base + s
+            forward_sample(X[s], W, Wt, bias, lay, act, io, seeds0, counters, hints, acts, bufs)
+            preds[s] = np.argmax(acts[aoff[L + 1] : aoff[L + 1] + lshape[L, 0]])
+            if preds[s] == Y[s]:
+                correct[c] += 1
+    return correct.sum()
