@@ -20,6 +20,8 @@ from golden.kernels.device import (
     G_MULT_NOISE,
     G_STD,
     LINEAR,
+    P_SLOPE_DOWN,
+    P_STEP_UP,
     has_visible_copy,
     keep_row_stream,
     linear_step,
@@ -28,6 +30,7 @@ from golden.kernels.device import (
     visible_of,
 )
 from golden.kernels.pair import is_pair, pair_row
+from golden.kernels.prefetch import prefetch
 from golden.lfsr import lfsr_word
 from golden.rng import (
     STREAM_BITS_D,
@@ -370,6 +373,10 @@ def pulsed_update_column(j, cols, d, lr, granularity, upd, dev, lanes, seed, cou
     signs(d, dneg)
     bitlines_fast(d, a, bl, seed, STREAM_BITS_D, counter, dbits)
     xword = lane_bits(b, bl, seed, STREAM_BITS_X, counter, j)
+    model, G = dev.model, dev.G
+    if model == LINEAR and not is_pair(dev) and not has_visible_copy(model, G):
+        column_pulses(dev, j, xword, dbits, dneg, lr_neg, seed, counter)
+        return bl
     xneg = neg[0, :cols]
     xneg[j] = 0
     for t in range(bl):
@@ -377,3 +384,33 @@ def pulsed_update_column(j, cols, d, lr, granularity, upd, dev, lanes, seed, cou
         slot_idx[t, 0] = j
     apply_coincidences(dev, bl, slot_idx, slot_cnt, xneg, dbits, dneg, lr_neg, seed, counter)
     return bl
+
+
+@njit(cache=True)
+def column_pulses(dev, j, xword, dbits, dneg, lr_neg, seed, counter):
+    """:func:`apply_coincidences` for a write of column j (x = +e_j, its train ``xword``) to a
+    LINEAR array whose visible weights are its hidden state: row i gets
+    ``popcount(dbits[i] & xword)`` pulses, all of one direction, its c2c draws from its own
+    stream in slot order, the same bits. The cells of the rows that fire are prefetched first
+    (a column's cells lie a row apart in memory, so each is a cache miss: this way the misses
+    overlap)."""
+    _, P, G, hidden, _, row_lfsr = dev
+    for i in range(dbits.shape[0]):
+        if dbits[i] & xword:
+            prefetch(hidden, (i, j))
+            prefetch(P, (P_STEP_UP, i, j))  # a cell's parameters may span two cache lines
+            prefetch(P, (P_SLOPE_DOWN, i, j))
+    std, mult = G[G_STD], G[G_MULT_NOISE] != 0.0
+    for i in range(dbits.shape[0]):
+        n = popcount64(dbits[i] & xword)
+        if n == 0:
+            continue
+        rng = row_stream(LINEAR, row_lfsr, seed, counter, i)
+        down = 1 - (dneg[i] ^ lr_neg)
+        w = hidden[i, j]
+        for _ in range(n):
+            xi = 0.0
+            if std > 0.0:
+                rng, xi = next_normal(rng)
+            w = linear_step(P, std, mult, i, j, w, down, xi)
+        hidden[i, j] = w
