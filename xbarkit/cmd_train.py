@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import signal
 import sys
@@ -74,16 +75,38 @@ def stop_on_sigint(progress):
             signal.signal(signal.SIGINT, previous)
 
 
+class ImportBeside:
+    """Imports a module on a thread of its own once :meth:`start` is called. Started when the
+    training loop starts (which releases the GIL), matplotlib's import (about half a second)
+    runs on the other core, beside the loop; started earlier it would compete with the set-up
+    for the GIL."""
+
+    def __init__(self, module: str):
+        self.module = module
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(
+                target=importlib.import_module, args=(self.module,), daemon=True
+            )
+            self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from golden.train import run_training
-    from xbarkit.plots import plot_curves, plot_weights
     from xbarkit.progress import RichTrainingProgress
 
     params = load_train_config(args.config, args.overrides)
     print(describe(params, args.out, args.resume), flush=True)
-    progress = RichTrainingProgress(enabled=not args.no_progress)
+    plots_import = ImportBeside("xbarkit.plots")
+    progress = RichTrainingProgress(enabled=not args.no_progress, on_start=plots_import.start)
     try:
         with stop_on_sigint(progress):
             metrics = run_training(params, args.out, resume=args.resume, progress=progress)
@@ -96,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     plots_start = time.perf_counter()
+    plots_import.wait()
+    from xbarkit.plots import plot_curves, plot_weights
+
     plot_curves(metrics["epochs"], metrics, args.out / "curves.png")
     with np.load(args.out / "weights.npz") as saved:
         final = [saved[f"layer{k}"] for k in range(len(params.network.sizes) - 1)]

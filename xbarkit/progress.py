@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,9 +19,11 @@ __all__ = ["RichTrainingProgress", "sweep_progress"]
 
 
 class RichTrainingProgress(TrainingProgress):
-    """A training run's progress as a rich bar: samples, samples/s, loss, accuracies, ETA."""
+    """A training run's progress as a rich bar: samples, samples/s, loss, accuracies, ETA;
+    ``on_start`` is called as the first chunk starts."""
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, on_start: Callable[[], None] | None = None):
+        self.on_start = on_start
         self.stop_requested = False  # set by Ctrl-C (xbarkit.cmd_train.stop_on_sigint)
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
@@ -35,6 +39,8 @@ class RichTrainingProgress(TrainingProgress):
         self.task = None
 
     def start(self, description: str, total: int, completed: int, test: str) -> None:
+        if self.on_start is not None:
+            self.on_start()
         self.bar.start()
         self.task = self.bar.add_task(
             description, total=total, completed=completed, rate=0.0, loss=0.0, acc=0.0, test=test

@@ -132,14 +132,15 @@ def float_rows_from_copy(lay, cfg, st):
         layer(st.W_float, o, rows, cols)[:, :] = layer(st.Wt, o, cols, rows).T
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def train_batches(X, Y, order, start, stop, step0, avg_start, lay, cfg, st, scratch):
     """Train on ``order[start:stop]`` (whole mini-batches). Each mini-batch: forward and
     backward of every sample with the weights of the batch start, then the per-sample
     updates in order with ``d / batch`` (mean loss; aihwkit's semantics). Adds
     (loss sum, correct, averaged iterates) into ``st.stats``. ``step0`` is the global index of
     the first mini-batch; from global mini-batch ``avg_start`` on, every ``average_every``-th
-    weight iterate is added into ``st.W_avg`` (model averaging)."""
+    weight iterate is added into ``st.W_avg`` (model averaging). It releases the GIL: other
+    Python threads (an import, a progress bar) run beside it."""
     tr = cfg.train
     B = tr.batch_size
     lshape, aoff, doff = lay.lshape, lay.aoff, lay.doff
