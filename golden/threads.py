@@ -7,8 +7,8 @@ each barrier waits for a time slice: measured on the reference job (TTv2, Fashio
 a place-and-route on the other core, 2,061 samples/s with two threads against 5,782 with one.
 So the per-sample kernels have no parallel regions, and the loop runs on one thread
 (:func:`one_thread`) for the few parallel kernels it may still call (the decomposition's dense
-pulse counts, implicit pulses); coarse work (the test-set evaluation, samples in parallel;
-pulses applied to whole arrays) keeps every thread. Results are the same bits either way:
+pulse counts, implicit pulses); coarse work (the test-set evaluation, chunks of samples in
+parallel; pulses applied to whole arrays) keeps every thread. Results are the same bits either way:
 every parallel loop draws its noise per row or per sample. OpenMP's idle threads sleep instead
 of spinning (``OMP_WAIT_POLICY=PASSIVE`` unless set).
 """
