@@ -104,9 +104,8 @@ def aihwkit_accuracy(
     """The same job in aihwkit: an AnalogSequential MLP, AnalogSGD, cross-entropy (mean over
     the mini-batch), the same samples in the same order. ``output_mask=False`` turns off
     aihwkit's zeroing of the backward error of outputs at or beyond ``0.999 out_scale
-    out_bound``
-    (``handle_output_bound``; golden's ``[network] handle_output_bound``, off by default:
-    README, issue 17)."""
+    out_bound`` (``handle_output_bound``; golden's ``[network] handle_output_bound``, off by
+    default: README, issue 17)."""
     import torch
     from aihwkit.nn import AnalogLinear, AnalogSequential
     from aihwkit.optim import AnalogSGD

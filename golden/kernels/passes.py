@@ -68,8 +68,9 @@ MASK_MARGIN = 0.999
 def mask_flags(acts, lay):
     """The output-bound mask's flags in a sample's ``acts`` (after its activations: one per row
     of every array, at ``lay.roff``; empty when the mask is off, aihwkit's
-    ``handle_output_bound``; :attr:`golden.params.NetworkParams.handle_output_bound`)."""
-    return acts[lay.aoff[-1] :]
+    ``handle_output_bound``; :attr:`golden.params.NetworkParams.handle_output_bound`); of
+    every sample where ``acts`` holds a mini-batch's rows."""
+    return acts[..., lay.aoff[-1] :]
 
 
 @njit(cache=True, inline="always")
@@ -229,7 +230,7 @@ def forward_backward_batch(X, Y, samples, W, lay, cfg, st, acts, deltas, G):
     tr, Wt, bias, seeds, S, stats = cfg.train, st.Wt, st.bias, st.seeds[:, 0], st.S, st.stats
     n_layers = lshape.shape[0]
     nb = samples.shape[0]
-    masked = acts[:, aoff[-1] :]  # mask_flags of each sample
+    masked = mask_flags(acts, lay)
     counters = np.empty(nb, dtype=np.int64)
     n_in = X.shape[1]
     for b in range(nb):
